@@ -1,0 +1,56 @@
+// Lint enforces the layer map of ARCHITECTURE.md: each layer may import only the layers
+// below it, and only actions/ and journal/ touch hosts, processes and disks.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+import importX from "eslint-plugin-import-x";
+
+const layer = (files, patterns) => ({
+  files,
+  rules: { "no-restricted-imports": ["error", { patterns }] },
+});
+const io = ["node:fs", "node:fs/*", "node:child_process", "node:net", "node:dns", "ssh2", "@pulumi/*"];
+
+export default tseslint.config(
+  { ignores: ["dist/", "node_modules/", "coverage/", "reports/", "test-artifacts/", ".ferry/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ["**/*.ts"],
+    plugins: { "import-x": importX },
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "import-x/no-cycle": "error",
+    },
+  },
+  layer(["src/model/**"], [
+    { group: ["**/planner/**", "**/network/**", "**/report/**", "**/engine/**", "**/actions/**", "**/journal/**", "**/stacks/**", "**/cli/**"], message: "model/ is the bottom layer." },
+    { group: io.filter((p) => !p.startsWith("node:fs")), message: "model/ only reads the files handed to it." },
+  ]),
+  layer(["src/network/**"], [
+    { group: ["**/planner/**", "**/report/**", "**/engine/**", "**/actions/**", "**/journal/**", "**/stacks/**", "**/cli/**"], message: "network/ may import model/ only." },
+    { group: io, message: "network/ is pure." },
+  ]),
+  layer(["src/planner/**"], [
+    { group: ["**/report/**", "**/engine/**", "**/actions/**", "**/journal/**", "**/stacks/**", "**/cli/**"], message: "planner/ may import model/ and network/ only." },
+    { group: io, message: "planner/ is pure and deterministic." },
+  ]),
+  layer(["src/report/**"], [
+    { group: ["**/engine/**", "**/actions/**", "**/journal/**", "**/stacks/**", "**/cli/**"], message: "report/ renders plans; it does not run them." },
+    { group: io, message: "report/ is pure: plan in, text out." },
+  ]),
+  layer(["src/engine/**"], [
+    { group: ["**/planner/**", "**/report/**", "**/stacks/**", "**/cli/**", "**/actions/ssh/**"], message: "engine/ orchestrates through the Action and Journal interfaces." },
+    { group: ["ssh2", "@pulumi/*", "node:child_process", "node:net", "node:dns"], message: "engine/ never touches transports directly." },
+  ]),
+  layer(["src/actions/**", "src/journal/**"], [
+    { group: ["**/planner/**", "**/report/**", "**/engine/**", "**/stacks/**", "**/cli/**"], message: "actions/ and journal/ sit below the engine." },
+  ]),
+  layer(["src/cli/**"], [
+    { group: ["@pulumi/azure-native", "@pulumi/azure-native/*"], message: "Never load azure-native on CLI start-up; go through a dynamic import of stacks/." },
+  ]),
+  { files: ["test/**", "bench/**"], rules: { "@typescript-eslint/no-non-null-assertion": "off" } },
+  { files: ["**/*.mjs", "**/*.js"], ...tseslint.configs.disableTypeChecked },
+);

@@ -1,0 +1,19 @@
+import type { Command } from "commander";
+import { command } from "../exit.js";
+
+export function registerExample(program: Command): void {
+  program
+    .command("example")
+    .description("Write a synthetic, valid estate of N applications (with the runbooks) for trying ferry at scale")
+    .requiredOption("--apps <n>", "number of applications", (v) => Number.parseInt(v, 10))
+    .option("--seed <s>", "seed: the same seed and size give identical files", (v) => Number.parseInt(v, 10), 1)
+    .requiredOption("--out <dir>", "directory to write estate/ and runbooks/ into")
+    .option("--force", "write into a directory that already has an estate/")
+    .addHelpText("after", `\nExample:\n  ferry example --apps 10000 --seed 7 --out /tmp/big && ferry plan --dir /tmp/big`)
+    .action(
+      command(async (opts: { apps: number; seed: number; out: string; force?: boolean }) => {
+        const { runExample } = await import("../example-run.js");
+        return runExample(opts);
+      }),
+    );
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * The `ferry` command. Only commander and the small command modules load at start-up; each
+ * command imports its layer lazily, so `ferry --help` and `ferry validate` never load the
+ * Pulumi runtime or azure-native.
+ */
+import { Command } from "commander";
+import { registerValidate } from "./commands/validate.js";
+import { registerSchema } from "./commands/schema.js";
+import { registerExample } from "./commands/example.js";
+import { registerPlan } from "./commands/plan.js";
+import { registerReport } from "./commands/report.js";
+import { registerApprove } from "./commands/approve.js";
+import { registerNetwork } from "./commands/network.js";
+import { registerDeploy } from "./commands/deploy.js";
+import { registerRunCommands } from "./commands/run.js";
+import { registerStart } from "./commands/start.js";
+import { VERSION } from "./version.js";
+
+const program = new Command()
+  .name("ferry")
+  .description(
+    "Plan and run infrastructure and network migrations: estate inventory, change-board waves,\n" +
+      "runbooks with health gates and rollback, and the Azure landing zone as code.",
+  )
+  .version(VERSION)
+  .showSuggestionAfterError()
+  .configureHelp({ sortSubcommands: false })
+  .addHelpText(
+    "after",
+    `
+Typical flow:
+  ferry validate                    check estate/, runbooks/ and stacks/
+  ferry plan --out plans/q1.json    plan waves from the estate
+  ferry report --plan plans/q1.json write the change-board pack
+  ferry approve --plan plans/q1.json --wave 1 --by "J Smith" --ref CHG0012345
+  ferry run --plan plans/q1.json --wave 1 --dry-run
+  ferry run --plan plans/q1.json --wave 1
+
+Exit codes: 0 done, 1 failed (rolled back) or conflicts found, 2 invalid input or usage,
+3 rollback failed (a person must act), 4 waiting (approval gate or uncertain step),
+130 interrupted. Errors are documented in docs/errors.md.`,
+  );
+
+registerStart(program);
+registerValidate(program);
+registerSchema(program);
+registerExample(program);
+registerPlan(program);
+registerReport(program);
+registerApprove(program);
+registerNetwork(program);
+registerDeploy(program);
+registerRunCommands(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,166 @@
+import { z } from "zod";
+import { API_VERSION, ClockTime, Id, IpAddress, IsoDate, Prefix, StringMap } from "./common.js";
+
+export const Criticality = z.enum(["critical", "high", "medium", "low"]);
+export const Delivery = z.enum(["citrix", "desktop", "web", "saas", "server"]);
+export const Disposition = z.enum(["rehost", "replatform", "repurchase", "relocate", "retire", "retain"]);
+export const SiteKind = z.enum(["datacentre", "office", "cloud", "colocation"]);
+export const OsKind = z.enum(["linux", "windows", "appliance", "network-device"]);
+export const DataDecision = z.enum(["migrate", "archive", "destroy"]);
+
+/** Dispositions that put an application into a plan; `retain` never moves. */
+export const PLANNED_DISPOSITIONS = ["rehost", "replatform", "repurchase", "relocate", "retire"] as const;
+
+export const Organisation = z.strictObject({
+  id: Id,
+  name: z.string().min(1),
+  /** The organisation that inherits this one's services (e.g. a predecessor council's successor). */
+  successor: Id.optional(),
+});
+
+export const Site = z.strictObject({
+  id: Id,
+  name: z.string().min(1),
+  kind: SiteKind,
+  organisation: Id.optional(),
+  /** The site's exit deadline; the planner places its applications on or before it. */
+  closes: IsoDate.optional(),
+  /** Azure region for `cloud` sites (e.g. uksouth). */
+  region: z.string().optional(),
+});
+
+export const Network = z.strictObject({
+  id: Id,
+  site: Id,
+  prefix: Prefix,
+  vlan: z.number().int().min(1).max(4094).optional(),
+  purpose: z.string().optional(),
+});
+
+export const SshReach = z.strictObject({
+  user: z.string().min(1).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  /** Id of the jump host this host is reached through (ProxyJump). */
+  via: Id.optional(),
+});
+
+export const Host = z.strictObject({
+  id: Id,
+  site: Id,
+  address: IpAddress,
+  os: OsKind,
+  ssh: SshReach.optional(),
+  /** Extra names the host answers to (DNS, NetBIOS); informational. */
+  aliases: z.array(z.string()).optional(),
+});
+
+export const Dependency = z.strictObject({
+  app: Id,
+  /** Latency-sensitive: both applications must move in the same wave. */
+  together: z.boolean().optional(),
+  /** `none` records the link for diagrams without constraining the schedule. */
+  order: z.enum(["before", "none"]).optional(),
+  note: z.string().optional(),
+});
+
+export const Blackout = z.strictObject({ from: IsoDate, to: IsoDate, reason: z.string().min(1) });
+
+export const Application = z.strictObject({
+  id: Id,
+  name: z.string().min(1),
+  organisation: Id.optional(),
+  owner: z.string().min(1),
+  criticality: Criticality,
+  users: z.number().int().min(0).default(0),
+  delivery: Delivery,
+  disposition: Disposition,
+  /** The site the application moves to; required unless it is retired or retained. */
+  target: Id.optional(),
+  hosts: z.array(Id).default([]),
+  runbook: Id.optional(),
+  params: StringMap.optional(),
+  /** Planning points; the calendar's `capacity.effort` caps their sum per wave. */
+  effort: z.number().int().min(0).default(1),
+  dependsOn: z.array(Dependency).default([]),
+  blackouts: z.array(Blackout).default([]),
+});
+
+export const Dataset = z.strictObject({
+  id: Id,
+  application: Id,
+  sizeGb: z.number().min(0),
+  retainUntil: IsoDate.optional(),
+  retentionClass: z.string().optional(),
+  decision: DataDecision,
+});
+
+export const Freeze = z.strictObject({ from: IsoDate, to: IsoDate, reason: z.string().min(1) });
+
+export const Capacity = z.strictObject({
+  applications: z.number().int().min(1).optional(),
+  effort: z.number().int().min(1).optional(),
+  users: z.number().int().min(1).optional(),
+  /** Applications per source site in one wave: protects each site's WAN link. */
+  perSite: z.number().int().min(1).optional(),
+});
+
+export const Calendar = z.strictObject({
+  firstWave: IsoDate,
+  cadenceDays: z.number().int().min(1),
+  window: z.strictObject({
+    start: ClockTime,
+    end: ClockTime,
+    timezone: z.string().min(1).default("Europe/London"),
+  }),
+  horizonWaves: z.number().int().min(1).max(10_000).default(52),
+  freezes: z.array(Freeze).default([]),
+  capacity: Capacity.default({}),
+});
+
+/** Change control for runs of this estate (extension: see README, "Approvals"). */
+export const ChangeControl = z.strictObject({
+  /** When true, `ferry run` refuses a wave without a change-board approval file. */
+  requireApproval: z.boolean().default(false),
+});
+
+/** One `estate/*.yaml` file. All files in the folder merge into one estate. */
+export const EstateFile = z.strictObject({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal("Estate"),
+  organisations: z.array(Organisation).optional(),
+  sites: z.array(Site).optional(),
+  networks: z.array(Network).optional(),
+  hosts: z.array(Host).optional(),
+  applications: z.array(Application).optional(),
+  datasets: z.array(Dataset).optional(),
+  calendar: Calendar.optional(),
+  changeControl: ChangeControl.optional(),
+});
+
+export type Organisation = z.infer<typeof Organisation>;
+export type Site = z.infer<typeof Site>;
+export type Network = z.infer<typeof Network>;
+export type Host = z.infer<typeof Host>;
+export type Dependency = z.infer<typeof Dependency>;
+export type Blackout = z.infer<typeof Blackout>;
+export type Application = z.infer<typeof Application>;
+export type Dataset = z.infer<typeof Dataset>;
+export type Freeze = z.infer<typeof Freeze>;
+export type Calendar = z.infer<typeof Calendar>;
+export type Capacity = z.infer<typeof Capacity>;
+export type EstateFile = z.infer<typeof EstateFile>;
+export type Criticality = z.infer<typeof Criticality>;
+export type Delivery = z.infer<typeof Delivery>;
+export type Disposition = z.infer<typeof Disposition>;
+
+/** The merged estate: every `estate/*.yaml` file's lists concatenated, one calendar. */
+export interface Estate {
+  organisations: Organisation[];
+  sites: Site[];
+  networks: Network[];
+  hosts: Host[];
+  applications: Application[];
+  datasets: Dataset[];
+  calendar?: Calendar;
+  changeControl?: z.infer<typeof ChangeControl>;
+}

@@ -1,0 +1,207 @@
+import { createHash } from "node:crypto";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { API_VERSION } from "./common.js";
+import type { Diagnostic } from "./diagnostics.js";
+import { InputError, sortDiagnostics } from "./diagnostics.js";
+import { EstateFile, type Estate } from "./estate.js";
+import { Runbook } from "./runbook.js";
+import { StackFile, StackTarget, STACK_KEYS } from "./stack.js";
+import { issuesToDiagnostics } from "./schema-issues.js";
+import { parseYaml, positionOf, type PathSegment, type YamlSource } from "./yaml-source.js";
+import { checkEstate, checkRunbooks, checkStacks, type Origins } from "./checks.js";
+
+export interface LoadedRunbook {
+  runbook: Runbook;
+  file: string;
+  /** sha256 hex of the file's bytes: plans and runs pin runbooks by it. */
+  digest: string;
+}
+
+export interface LoadedStack {
+  /** The environment: `prod` for `stacks/Pulumi.prod.yaml`. */
+  name: string;
+  target: StackTarget;
+  file: string;
+  digest: string;
+}
+
+/** Everything ferry reads from a project directory, validated. */
+export interface Project {
+  dir: string;
+  estate: Estate;
+  runbooks: Map<string, LoadedRunbook>;
+  stacks: Map<string, LoadedStack>;
+  /** Every file read: relative path and sha256 hex, sorted by path. */
+  files: { path: string; digest: string }[];
+  /** Which of estate/, runbooks/, stacks/ exist. */
+  folders: { estate: boolean; runbooks: boolean; stacks: boolean };
+  diagnostics: Diagnostic[];
+}
+
+const FOLDERS = ["estate", "runbooks", "stacks"] as const;
+
+async function listYaml(dir: string): Promise<string[] | undefined> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries
+      .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
+      .map((e) => e.name)
+      .sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
+    throw err;
+  }
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/**
+ * Read and check estate/, runbooks/ and stacks/ under `dir`. Each folder is optional; what is
+ * present is checked. Never throws for bad input: every problem becomes a diagnostic.
+ */
+export async function loadProject(dir: string): Promise<Project> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new InputError([{ file: dir, line: 1, column: 1, code: "file-not-found", severity: "error", message: `project directory ${dir} does not exist` }]);
+  }
+  const diagnostics: Diagnostic[] = [];
+  const files: { path: string; digest: string }[] = [];
+  const folders = { estate: false, runbooks: false, stacks: false };
+  const texts: Record<(typeof FOLDERS)[number], { file: string; text: string }[]> = { estate: [], runbooks: [], stacks: [] };
+  for (const folder of FOLDERS) {
+    const names = await listYaml(join(dir, folder));
+    if (!names) continue;
+    folders[folder] = true;
+    for (const name of names) {
+      const file = `${folder}/${name}`;
+      const text = await readFile(join(dir, folder, name), "utf8");
+      files.push({ path: file, digest: sha256(text) });
+      texts[folder].push({ file, text });
+    }
+  }
+  const digestOf = new Map(files.map((f) => [f.path, f.digest]));
+
+  const estate: Estate = { organisations: [], sites: [], networks: [], hosts: [], applications: [], datasets: [] };
+  const origins: Origins = new WeakMap();
+  let calendarSource: YamlSource | undefined;
+  for (const { file, text } of texts.estate) {
+    const doc = parseDocumentOf(file, text, "Estate", diagnostics);
+    if (!doc) continue;
+    const result = EstateFile.safeParse(doc.data);
+    if (!result.success) {
+      diagnostics.push(...issuesToDiagnostics(result.error.issues, doc.source, doc.data));
+      continue;
+    }
+    const parsed = result.data;
+    for (const list of ["organisations", "sites", "networks", "hosts", "applications", "datasets"] as const) {
+      const items = parsed[list];
+      if (!items) continue;
+      items.forEach((item, i) => origins.set(item, { source: doc.source, path: [list, i] }));
+      (estate[list] as object[]).push(...items);
+    }
+    if (parsed.calendar) {
+      if (calendarSource) {
+        const pos = positionOf(doc.source, ["calendar"], { key: true });
+        diagnostics.push({ file, ...pos, code: "duplicate-calendar", severity: "error", message: `calendar is already defined in ${calendarSource.file}; keep one calendar per estate` });
+      } else {
+        estate.calendar = parsed.calendar;
+        calendarSource = doc.source;
+        origins.set(parsed.calendar, { source: doc.source, path: ["calendar"] });
+      }
+    }
+    if (parsed.changeControl) estate.changeControl = parsed.changeControl;
+  }
+
+  const runbooks = new Map<string, LoadedRunbook>();
+  const runbookSources = new Map<string, { source: YamlSource }>();
+  for (const { file, text } of texts.runbooks) {
+    const doc = parseDocumentOf(file, text, "Runbook", diagnostics);
+    if (!doc) continue;
+    const result = Runbook.safeParse(doc.data);
+    if (!result.success) {
+      diagnostics.push(...issuesToDiagnostics(result.error.issues, doc.source, doc.data));
+      continue;
+    }
+    const runbook = result.data;
+    const previous = runbooks.get(runbook.name);
+    if (previous) {
+      const pos = positionOf(doc.source, ["name"]);
+      diagnostics.push({ file, ...pos, code: "duplicate-id", severity: "error", message: `runbook name \`${runbook.name}\` is also used by ${previous.file}` });
+      continue;
+    }
+    runbooks.set(runbook.name, { runbook, file, digest: digestOf.get(file)! });
+    runbookSources.set(runbook.name, { source: doc.source });
+  }
+
+  const stacks = new Map<string, LoadedStack>();
+  const stackSources = new Map<string, YamlSource>();
+  for (const { file, text } of texts.stacks) {
+    const m = /^stacks\/Pulumi\.([A-Za-z0-9_.-]+)\.ya?ml$/.exec(file);
+    if (!m) {
+      diagnostics.push({ file, line: 1, column: 1, code: "invalid-value", severity: "error", message: "stack files are named Pulumi.<environment>.yaml (Pulumi's stack config convention)" });
+      continue;
+    }
+    const parsed = parseYaml(file, text);
+    diagnostics.push(...parsed.diagnostics);
+    if (!parsed.source || parsed.data === undefined) continue;
+    const outer = StackFile.safeParse(parsed.data);
+    if (!outer.success) {
+      diagnostics.push(...issuesToDiagnostics(outer.error.issues, parsed.source, parsed.data));
+      continue;
+    }
+    const target: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(outer.data.config)) {
+      if (!key.startsWith("ferry:")) continue;
+      const name = key.slice("ferry:".length);
+      if (!(STACK_KEYS as readonly string[]).includes(name)) {
+        const pos = positionOf(parsed.source, ["config", key], { key: true });
+        diagnostics.push({ file, ...pos, code: "unknown-key", severity: "error", message: `config.${key}: unknown ferry key (known: ${STACK_KEYS.map((k) => `ferry:${k}`).join(", ")})` });
+        continue;
+      }
+      target[name] = value;
+    }
+    const result = StackTarget.safeParse(target);
+    if (!result.success) {
+      const mapPath = (p: readonly PathSegment[]): PathSegment[] => (p.length === 0 ? ["config"] : ["config", `ferry:${p[0]}`, ...p.slice(1)]);
+      diagnostics.push(...issuesToDiagnostics(result.error.issues, parsed.source, { config: Object.fromEntries(Object.entries(target).map(([k, v]) => [`ferry:${k}`, v])) }, mapPath));
+      continue;
+    }
+    stacks.set(m[1]!, { name: m[1]!, target: result.data, file, digest: digestOf.get(file)! });
+    stackSources.set(m[1]!, parsed.source);
+  }
+
+  diagnostics.push(...checkEstate(estate, origins, { runbooks, folders }));
+  diagnostics.push(...checkRunbooks(runbooks, runbookSources));
+  diagnostics.push(...checkStacks(stacks, stackSources, estate, folders));
+
+  return { dir, estate, runbooks, stacks, files, folders, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+/** Parse a ferry document and check its header; undefined (with diagnostics) when unusable. */
+function parseDocumentOf(file: string, text: string, kind: string, diagnostics: Diagnostic[]): { source: YamlSource; data: unknown } | undefined {
+  const parsed = parseYaml(file, text);
+  diagnostics.push(...parsed.diagnostics);
+  if (!parsed.source || parsed.diagnostics.length > 0) return undefined;
+  const data = parsed.data as Record<string, unknown> | null;
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    diagnostics.push({ file, line: 1, column: 1, code: "missing-header", severity: "error", message: `expected a ${kind} document (a map starting with apiVersion: ${API_VERSION} and kind: ${kind})` });
+    return undefined;
+  }
+  if (data.apiVersion !== API_VERSION || data.kind !== kind) {
+    const bad = data.apiVersion !== API_VERSION ? "apiVersion" : "kind";
+    const pos = positionOf(parsed.source, [bad]);
+    const got = data[bad] === undefined ? "it is missing" : `got ${JSON.stringify(data[bad])}`;
+    diagnostics.push({ file, ...pos, code: "missing-header", severity: "error", message: `${bad} must be ${bad === "apiVersion" ? API_VERSION : kind} in ${file.split("/")[0]}/ (${got})` });
+    return undefined;
+  }
+  return { source: parsed.source, data };
+}
+
+/** Throw an InputError carrying every error when the project has any; warnings pass. */
+export function assertValid(project: Project): void {
+  const errors = project.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) throw new InputError(project.diagnostics);
+}

@@ -1,0 +1,104 @@
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import type { Diagnostic } from "./diagnostics.js";
+
+/** Largest document ferry reads; a bigger file is almost certainly a mistake (or an attack). */
+export const MAX_FILE_BYTES = 32 * 1024 * 1024;
+/** Alias expansions allowed per document: stops "billion laughs" alias bombs. */
+const MAX_ALIAS_COUNT = 200;
+
+/** A parsed YAML file that can map a data path back to `line:col`. */
+export interface YamlSource {
+  /** Path relative to the project directory. */
+  file: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+}
+
+export type PathSegment = string | number;
+
+export interface ParsedYaml {
+  source?: YamlSource;
+  /** The plain data, when the file parsed cleanly. */
+  data?: unknown;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Parse one YAML file keeping source positions. Syntax errors, duplicate keys, alias bombs,
+ * oversized files and runaway nesting all come back as diagnostics, never as exceptions.
+ */
+export function parseYaml(file: string, text: string): ParsedYaml {
+  const at = (line: number, column: number, message: string): Diagnostic => ({
+    file,
+    line,
+    column,
+    message,
+    code: "yaml-syntax",
+    severity: "error",
+  });
+  if (text.length > MAX_FILE_BYTES) {
+    return { diagnostics: [at(1, 1, `file is ${(text.length / 1048576).toFixed(1)} MiB; ferry reads documents of at most ${MAX_FILE_BYTES / 1048576} MiB`)] };
+  }
+  const lines = new LineCounter();
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
+  } catch (err) {
+    // The parser recurses per nesting level; pathological depth exhausts the stack.
+    return { diagnostics: [at(1, 1, `cannot parse: ${err instanceof RangeError ? "nesting is too deep" : String(err)}`)] };
+  }
+  const source: YamlSource = { file, doc, lines };
+  if (doc.errors.length > 0) {
+    const diagnostics = doc.errors.map((e) => {
+      const pos = lines.linePos(e.pos[0]);
+      return at(pos.line, pos.col, yamlMessage(e.code, e.message));
+    });
+    return { source, diagnostics };
+  }
+  try {
+    const data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    return { source, data, diagnostics: [] };
+  } catch (err) {
+    const message = err instanceof RangeError ? "nesting is too deep" : err instanceof Error ? err.message : String(err);
+    return { source, diagnostics: [at(1, 1, message.includes("alias") ? `too many alias expansions (limit ${MAX_ALIAS_COUNT}): ${message}` : message)] };
+  }
+}
+
+function yamlMessage(code: string, message: string): string {
+  const first = message.split("\n")[0] ?? message;
+  if (code === "DUPLICATE_KEY") return `duplicate key: ${first.replace(/ at line.*$/, "")}`;
+  return first.replace(/ at line \d+, column \d+:?$/, "");
+}
+
+/**
+ * Line and column of the node at `path`, or of its deepest existing ancestor (so a missing
+ * field points at the map that should hold it). With `key`, point at the last key itself.
+ */
+export function positionOf(source: YamlSource, path: readonly PathSegment[], opts: { key?: boolean } = {}): { line: number; column: number } {
+  let node: unknown = source.doc.contents;
+  let offset = (node as Node | null)?.range?.[0] ?? 0;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i]!;
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      const keyNode = pair.key as Node;
+      if (last && opts.key) {
+        offset = keyNode.range?.[0] ?? offset;
+        break;
+      }
+      node = pair.value;
+      offset = (pair.value as Node | null)?.range?.[0] ?? keyNode.range?.[0] ?? offset;
+    } else if (isSeq(node) && typeof seg === "number") {
+      const item = node.items[seg] as Node | undefined;
+      if (!item) break;
+      node = item;
+      offset = item.range?.[0] ?? offset;
+    } else {
+      break;
+    }
+  }
+  const pos = source.lines.linePos(offset);
+  return { line: pos.line, column: pos.col };
+}

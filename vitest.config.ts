@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Integration suites start real servers (sshd, HTTP, DNS) on loopback; two forks fit two cores.
+    pool: "forks",
+    maxWorkers: 2,
+  },
+});
