@@ -165,7 +165,7 @@ function suggest(id: string, known: Iterable<string>): string {
     const d = editDistance(id, k);
     if (d < bestScore) [best, bestScore] = [k, d];
   }
-  return best !== undefined && bestScore <= Math.max(2, Math.floor(id.length / 4)) ? ` (did you mean \`${best}\`?)` : "";
+  return best !== undefined && bestScore <= Math.max(1, Math.floor(id.length / 4)) ? ` (did you mean \`${best}\`?)` : "";
 }
 
 function editDistance(a: string, b: string): number {
@@ -300,7 +300,8 @@ function visitStrings(value: unknown, path: PathSegment[], fn: (text: string, pa
 }
 
 function findNeedsCycle(runbook: Runbook): string[] | undefined {
-  const needs = new Map(runbook.steps.map((s) => [s.id, s.needs ?? []]));
+  const needs = new Map<string, string[]>();
+  for (const s of runbook.steps) if (!needs.has(s.id)) needs.set(s.id, s.needs ?? []);
   const state = new Map<string, "open" | "done">();
   const stack: string[] = [];
   const visit = (id: string): string[] | undefined => {

@@ -99,8 +99,12 @@ export async function loadProject(dir: string): Promise<Project> {
     for (const list of ["organisations", "sites", "networks", "hosts", "applications", "datasets"] as const) {
       const items = parsed[list];
       if (!items) continue;
-      items.forEach((item, i) => origins.set(item, { source: doc.source, path: [list, i] }));
-      (estate[list] as object[]).push(...items);
+      const into = estate[list] as object[];
+      // A loop, not push(...items): spreading 100k+ entries overflows the call stack.
+      items.forEach((item, i) => {
+        origins.set(item, { source: doc.source, path: [list, i] });
+        into.push(item);
+      });
     }
     if (parsed.calendar) {
       if (calendarSource) {
@@ -156,6 +160,8 @@ export async function loadProject(dir: string): Promise<Project> {
     for (const [key, value] of Object.entries(outer.data.config)) {
       if (!key.startsWith("ferry:")) continue;
       const name = key.slice("ferry:".length);
+      // Pulumi-encrypted secrets (`ferry:vpnSharedKey: { secure: v1:… }`) are read by the stacks program, not the target.
+      if (value !== null && typeof value === "object" && Object.keys(value).length === 1 && "secure" in value) continue;
       if (!(STACK_KEYS as readonly string[]).includes(name)) {
         const pos = positionOf(parsed.source, ["config", key], { key: true });
         diagnostics.push({ file, ...pos, code: "unknown-key", severity: "error", message: `config.${key}: unknown ferry key (known: ${STACK_KEYS.map((k) => `ferry:${k}`).join(", ")})` });

@@ -42,21 +42,23 @@ export function parseYaml(file: string, text: string): ParsedYaml {
   const lines = new LineCounter();
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
+    doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: "silent" });
   } catch (err) {
     // The parser recurses per nesting level; pathological depth exhausts the stack.
     return { diagnostics: [at(1, 1, `cannot parse: ${err instanceof RangeError ? "nesting is too deep" : String(err)}`)] };
   }
   const source: YamlSource = { file, doc, lines };
-  if (doc.errors.length > 0) {
-    const diagnostics = doc.errors.map((e) => {
+  // Warnings (unknown tags such as `!ruby/object`) are errors here: ferry documents are plain data.
+  const problems = [...doc.errors, ...doc.warnings];
+  if (problems.length > 0) {
+    const diagnostics = problems.map((e) => {
       const pos = lines.linePos(e.pos[0]);
       return at(pos.line, pos.col, yamlMessage(e.code, e.message));
     });
     return { source, diagnostics };
   }
   try {
-    const data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    const data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
     return { source, data, diagnostics: [] };
   } catch (err) {
     const message = err instanceof RangeError ? "nesting is too deep" : err instanceof Error ? err.message : String(err);
