@@ -17,7 +17,7 @@ function finding(source: YamlSource, path: readonly PathSegment[], code: ErrorCo
 }
 
 /** Cross-reference and consistency checks over the merged estate. */
-export function checkEstate(estate: Estate, origins: Origins, ctx: { runbooks: Map<string, unknown>; folders: Folders }): Diagnostic[] {
+export function checkEstate(estate: Estate, origins: Origins, ctx: { runbooks: Map<string, unknown>; folders: Folders; invalidIds?: Set<string> }): Diagnostic[] {
   const out: Diagnostic[] = [];
   const at = (entity: object, sub: PathSegment[], code: ErrorCode, message: string, severity: "error" | "warning" = "error") => {
     const origin = origins.get(entity);
@@ -44,7 +44,8 @@ export function checkEstate(estate: Estate, origins: Origins, ctx: { runbooks: M
   void networks;
 
   const ref = (entity: object, sub: PathSegment[], kind: string, id: string | undefined, map: Map<string, unknown>) => {
-    if (id !== undefined && !map.has(id)) at(entity, sub, "unknown-reference", `unknown ${kind} \`${id}\`${suggest(id, map.keys())}`);
+    // An entity that failed its schema was already reported; a reference to it is not dangling.
+    if (id !== undefined && !map.has(id) && !ctx.invalidIds?.has(id)) at(entity, sub, "unknown-reference", `unknown ${kind} \`${id}\`${suggest(id, map.keys())}`);
   };
 
   for (const o of estate.organisations) ref(o, ["successor"], "organisation", o.successor, orgs);

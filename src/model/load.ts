@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { API_VERSION } from "./common.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { InputError, sortDiagnostics } from "./diagnostics.js";
-import { EstateFile, type Estate } from "./estate.js";
+import { Application, Calendar, ChangeControl, Dataset, EstateFile, Host, Network, Organisation, Site, type Estate } from "./estate.js";
 import { Runbook } from "./runbook.js";
 import { StackFile, StackTarget, STACK_KEYS } from "./stack.js";
 import { issuesToDiagnostics } from "./schema-issues.js";
@@ -86,16 +86,14 @@ export async function loadProject(dir: string): Promise<Project> {
 
   const estate: Estate = { organisations: [], sites: [], networks: [], hosts: [], applications: [], datasets: [] };
   const origins: Origins = new WeakMap();
+  const invalidIds = new Set<string>();
   let calendarSource: YamlSource | undefined;
   for (const { file, text } of texts.estate) {
     const doc = parseDocumentOf(file, text, "Estate", diagnostics);
     if (!doc) continue;
     const result = EstateFile.safeParse(doc.data);
-    if (!result.success) {
-      diagnostics.push(...issuesToDiagnostics(result.error.issues, doc.source, doc.data));
-      continue;
-    }
-    const parsed = result.data;
+    if (!result.success) diagnostics.push(...issuesToDiagnostics(result.error.issues, doc.source, doc.data));
+    const parsed = result.success ? result.data : salvageEstateFile(doc.data, invalidIds);
     for (const list of ["organisations", "sites", "networks", "hosts", "applications", "datasets"] as const) {
       const items = parsed[list];
       if (!items) continue;
@@ -179,11 +177,36 @@ export async function loadProject(dir: string): Promise<Project> {
     stackSources.set(m[1]!, parsed.source);
   }
 
-  diagnostics.push(...checkEstate(estate, origins, { runbooks, folders }));
+  diagnostics.push(...checkEstate(estate, origins, { runbooks, folders, invalidIds }));
   diagnostics.push(...checkRunbooks(runbooks, runbookSources));
   diagnostics.push(...checkStacks(stacks, stackSources, estate, folders));
 
   return { dir, estate, runbooks, stacks, files, folders, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+const ITEM_SCHEMAS = { organisations: Organisation, sites: Site, networks: Network, hosts: Host, applications: Application, datasets: Dataset } as const;
+
+/**
+ * Keep the valid entries of an estate file that failed its schema, so one bad field does not
+ * hide every reference problem in the rest of the file. Ids of the invalid entries go into
+ * `invalidIds`: references to them are not reported again as dangling.
+ */
+function salvageEstateFile(data: unknown, invalidIds: Set<string>): Partial<EstateFile> {
+  const doc = data as Record<string, unknown>;
+  const out: Record<string, unknown[]> = {};
+  for (const [list, schema] of Object.entries(ITEM_SCHEMAS)) {
+    const items = doc[list];
+    if (!Array.isArray(items)) continue;
+    out[list] = [];
+    for (const item of items) {
+      const r = schema.safeParse(item);
+      if (r.success) out[list].push(r.data);
+      else if (typeof (item as { id?: unknown } | null)?.id === "string") invalidIds.add((item as { id: string }).id);
+    }
+  }
+  const calendar = Calendar.safeParse(doc.calendar);
+  const changeControl = ChangeControl.safeParse(doc.changeControl);
+  return { ...(out as Partial<EstateFile>), ...(calendar.success ? { calendar: calendar.data } : {}), ...(changeControl.success ? { changeControl: changeControl.data } : {}) };
 }
 
 /** Parse a ferry document and check its header; undefined (with diagnostics) when unusable. */

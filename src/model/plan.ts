@@ -3,24 +3,50 @@ import { API_VERSION, Id, IsoDate } from "./common.js";
 
 const Sha256 = z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>");
 
-export const PlannedApplication = z.object({
+// Loose objects throughout: a plan may carry more members than these (FORMATS.md allows it), and
+// parsing must never strip them, or the re-serialised plan would no longer match its hash.
+export const PlannedApplication = z.looseObject({
   id: Id,
   runbook: Id,
   /** The placement group (together-links and order cycles) this application moved with. */
   group: z.string(),
   site: Id.nullable(),
   target: Id.nullable(),
+  /** Copied from the estate so the change-board pack reads from the approved plan alone. */
+  name: z.string().optional(),
+  owner: z.string().optional(),
+  criticality: z.string().optional(),
+  users: z.number().optional(),
+  effort: z.number().optional(),
+  disposition: z.string().optional(),
+  delivery: z.string().optional(),
 });
 
-export const Wave = z.object({
+/** A data set's decision, listed with the wave its application moves in. */
+export const PlannedDataset = z.looseObject({
+  id: Id,
+  application: Id,
+  decision: z.string(),
+  sizeGb: z.number(),
+  retainUntil: z.string().optional(),
+});
+
+export const Wave = z.looseObject({
   number: z.number().int().min(1),
   date: IsoDate,
-  window: z.object({ start: z.string(), end: z.string() }),
+  window: z.looseObject({ start: z.string(), end: z.string() }),
   applications: z.array(PlannedApplication),
-  load: z.object({ applications: z.number(), effort: z.number(), users: z.number() }),
+  load: z.looseObject({
+    applications: z.number(),
+    effort: z.number(),
+    users: z.number(),
+    /** Applications per source site in this wave. */
+    sites: z.record(z.string(), z.number()).optional(),
+  }),
+  datasets: z.array(PlannedDataset).optional(),
 });
 
-export const Warning = z.object({
+export const Warning = z.looseObject({
   code: z.string(),
   message: z.string(),
   applications: z.array(z.string()).optional(),
@@ -32,12 +58,34 @@ export const Plan = z.looseObject({
   kind: z.literal("Plan"),
   inputsDigest: Sha256,
   waves: z.array(Wave),
-  unplaced: z.array(z.object({ application: Id, reason: z.string() })),
+  unplaced: z.array(z.looseObject({ application: Id, reason: z.string(), group: z.string().optional() })),
   warnings: z.array(Warning),
   hash: Sha256,
+  /** Digest of the merged estate files (`sha256:<hex>`); part of `inputsDigest`. */
+  estateDigest: Sha256.optional(),
+  /** Every stack config's file digest by environment name; part of `inputsDigest`. */
+  stacks: z.record(z.string(), Sha256).optional(),
+  /** The digest of every runbook the plan's waves use, by name; part of `inputsDigest`. */
+  runbooks: z.record(z.string(), Sha256).optional(),
+  /** The stack whose target address plan the `reip-required` warnings were checked against. */
+  targetStack: z.string().nullable().optional(),
+  /** The calendar the waves were cut from, so the pack can draw slots and freezes. */
+  calendar: z
+    .looseObject({
+      firstWave: IsoDate,
+      cadenceDays: z.number(),
+      horizonWaves: z.number(),
+      lastSlot: IsoDate.nullable(),
+      window: z.looseObject({ start: z.string(), end: z.string(), timezone: z.string() }),
+      freezes: z.array(z.looseObject({ from: IsoDate, to: IsoDate, reason: z.string() })),
+      capacity: z.record(z.string(), z.number()),
+    })
+    .nullable()
+    .optional(),
 });
 
 export type PlannedApplication = z.infer<typeof PlannedApplication>;
+export type PlannedDataset = z.infer<typeof PlannedDataset>;
 export type Wave = z.infer<typeof Wave>;
 export type PlanWarning = z.infer<typeof Warning>;
 export type Plan = z.infer<typeof Plan>;

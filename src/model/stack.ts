@@ -79,6 +79,8 @@ export const ConnectivityTarget = z.strictObject({
   disasterRecovery: z.strictObject({ region: z.string().default("ukwest"), hubPrefix: Prefix }).optional(),
   /** Name of the secret config key holding the IPsec pre-shared key. @default ferry:vpnSharedKey */
   sharedKeySecret: z.string().default("vpnSharedKey"),
+  /** With kind expressroute: resource id of the data centre's ExpressRoute circuit. */
+  expressRouteCircuitId: z.string().min(1).optional(),
 });
 
 export const DesktopsTarget = z.strictObject({
