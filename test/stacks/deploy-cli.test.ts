@@ -1,0 +1,83 @@
+/** `ferry deploy` guards: a missing pulumi CLI, no --yes, unknown stacks; all before touching the repo. */
+import { execFile } from "node:child_process";
+import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const MAIN = join(ROOT, "src", "cli", "main.ts");
+let work: string;
+let project: string;
+let emptyPath: string;
+let fakePath: string;
+
+function ferry(args: string[], path: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: ROOT, env: { ...process.env, PATH: path }, timeout: 60_000 }, (err, stdout, stderr) =>
+      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+async function listing(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true })).map(String).sort();
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "ferry-deploy-"));
+  project = join(work, "project");
+  await mkdir(join(project, "stacks"), { recursive: true });
+  await copyFile(join(ROOT, "Pulumi.yaml"), join(project, "Pulumi.yaml"));
+  await writeFile(
+    join(project, "stacks", "Pulumi.dev.yaml"),
+    "config:\n  ferry:landingZone: { prefix: t, tags: { owner: o, costCentre: c, dataClassification: d } }\n" +
+      "  ferry:network: { supernet: 10.112.0.0/16, hub: { prefix: 10.112.0.0/24, firewallSubnet: 10.112.0.0/26, bastionSubnet: 10.112.0.64/26, gatewaySubnet: 10.112.0.128/27 } }\n",
+  );
+  emptyPath = join(work, "empty-bin");
+  await mkdir(emptyPath);
+  // A stand-in pulumi that only answers `pulumi version`, for the checks after the CLI probe.
+  fakePath = join(work, "fake-bin");
+  await mkdir(fakePath);
+  await writeFile(join(fakePath, "pulumi"), "#!/bin/sh\necho v3.200.0\n");
+  await chmod(join(fakePath, "pulumi"), 0o755);
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe("ferry deploy", () => {
+  it("says the pulumi CLI is missing and how to install it, exits 2 and writes nothing", async () => {
+    const before = await listing(project);
+    const { code, stderr } = await ferry(["deploy", "--stack", "dev", "--preview", "--dir", project], emptyPath);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/pulumi CLI is not installed/);
+    expect(stderr).toContain("curl -fsSL https://get.pulumi.com | sh");
+    expect(stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+    expect(await listing(project)).toEqual(before);
+  });
+
+  it("reports the missing CLI as JSON with its code", async () => {
+    const { code, stdout } = await ferry(["deploy", "--stack", "dev", "--yes", "--json", "--dir", project], emptyPath);
+    expect(code).toBe(2);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: { code: "pulumi-missing" } });
+  });
+
+  it("refuses to apply without --yes", async () => {
+    const { code, stderr } = await ferry(["deploy", "--stack", "dev", "--dir", project], fakePath);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/add --yes to apply, or --preview/);
+  });
+
+  it("names the known stacks when asked for an unknown one", async () => {
+    const { code, stderr } = await ferry(["deploy", "--stack", "prod", "--preview", "--dir", project], fakePath);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/unknown stack prod \(stacks: dev\)/);
+  });
+
+  it("asks for a build when the program is not compiled", async () => {
+    const { code, stderr } = await ferry(["deploy", "--stack", "dev", "--preview", "--dir", project], fakePath);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/dist\/stacks\/index\.js is missing[\s\S]*npm run build/);
+  });
+});
