@@ -1,0 +1,137 @@
+import { spawn } from "node:child_process";
+import { isAbsolute, resolve } from "node:path";
+import { abortError } from "./abort.js";
+import { head, LineSplitter, tail, TailBuffer } from "./bounded-output.js";
+import { ActionError, CommandFailedError } from "./errors.js";
+import { terminateGroup } from "./process-tree.js";
+import type { Action, ActionContext, ActionOutput } from "./types.js";
+import type { LocalSpec } from "../model/runbook.js";
+
+export interface LocalActionOptions {
+  /** Bytes of stdout and of stderr kept for outputs and error messages (the tail). @default 65536 */
+  maxOutputBytes?: number;
+  /** Largest stdout accepted for `json: true`; larger output fails the step. @default 4194304 */
+  maxJsonBytes?: number;
+  /** Time between SIGTERM and SIGKILL to the process group on abort. @default 2000 */
+  killGraceMs?: number;
+  /** Shell used to run `spec.run`. @default "/bin/sh" */
+  shell?: string;
+}
+
+/**
+ * The `local` action: runs `spec.run` with `/bin/sh -c` on the machine running ferry.
+ *
+ * - The child leads its own process group, so on abort (timeout or operator) SIGTERM and
+ *   then SIGKILL reach every process it started, not only the shell.
+ * - Environment: ferry's environment, then every secret in `ctx.secrets` under its name, then
+ *   `spec.env`. Secrets travel by environment (or `stdin`), never on the command line, where
+ *   `ps` would show them to every local user.
+ * - Output: each line goes to `ctx.onLine` as it arrives; the last `maxOutputBytes` of each
+ *   stream are kept and returned trimmed. `json: true` parses stdout into `outputs.json`.
+ * - The step finishes when the shell has exited and its stdout and stderr are closed; a
+ *   background process that keeps them open keeps the step running (redirect its output).
+ */
+export function createLocalAction(opts: LocalActionOptions = {}): Action<"local"> {
+  const maxOutput = opts.maxOutputBytes ?? 64 * 1024;
+  const maxJson = opts.maxJsonBytes ?? 4 * 1024 * 1024;
+  const graceMs = opts.killGraceMs ?? 2000;
+  const shell = opts.shell ?? "/bin/sh";
+
+  return {
+    kind: "local",
+    async run(ctx: ActionContext, spec: LocalSpec): Promise<ActionOutput> {
+      const command = head(spec.run, 120);
+      if (ctx.signal.aborted) throw abortError(ctx.signal, `\`${command}\` was not started`, "not-started");
+      const cwd = spec.cwd === undefined ? ctx.cwd : isAbsolute(spec.cwd) ? spec.cwd : resolve(ctx.cwd, spec.cwd);
+      const env: NodeJS.ProcessEnv = { ...process.env, ...Object.fromEntries(ctx.secrets), ...spec.env };
+
+      const child = spawn(shell, ["-c", spec.run], { cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+      const stdout = new TailBuffer(spec.json ? Math.max(maxJson, maxOutput) : maxOutput);
+      const stderr = new TailBuffer(maxOutput);
+      const outLines = new LineSplitter((line) => ctx.onLine?.("stdout", line));
+      const errLines = new LineSplitter((line) => ctx.onLine?.("stderr", line));
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout.push(chunk);
+        outLines.push(chunk);
+      });
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr.push(chunk);
+        errLines.push(chunk);
+      });
+      // A command that exits without reading stdin closes the pipe under us: EPIPE is not a failure.
+      child.stdin.on("error", () => {});
+      child.stdin.end(spec.stdin ?? "");
+
+      let killing: Promise<unknown> | undefined;
+      const onAbort = () => {
+        killing = terminateGroup(child, { graceMs });
+      };
+      ctx.signal.addEventListener("abort", onAbort, { once: true });
+
+      try {
+        const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit, reject) => {
+          child.once("error", reject);
+          child.once("close", (code, signal) => resolveExit({ code, signal }));
+        }).catch((err: NodeJS.ErrnoException) => {
+          const why = err.code === "ENOENT" ? `the working directory ${cwd} or the shell ${shell} does not exist` : err.message;
+          throw new ActionError("spawn-failed", `Could not start \`${command}\`: ${why}`, { outcome: "not-started", cause: err });
+        });
+        ctx.signal.removeEventListener("abort", onAbort);
+        outLines.end();
+        errLines.end();
+
+        // Only an abort that arrived while the command ran counts: one after it finished is moot.
+        if (killing !== undefined) {
+          await killing;
+          throw abortError(ctx.signal, `killed the process group of \`${command}\``);
+        }
+
+        const out = stdout.text();
+        const err = stderr.text();
+        const exitCode = result.code ?? undefined;
+        const expected = spec.expectExit === undefined ? [0] : Array.isArray(spec.expectExit) ? spec.expectExit : [spec.expectExit];
+        if (exitCode === undefined || !expected.includes(exitCode)) {
+          const how = exitCode === undefined ? `was killed by ${result.signal}` : `exited with ${exitCode}`;
+          const want = expected.length === 1 ? `${expected[0]}` : `one of ${expected.join(", ")}`;
+          const short = `Command \`${command}\` ${how} (expected ${want})`;
+          const stderrTail = tail(err);
+          throw new CommandFailedError(stderrTail ? `${short}\n${stderrTail}` : short, {
+            exitCode,
+            signal: result.signal ?? undefined,
+            stderr: stderrTail,
+          });
+        }
+
+        const output: ActionOutput = { stdout: tailOf(out, maxOutput).trim(), stderr: err.trim(), exitCode };
+        if (stdout.truncated) output.stdoutTruncated = true;
+        if (stderr.truncated) output.stderrTruncated = true;
+        if (spec.json) output.json = parseJsonOutput(out, stdout.truncated, maxJson, command);
+        return output;
+      } finally {
+        ctx.signal.removeEventListener("abort", onAbort);
+      }
+    },
+  };
+}
+
+function tailOf(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  return Buffer.from(text).subarray(-maxBytes).toString("utf8");
+}
+
+function parseJsonOutput(text: string, truncated: boolean, maxJson: number, command: string): unknown {
+  if (truncated) {
+    throw new ActionError("output-not-json", `\`${command}\` printed more than ${maxJson} bytes; too large to parse as JSON`, {
+      hint: "Print only the JSON document the later steps need.",
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const shown = head(text, 200) || "(empty)";
+    throw new ActionError("output-not-json", `\`${command}\` succeeded but its stdout is not JSON (${(err as Error).message}): ${shown}`, {
+      hint: "The step has `json: true`: make the command print one JSON document on stdout and anything else on stderr.",
+      cause: err,
+    });
+  }
+}
