@@ -142,8 +142,8 @@ function overlapWarnings(estate: Estate, origins: Origins): Diagnostic[] {
     }
     for (const other of active) {
       if (other.n.site === item.n.site) continue;
+      // One warning per pair, on the network that starts later: the other side names it.
       clashes.set(item.n, [...(clashes.get(item.n) ?? []), `${other.n.id} (${other.n.prefix}, site ${other.n.site})`]);
-      clashes.set(other.n, [...(clashes.get(other.n) ?? []), `${item.n.id} (${item.n.prefix}, site ${item.n.site})`]);
     }
     active.push(item);
   }
