@@ -20,7 +20,7 @@ import { VERSION } from "./version.js";
 const program = new Command()
   .name("ferry")
   .description(
-    "Plan and run infrastructure and network migrations: estate inventory, change-board waves,\n" +
+    "Plan and run infrastructure and network migrations: estate inventory, change-board waves, " +
       "runbooks with health gates and rollback, and the Azure landing zone as code.",
   )
   .version(VERSION)
