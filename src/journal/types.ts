@@ -10,11 +10,11 @@ export interface JournalRecord<T = unknown> {
   seq: number;
   /** ISO timestamp when the record was appended. */
   ts: string;
-  /** sha256 hex of the previous record's line (all zeros for the first). */
+  /** The previous record's `sum` (64 zeros for the first): the hash chain. */
   prev: string;
   /** The payload: one engine event. Secrets must already be redacted. */
   event: T;
-  /** sha256 hex over seq, ts, prev and the canonical payload. */
+  /** sha256 hex of the RFC 8785 canonical JSON of `{seq, ts, prev, event}` (see journal/record.ts). */
   sum: string;
 }
 
