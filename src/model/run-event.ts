@@ -74,12 +74,18 @@ export interface RunStarted extends Base {
   runbooks: Record<string, string>;
   apps: PlannedRunApp[];
   options: { concurrency: number; perSite?: number; perHost?: number; maxFailures?: string };
+  /** The change-board approval the wave ran under, when one was on file. */
+  approval?: { file: string; approvedBy: string; changeRef: string; approvedAt: string };
 }
 export interface RunResumed extends Base {
   type: "run.resumed";
   operator: string;
   /** Set when the operator accepted runbook changes since the run started (`--accept-changes`). */
   acceptedChanges?: { runbook: string; from: string; to: string }[];
+  /** Set with `--accept-changes` when the estate or a stack changed: the inputs digest continued with. */
+  inputsDigest?: string;
+  /** `ferry rollback`: undo the applications the run completed, in reverse order of completion. */
+  rollback?: boolean;
 }
 export interface RunInterrupted extends Base {
   type: "run.interrupted";
@@ -194,7 +200,11 @@ export interface VerifyResult extends AppBase {
 export interface OperatorSettled extends StepBase {
   type: "operator.settled";
   phase: "step" | "rollback";
-  outcome: "done" | "failed";
+  /**
+   * `done`: it took effect; `failed`: treat as failed (roll back); `not-done`: it did not take
+   * effect and may run again.
+   */
+  outcome: "done" | "failed" | "not-done";
   by: string;
 }
 

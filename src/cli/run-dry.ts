@@ -1,0 +1,155 @@
+/**
+ * `ferry run --dry-run`: honest about its fidelity. Every template was already resolved and
+ * checked by loadWave; here each action is rendered and printed, the read-only probes run
+ * (prechecks, and `check` probes that need no step outputs), and every action with a
+ * `preflight` is asked whether it could run (SSH: connect and authenticate, no command). Each
+ * line says whether it was verified, only rendered, or cannot be checked without making the
+ * change. No step and no rollback runs. Exit 0 when every probe and preflight passed, else 1.
+ */
+import { formatDuration } from "../model/common.js";
+import type { ActionKind } from "../model/runbook.js";
+import { createActions } from "../actions/index.js";
+import type { Action, ActionContext, ActionRegistry } from "../actions/types.js";
+import type { PreparedAction, PreparedApp } from "../engine/prepare.js";
+import { Redactor } from "../engine/redact.js";
+import { renderSpec } from "../engine/render.js";
+import { toEventError } from "../engine/step-runner.js";
+import type { WaveInputs } from "./run-prepare.js";
+
+/** How far a dry run could check one action. */
+export type Fidelity = "verified" | "failed" | "rendered" | "unverifiable" | "nothing-to-check";
+
+export interface DryItem {
+  app: string;
+  /** `precheck`, `step`, `check`, `rollback` or `verify`. */
+  phase: string;
+  id: string;
+  kind: ActionKind;
+  /** The rendered command (shell actions) or spec, secrets redacted. */
+  rendered: string;
+  fidelity: Fidelity;
+  detail: string;
+}
+
+const PROBE_TIMEOUT_MS = 10_000;
+const LABEL: Record<Fidelity, string> = {
+  verified: "verified",
+  failed: "FAILED",
+  rendered: "rendered only",
+  unverifiable: "not checked",
+  "nothing-to-check": "nothing to check",
+};
+
+function render(app: PreparedApp, a: PreparedAction): { spec: unknown; text: string; usesOutputs: boolean } {
+  const { spec, command } = renderSpec(a.kind, a.template, { values: app.values, visibleSteps: a.visibleSteps });
+  return { spec, text: command ?? JSON.stringify(spec), usesOutputs: JSON.stringify(a.template).includes("steps.") };
+}
+
+function contextFor(app: PreparedApp, inputs: WaveInputs, projectDir: string, signal: AbortSignal, log: ActionContext["log"]): ActionContext {
+  const hosts = new Map(inputs.project.estate.hosts.map((h) => [h.id, h]));
+  return { signal, log, host: (id) => hosts.get(id), secrets: app.secrets, cwd: projectDir };
+}
+
+/** Check a wave without changing anything. Returns the items (for tests) and prints them. */
+export async function checkWave(inputs: WaveInputs, registry: ActionRegistry, projectDir: string): Promise<DryItem[]> {
+  const { default: pino } = await import("pino");
+  const log = pino({ level: "silent" });
+  const items: DryItem[] = [];
+  // One preflight per distinct target (an SSH host is connected to once, whatever its steps).
+  const preflights = new Map<string, Promise<{ ok: boolean; detail: string }>>();
+
+  for (const app of inputs.apps) {
+    const redactor = new Redactor();
+    for (const v of app.secrets.values()) redactor.add(v);
+    const probe = async (a: PreparedAction): Promise<{ ok: boolean; detail: string }> => {
+      const impl = registry[a.kind] as Action | undefined;
+      if (!impl) return { ok: false, detail: `no ${a.kind} action in this build` };
+      const ms = Math.min(a.timeoutMs ?? PROBE_TIMEOUT_MS, PROBE_TIMEOUT_MS);
+      try {
+        const out = await impl.run(contextFor(app, inputs, projectDir, AbortSignal.timeout(ms), log), render(app, a).spec as never);
+        return { ok: true, detail: typeof out.stdout === "string" && out.stdout ? out.stdout.split("\n")[0]!.slice(0, 120) : "passed" };
+      } catch (err) {
+        const e = toEventError(err);
+        return { ok: false, detail: e.code === "timeout" || /aborted/i.test(e.message) ? `no answer within ${formatDuration(ms)}` : e.message };
+      }
+    };
+    const preflight = (a: PreparedAction): Promise<{ ok: boolean; detail: string }> | undefined => {
+      const impl = registry[a.kind] as Action | undefined;
+      if (!impl?.preflight) return undefined;
+      const spec = render(app, a).spec as Record<string, unknown>;
+      const key = a.kind === "ssh" || a.kind === "copy" ? `ssh ${String(spec.user ?? "")}@${String(spec.host)}:${String(spec.port ?? "")}` : `${a.kind} ${JSON.stringify(spec)}`;
+      let p = preflights.get(key);
+      if (!p) {
+        p = impl
+          .preflight(contextFor(app, inputs, projectDir, AbortSignal.timeout(30_000), log), spec as never)
+          .then((detail) => ({ ok: true, detail }))
+          .catch((err: unknown) => {
+            const e = toEventError(err);
+            return { ok: false, detail: `${e.message}${e.hint ? ` (${e.hint})` : ""}` };
+          });
+        preflights.set(key, p);
+      }
+      return p;
+    };
+    const add = (phase: string, id: string, a: PreparedAction, fidelity: Fidelity, detail: string) =>
+      items.push({ app: app.app.id, phase, id, kind: a.kind, rendered: redactor.text(render(app, a).text), fidelity, detail: redactor.text(detail) });
+    /** A step, check or rollback: checked by its action's preflight where it has one. */
+    const byPreflight = async (phase: string, id: string, a: PreparedAction) => {
+      if (a.kind === "wait" || a.kind === "approval") return add(phase, id, a, "nothing-to-check", a.kind === "approval" ? "waits for `ferry gate approve`" : "waits");
+      const p = preflight(a);
+      if (!p) return add(phase, id, a, "unverifiable", "cannot be checked without making the change");
+      const r = await p;
+      add(phase, id, a, r.ok ? "verified" : "failed", r.ok ? `${r.detail}; not run` : r.detail);
+    };
+
+    for (const pc of app.prechecks) {
+      const r = await probe(pc.action);
+      add("precheck", pc.id, pc.action, r.ok ? "verified" : "failed", r.detail);
+    }
+    for (const s of app.steps) {
+      await byPreflight("step", s.id, s.action);
+      if (s.check) {
+        if (render(app, s.check).usesOutputs) add("check", s.id, s.check, "rendered", "reads outputs of earlier steps; probed at run time");
+        else {
+          // A check probe is read-only by contract: ask it whether the step is already in effect.
+          const r = await probe(s.check);
+          add("check", s.id, s.check, "verified", r.ok ? "probe says the step is already in effect" : `probe says not in effect yet (${r.detail})`);
+        }
+      }
+      if (s.rollback) await byPreflight("rollback", s.id, s.rollback);
+    }
+    for (const v of app.verify) add("verify", v.id, v.action, "rendered", `health gate after the change: ${v.consecutive} in a row, every ${formatDuration(v.intervalMs)}, within ${formatDuration(v.withinMs)}`);
+  }
+  return items;
+}
+
+/** `ferry run --dry-run`: print what would run and what could be checked. */
+export async function dryRunWave(inputs: WaveInputs, opts: { json: boolean; acceptNew: boolean; projectDir: string }): Promise<number> {
+  const actions = createActions({ ssh: { projectDir: opts.projectDir, acceptNew: opts.acceptNew } });
+  let items: DryItem[];
+  try {
+    items = await checkWave(inputs, actions.registry, opts.projectDir);
+  } finally {
+    await actions.close();
+  }
+  const failed = items.filter((i) => i.fidelity === "failed");
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ ok: failed.length === 0, dryRun: true, plan: inputs.plan.hash, wave: inputs.wave.number, items }) + "\n");
+  } else {
+    const out: string[] = [`dry run of wave ${inputs.wave.number} (${inputs.apps.length} application(s)): nothing is changed`];
+    let app = "";
+    for (const i of items) {
+      if (i.app !== app) {
+        app = i.app;
+        out.push("", `${app}`);
+      }
+      out.push(`  ${`${i.phase} ${i.id}`.padEnd(32)} ${LABEL[i.fidelity]}: ${i.detail}`, `      ${i.kind === "local" || i.kind === "ssh" ? "$ " : `${i.kind} `}${i.rendered}`);
+    }
+    const counts = new Map<Fidelity, number>();
+    for (const i of items) counts.set(i.fidelity, (counts.get(i.fidelity) ?? 0) + 1);
+    out.push("", `${[...counts].map(([k, v]) => `${v} ${LABEL[k]}`).join(", ")}`);
+    if (failed.length) out.push(`${failed.length} problem(s): ${failed.map((f) => `${f.app} ${f.phase} ${f.id}`).join(", ")}. Fix them before running the wave.`);
+    process.stdout.write(out.join("\n") + "\n");
+  }
+  return failed.length ? 1 : 0;
+}

@@ -1,0 +1,210 @@
+/**
+ * Renders runbook templates (`{{ dotted.path }}`, parsed by model/template.ts) against an
+ * application's scope. Values are substituted once and never re-templated (pitfall 8): a
+ * value containing `{{` stays literal text. Inside shell commands every value is quoted as
+ * one word, and secrets are passed as environment variables rather than in argv.
+ */
+import type { ActionOutput } from "../actions/types.js";
+import type { ActionKind } from "../model/runbook.js";
+import { parseTemplate, TemplateSyntaxError } from "../model/template.js";
+import { shellQuote, UnsafeValueError } from "./shell-quote.js";
+
+/** A secret value in the scope: rendered into shell commands as `"$FERRY_SECRET_<NAME>"`. */
+export class SecretValue {
+  constructor(
+    readonly name: string,
+    readonly value: string,
+  ) {}
+  /** Environment variable the secret travels in when used inside a shell command. */
+  get envName(): string {
+    return `FERRY_SECRET_${this.name.replace(/[^A-Za-z0-9_]/g, "_").toUpperCase()}`;
+  }
+  toJSON(): string {
+    return "***";
+  }
+}
+
+/** A lookup problem: names the path and what was there instead. */
+export class TemplateError extends Error {
+  override name = "TemplateError";
+  constructor(
+    message: string,
+    readonly code: "template-unresolved" | "template-syntax" = "template-unresolved",
+  ) {
+    super(message);
+  }
+}
+
+/** What templates can see. */
+export interface RenderScope {
+  /** Top-level names: `app`, `inputs`, each input by name, `env`. */
+  values: Record<string, unknown>;
+  /**
+   * Step outputs by step id. Absent while checking before the run: then `steps.<id>` lookups
+   * are only checked against `visibleSteps`.
+   */
+  outputs?: ReadonlyMap<string, ActionOutput>;
+  /** Steps whose outputs this template may use (those that must have finished before it). */
+  visibleSteps: ReadonlySet<string>;
+}
+
+/** Fields that a shell interprets, per action kind. */
+const SHELL_FIELDS: Partial<Record<ActionKind, string[]>> = { ssh: ["run"], local: ["run"] };
+
+export interface RenderedString {
+  text: string;
+  /** Secret environment variables the text refers to. */
+  secretEnv: Record<string, string>;
+}
+
+/** Render one template string. `shell` quotes every value as one POSIX shell word. */
+export function renderString(template: string, scope: RenderScope, shell: boolean): RenderedString {
+  if (!template.includes("{{") && !template.includes("}}")) return { text: template, secretEnv: {} };
+  let parts;
+  try {
+    parts = parseTemplate(template);
+  } catch (err) {
+    if (err instanceof TemplateSyntaxError) throw new TemplateError(err.message, "template-syntax");
+    throw err;
+  }
+  const secretEnv: Record<string, string> = {};
+  let text = "";
+  for (const part of parts) {
+    if (part.kind === "text") {
+      text += part.text;
+      continue;
+    }
+    const value = lookup(part.path, scope);
+    if (value instanceof SecretValue) {
+      if (shell) {
+        secretEnv[value.envName] = value.value;
+        text += `"$${value.envName}"`;
+      } else text += value.value;
+      continue;
+    }
+    const str = scalar(value, part.raw);
+    if (shell) {
+      try {
+        text += shellQuote(str);
+      } catch (err) {
+        if (err instanceof UnsafeValueError) throw new TemplateError(`{{ ${part.raw} }} ${err.message}`);
+        throw err;
+      }
+    } else {
+      if (str.includes("\0")) throw new TemplateError(`{{ ${part.raw} }} contains a NUL byte`);
+      text += str;
+    }
+  }
+  return { text, secretEnv };
+}
+
+/** Placeholder used while checking templates before step outputs exist. */
+const NOT_YET = Symbol("output known at run time");
+
+function lookup(path: string[], scope: RenderScope): unknown {
+  const [head, ...rest] = path as [string, ...string[]];
+  if (head === "steps") return lookupStep(path, scope);
+  if (!(head in scope.values)) {
+    const known = Object.keys(scope.values).sort().join(", ");
+    throw new TemplateError(`{{ ${path.join(".")} }} names nothing: "${head}" is not app, env, steps or an input (known: ${known})`);
+  }
+  return walk(scope.values[head], rest, path, 1);
+}
+
+function lookupStep(path: string[], scope: RenderScope): unknown {
+  const [, id, outputs, ...rest] = path;
+  if (!id || outputs !== "outputs" || rest.length === 0) {
+    throw new TemplateError(`{{ ${path.join(".")} }} must read steps.<id>.outputs.<name>`);
+  }
+  if (!scope.visibleSteps.has(id)) {
+    throw new TemplateError(`{{ ${path.join(".")} }} refers to step "${id}", which does not run before this point (add it to needs, or move it earlier)`);
+  }
+  if (!scope.outputs) return NOT_YET;
+  const out = scope.outputs.get(id);
+  if (!out) throw new TemplateError(`{{ ${path.join(".")} }}: step "${id}" recorded no outputs`);
+  const [name, ...more] = rest as [string, ...string[]];
+  // `outputs.<name>` reads the action's own fields first, then the parsed JSON of stdout.
+  if (name in out) return walk(out[name], more, path, 4);
+  if (out.json !== null && typeof out.json === "object" && name in (out.json as object)) {
+    return walk((out.json as Record<string, unknown>)[name], more, path, 4);
+  }
+  throw new TemplateError(`{{ ${path.join(".")} }}: step "${id}" has no output "${name}" (has: ${Object.keys(out).sort().join(", ")})`);
+}
+
+function walk(value: unknown, rest: string[], path: string[], depth: number): unknown {
+  let cur = value;
+  for (let i = 0; i < rest.length; i++) {
+    if (cur === NOT_YET) return NOT_YET;
+    const key = rest[i]!;
+    const where = path.slice(0, depth + i).join(".");
+    if (Array.isArray(cur)) {
+      const idx = /^\d+$/.test(key) ? Number(key) : NaN;
+      if (!(idx < cur.length)) throw new TemplateError(`{{ ${path.join(".")} }} names nothing: ${where} has ${cur.length} item(s), no "${key}"`);
+      cur = cur[idx];
+    } else if (cur !== null && typeof cur === "object" && !(cur instanceof SecretValue)) {
+      if (!Object.hasOwn(cur, key) || (cur as Record<string, unknown>)[key] === undefined) {
+        throw new TemplateError(
+          `{{ ${path.join(".")} }} names nothing: ${where} has no "${key}" (has: ${Object.keys(cur).sort().join(", ")})`,
+        );
+      }
+      cur = (cur as Record<string, unknown>)[key];
+    } else {
+      throw new TemplateError(`{{ ${path.join(".")} }} names nothing: ${where} is a value, not a record`);
+    }
+  }
+  if (cur === undefined || cur === null) throw new TemplateError(`{{ ${path.join(".")} }} names nothing (no value)`);
+  return cur;
+}
+
+function scalar(value: unknown, raw: string): string {
+  if (value === NOT_YET) return "";
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  const hint =
+    value !== null && typeof value === "object" && "address" in value ? ` (write {{ ${raw}.id }} or {{ ${raw}.address }})` : "";
+  throw new TemplateError(`{{ ${raw} }} is a record, not a value${hint}`);
+}
+
+/** An action spec with every template resolved. */
+export interface RenderedSpec<S = unknown> {
+  spec: S;
+  /** The rendered shell command (ssh/local), for display and the journal. */
+  command?: string;
+}
+
+/**
+ * Render every string in an action spec. Shell fields are quoted, secrets referenced in them
+ * travel through `env` (merged into the spec's own `env`).
+ */
+export function renderSpec<S>(kind: ActionKind, spec: S, scope: RenderScope): RenderedSpec<S> {
+  const shellFields = SHELL_FIELDS[kind] ?? [];
+  const secretEnv: Record<string, string> = {};
+  const visit = (value: unknown, key: string | undefined, top: boolean, where: string): unknown => {
+    if (typeof value === "string") {
+      const shell = top && key !== undefined && shellFields.includes(key);
+      try {
+        const r = renderString(value, scope, shell);
+        Object.assign(secretEnv, r.secretEnv);
+        return r.text;
+      } catch (err) {
+        if (err instanceof TemplateError) throw new TemplateError(`${where}: ${err.message}`, err.code);
+        throw err;
+      }
+    }
+    if (Array.isArray(value)) return value.map((v, i) => visit(v, undefined, false, `${where}[${i}]`));
+    if (value !== null && typeof value === "object") {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[k] = visit(v, k, value === spec, where ? `${where}.${k}` : k);
+      return out;
+    }
+    return value;
+  };
+  const rendered = visit(spec, undefined, false, kind) as S;
+  let command: string | undefined;
+  if (shellFields.length > 0 && rendered !== null && typeof rendered === "object") {
+    const r = rendered as Record<string, unknown>;
+    command = typeof r.run === "string" ? r.run : undefined;
+    if (Object.keys(secretEnv).length > 0) r.env = { ...(r.env as Record<string, string> | undefined), ...secretEnv };
+  }
+  return { spec: rendered, command };
+}

@@ -1,0 +1,291 @@
+/**
+ * Starts and resumes runs: wires the event stream, the scheduler and the application runner.
+ * Everything the engine knows about a run's progress is in its journal, so `startRun` and
+ * `resumeRun` share one loop over the folded state.
+ */
+import { randomBytes } from "node:crypto";
+import type { Logger } from "pino";
+import type { ActionRegistry } from "../actions/types.js";
+import type { Journal } from "../journal/types.js";
+import type { Estate } from "../model/estate.js";
+import { EXIT } from "../model/run-event.js";
+import type { RunEvent, RunStarted, Status } from "../model/run-event.js";
+import { runApplication } from "./application.js";
+import { EventStream } from "./events.js";
+import type { EventListener } from "./events.js";
+import { formatBudget } from "./failure-budget.js";
+import type { FailureBudget } from "./failure-budget.js";
+import type { PreparedApp } from "./prepare.js";
+import { plannedRunApp } from "./prepare.js";
+import { Redactor } from "./redact.js";
+import { FAILURE_STATUSES, schedule } from "./scheduler.js";
+import { foldEvents, initialState } from "./state.js";
+import type { RunState } from "./state.js";
+import type { StepRunnerDeps } from "./step-runner.js";
+
+/** A sortable run id: UTC timestamp then 6 random hex digits, e.g. 20270112-190003-3fa9c2. */
+export function newRunId(now: Date = new Date()): string {
+  const t = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${t}-${randomBytes(3).toString("hex")}`;
+}
+
+/**
+ * Signals for a run. `interrupt` is what SIGINT/SIGTERM call: the first stops new work, the
+ * second aborts running actions. Both are journalled.
+ */
+export class RunControl {
+  readonly stopController = new AbortController();
+  readonly abortController = new AbortController();
+  private stream: EventStream | undefined;
+  private pending: Promise<unknown> = Promise.resolve();
+
+  get stop(): AbortSignal {
+    return this.stopController.signal;
+  }
+  get abort(): AbortSignal {
+    return this.abortController.signal;
+  }
+  /** @internal */
+  attach(stream: EventStream): void {
+    this.stream = stream;
+  }
+  /** First call: stop starting new work. Second: abort running steps. */
+  interrupt(signal: string): void {
+    const second = this.stop.aborted;
+    if (second) this.abortController.abort(new Error(`${signal} (second)`));
+    else this.stopController.abort(new Error(signal));
+    if (this.stream) this.pending = this.stream.emit({ type: "run.interrupted", signal, abort: second }).catch(() => undefined);
+  }
+  /** @internal wait for the interrupt record. */
+  async flushed(): Promise<void> {
+    await this.pending;
+  }
+}
+
+export interface EngineOptions {
+  journal: Journal<RunEvent>;
+  actions: ActionRegistry;
+  estate: Estate;
+  /** Project directory actions resolve relative paths against. */
+  cwd: string;
+  log: Logger;
+  /** Renderers of the event stream (terminal, NDJSON, logger). The journal is always first. */
+  listeners?: EventListener[];
+  /** Shared with the CLI so errors it prints are redacted too. @default a new Redactor */
+  redactor?: Redactor;
+  control?: RunControl;
+  /** @default 10 */
+  concurrency?: number;
+  perSite?: number;
+  perHost?: number;
+  /** @default { kind: "count", count: 0 }: the first failure stops new starts */
+  budget?: FailureBudget;
+  sleep?: StepRunnerDeps["sleep"];
+  clock?: StepRunnerDeps["clock"];
+  now?: () => Date;
+}
+
+export interface RunOutcome {
+  runId: string;
+  status: Status;
+  exitCode: number;
+  state: RunState;
+}
+
+export interface StartRunInput {
+  runId?: string;
+  operator: string;
+  apps: PreparedApp[];
+  runbooks: Record<string, string>;
+  planFile?: string;
+  planHash?: string;
+  inputsDigest?: string;
+  wave?: number;
+  /** The change-board approval on file for the wave. */
+  approval?: RunStarted["approval"];
+}
+
+function redactorFor(opts: EngineOptions, apps: PreparedApp[]): Redactor {
+  const r = opts.redactor ?? new Redactor();
+  for (const a of apps) for (const v of a.secrets.values()) r.add(v);
+  return r;
+}
+
+/** Start a new run of the given prepared applications. */
+export async function startRun(opts: EngineOptions, input: StartRunInput): Promise<RunOutcome> {
+  const runId = input.runId ?? newRunId(opts.now?.());
+  const stream = new EventStream({ runId, journal: opts.journal, redactor: redactorFor(opts, input.apps), listeners: opts.listeners, now: opts.now });
+  const budget = opts.budget ?? { kind: "count", count: 0 };
+  const started = (await stream.emit({
+    type: "run.started",
+    operator: input.operator,
+    ...(input.approval ? { approval: input.approval } : {}),
+    ...(input.planFile ? { planFile: input.planFile } : {}),
+    ...(input.planHash ? { planHash: input.planHash } : {}),
+    ...(input.inputsDigest ? { inputsDigest: input.inputsDigest } : {}),
+    ...(input.wave !== undefined ? { wave: input.wave } : {}),
+    dryRun: false,
+    runbooks: input.runbooks,
+    apps: input.apps.map(plannedRunApp),
+    options: {
+      concurrency: opts.concurrency ?? 10,
+      ...(opts.perSite ? { perSite: opts.perSite } : {}),
+      ...(opts.perHost ? { perHost: opts.perHost } : {}),
+      maxFailures: formatBudget(budget),
+    },
+  })) as RunStarted;
+  stream.state = initialState(started);
+  return execute(opts, stream, input.apps);
+}
+
+export interface ResumeInput {
+  runId: string;
+  operator: string;
+  apps: PreparedApp[];
+  acceptedChanges?: { runbook: string; from: string; to: string }[];
+  /** The new inputs digest the operator accepted (`--accept-changes` after estate or stack drift). */
+  inputsDigest?: string;
+}
+
+/** Continue a run from its journal. The caller has checked runbook digests and settled steps. */
+export async function resumeRun(opts: EngineOptions, input: ResumeInput): Promise<RunOutcome> {
+  const records = await opts.journal.records();
+  const state = foldEvents(records.map((r) => r.event));
+  const stream = new EventStream({ runId: input.runId, journal: opts.journal, redactor: redactorFor(opts, input.apps), listeners: opts.listeners, now: opts.now });
+  stream.state = state;
+  await stream.emit({
+    type: "run.resumed",
+    operator: input.operator,
+    ...(input.acceptedChanges?.length ? { acceptedChanges: input.acceptedChanges } : {}),
+    ...(input.inputsDigest ? { inputsDigest: input.inputsDigest } : {}),
+  });
+  return execute(opts, stream, input.apps);
+}
+
+/**
+ * Applications a resume (or a fresh run) still has to work on. Under `ferry rollback`: the
+ * completed applications not yet undone, latest-finished first.
+ */
+function unfinished(state: RunState): string[] {
+  if (state.rollback) {
+    return [...state.apps.values()]
+      .filter((a) => a.undo && !a.finished)
+      .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))
+      .map((a) => a.id);
+  }
+  return [...state.apps.values()]
+    .filter((a) => !["succeeded", "rolled-back", "failed", "skipped"].includes(a.status))
+    .map((a) => a.id);
+}
+
+export interface RollbackInput {
+  runId: string;
+  operator: string;
+  apps: PreparedApp[];
+}
+
+/**
+ * `ferry rollback`: undo the applications a finished run completed, one at a time in reverse
+ * order of completion (later applications may depend on earlier ones), each through its
+ * steps' rollbacks in reverse order. Resumable like a run: an interrupted rollback continues
+ * with `ferry resume`.
+ */
+export async function rollbackRun(opts: EngineOptions, input: RollbackInput): Promise<RunOutcome> {
+  const records = await opts.journal.records();
+  const state = foldEvents(records.map((r) => r.event));
+  const stream = new EventStream({ runId: input.runId, journal: opts.journal, redactor: redactorFor(opts, input.apps), listeners: opts.listeners, now: opts.now });
+  stream.state = state;
+  await stream.emit({ type: "run.resumed", operator: input.operator, rollback: true });
+  return execute({ ...opts, concurrency: 1, perSite: undefined, perHost: undefined, budget: { kind: "unlimited" } }, stream, input.apps);
+}
+
+async function execute(opts: EngineOptions, stream: EventStream, apps: PreparedApp[]): Promise<RunOutcome> {
+  const state = stream.state!;
+  const control = opts.control ?? new RunControl();
+  control.attach(stream);
+  const byId = new Map(apps.map((a) => [a.app.id, a]));
+  const hosts = new Map(opts.estate.hosts.map((h) => [h.id, h]));
+  const deps: StepRunnerDeps = {
+    actions: opts.actions,
+    events: stream,
+    log: opts.log.child({ run: stream.runId }),
+    host: (id) => hosts.get(id),
+    cwd: opts.cwd,
+    stop: control.stop,
+    abort: control.abort,
+    ...(opts.sleep ? { sleep: opts.sleep } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  };
+  const todo = unfinished(state);
+  const todoSet = new Set(todo);
+  const failures = state.rollback ? 0 : [...state.apps.values()].filter((a) => !todoSet.has(a.id) && FAILURE_STATUSES.has(a.status)).length;
+  const items = todo.map((id) => {
+    const p = state.apps.get(id)!.planned;
+    return { id, hosts: p.hosts, ...(p.site ? { site: p.site } : {}) };
+  });
+  for (const id of todo) {
+    if (!byId.has(id)) throw new Error(`application ${id} of run ${stream.runId} was not prepared`);
+  }
+  await schedule(
+    items,
+    {
+      concurrency: opts.concurrency ?? state.started.options.concurrency,
+      perSite: opts.perSite ?? state.started.options.perSite,
+      perHost: opts.perHost ?? state.started.options.perHost,
+      budget: opts.budget ?? { kind: "count", count: 0 },
+      total: state.apps.size,
+      failures,
+      stop: control.stop,
+    },
+    (item) => runApplication(deps, byId.get(item.id)!, state.apps.get(item.id)!),
+    async (item, reason) => {
+      await stream.emit({ type: "app.finished", app: item.id, status: "skipped", reason });
+    },
+  );
+  await control.flushed();
+  const { status, exitCode } = state.rollback ? summariseRollback(state, control.stop.aborted) : summarise(state, control.stop.aborted);
+  if (!control.stop.aborted) {
+    await stream.emit({ type: "run.finished", status, exitCode, counts: countStatuses(state) });
+  }
+  return { runId: stream.runId, status, exitCode, state };
+}
+
+/** Application statuses, counted. */
+export function countStatuses(state: RunState): Partial<Record<Status, number>> {
+  const counts: Partial<Record<Status, number>> = {};
+  for (const a of state.apps.values()) counts[a.status] = (counts[a.status] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * The run's status and exit code. Rollback-failed wins over everything (a person must act,
+ * even after an interrupt); then interrupted (130), waiting/uncertain (4), failed (1), done (0).
+ */
+export function summarise(state: RunState, interrupted: boolean): { status: Status; exitCode: number } {
+  const statuses = [...state.apps.values()].map((a) => a.status);
+  const has = (s: Status) => statuses.includes(s);
+  if (has("rollback-failed")) return { status: "rollback-failed", exitCode: EXIT.rollbackFailed };
+  if (interrupted) return { status: "running", exitCode: EXIT.interrupted };
+  if (has("uncertain")) return { status: "uncertain", exitCode: EXIT.waiting };
+  if (has("waiting")) return { status: "waiting", exitCode: EXIT.waiting };
+  if (has("failed") || has("skipped")) return { status: "failed", exitCode: EXIT.failed };
+  if (has("rolled-back")) return { status: "rolled-back", exitCode: EXIT.failed };
+  if (has("running") || has("pending")) return { status: "running", exitCode: EXIT.interrupted };
+  return { status: "succeeded", exitCode: EXIT.done };
+}
+
+/** Outcome of `ferry rollback`: done (0) when every completed application was undone. */
+export function summariseRollback(state: RunState, interrupted: boolean): { status: Status; exitCode: number } {
+  const undone = [...state.apps.values()].filter((a) => a.undo).map((a) => a.status);
+  if (undone.includes("rollback-failed")) return { status: "rollback-failed", exitCode: EXIT.rollbackFailed };
+  if (interrupted) return { status: "running", exitCode: EXIT.interrupted };
+  if (undone.includes("uncertain")) return { status: "uncertain", exitCode: EXIT.waiting };
+  if (undone.some((s) => s !== "rolled-back")) return { status: "running", exitCode: EXIT.interrupted };
+  return { status: "rolled-back", exitCode: EXIT.done };
+}
+
+/** Rebuild a run's state from its journal alone. */
+export async function loadRunState(journal: Journal<RunEvent>): Promise<RunState> {
+  const records = await journal.records();
+  return foldEvents(records.map((r) => r.event));
+}

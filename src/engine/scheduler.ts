@@ -1,0 +1,105 @@
+/**
+ * Wave scheduling policy, apart from running steps: which application starts when. Limits are
+ * a global concurrency, per-site and per-host caps (to protect WAN links and hosts), and the
+ * failure budget. Each limit is a p-queue used as a counting semaphore; an application takes
+ * its slots in one global order (site, then hosts sorted, then the global slot), so two
+ * applications can never hold slots the other waits for.
+ */
+import PQueue from "p-queue";
+import type { Status } from "../model/run-event.js";
+import { budgetExceeded } from "./failure-budget.js";
+import type { FailureBudget } from "./failure-budget.js";
+
+export interface ScheduleItem {
+  id: string;
+  site?: string;
+  hosts: string[];
+}
+
+export interface SchedulerOptions {
+  /** Applications running at once. @default 10 */
+  concurrency?: number;
+  /** Applications per source site at once. @default unlimited */
+  perSite?: number;
+  /** Applications touching one host at once. @default unlimited */
+  perHost?: number;
+  /** @default { kind: "unlimited" } */
+  budget?: FailureBudget;
+  /** Applications the budget's percentage is taken of. @default items.length */
+  total?: number;
+  /** Failures already counted (a resumed run). @default 0 */
+  failures?: number;
+  /** When aborted, no new application starts (first SIGINT). */
+  stop?: AbortSignal;
+}
+
+/** Statuses that count against the failure budget. */
+export const FAILURE_STATUSES: ReadonlySet<Status> = new Set(["failed", "rolled-back", "rollback-failed", "uncertain"]);
+
+export interface ScheduleResult {
+  /** Final status per application that ran. */
+  ran: Map<string, Status>;
+  /** Applications not started because the budget was exhausted. */
+  skipped: string[];
+  /** Applications not started because of `stop`. */
+  notStarted: string[];
+  failures: number;
+}
+
+function acquire(q: PQueue): Promise<() => void> {
+  return new Promise((resolve) => {
+    void q.add(() => new Promise<void>((release) => resolve(() => release())));
+  });
+}
+
+/**
+ * Run every item through `runOne` within the limits. `onSkip` is called (awaited) for each
+ * item the failure budget keeps from starting.
+ */
+export async function schedule(
+  items: ScheduleItem[],
+  opts: SchedulerOptions,
+  runOne: (item: ScheduleItem) => Promise<Status>,
+  onSkip: (item: ScheduleItem, reason: string) => Promise<void>,
+): Promise<ScheduleResult> {
+  const budget = opts.budget ?? { kind: "unlimited" };
+  const total = opts.total ?? items.length;
+  const global = new PQueue({ concurrency: Math.max(1, opts.concurrency ?? 10) });
+  const keyed = new Map<string, PQueue>();
+  const queueFor = (key: string, limit: number) => {
+    let q = keyed.get(key);
+    if (!q) keyed.set(key, (q = new PQueue({ concurrency: limit })));
+    return q;
+  };
+  const result: ScheduleResult = { ran: new Map(), skipped: [], notStarted: [], failures: opts.failures ?? 0 };
+
+  const one = async (item: ScheduleItem) => {
+    const queues: PQueue[] = [];
+    if (opts.perSite && item.site) queues.push(queueFor(`site:${item.site}`, opts.perSite));
+    if (opts.perHost) for (const h of [...new Set(item.hosts)].sort()) queues.push(queueFor(`host:${h}`, opts.perHost));
+    queues.push(global);
+    const releases: (() => void)[] = [];
+    try {
+      for (const q of queues) {
+        if (opts.stop?.aborted) break;
+        releases.push(await acquire(q));
+      }
+      if (opts.stop?.aborted) {
+        result.notStarted.push(item.id);
+        return;
+      }
+      if (budgetExceeded(budget, total, result.failures)) {
+        result.skipped.push(item.id);
+        await onSkip(item, `failure budget exhausted: ${result.failures} of ${total} application(s) failed`);
+        return;
+      }
+      const status = await runOne(item);
+      result.ran.set(item.id, status);
+      if (FAILURE_STATUSES.has(status)) result.failures++;
+    } finally {
+      for (const r of releases.reverse()) r();
+    }
+  };
+  await Promise.all(items.map(one));
+  return result;
+}

@@ -1,0 +1,304 @@
+/**
+ * A run's state, rebuilt from its events alone by a pure fold. `ferry status`, `ferry resume`
+ * and the engine itself read state only through this, so a replayed journal gives exactly the
+ * state the crashed process had when its last record became durable.
+ */
+import type { EventError, PlannedRunApp, RunEvent, RunStarted, Status } from "../model/run-event.js";
+
+export interface StepState {
+  id: string;
+  status: Status;
+  /** Last attempt started (0 = never). */
+  attempt: number;
+  /** A `step.started` is durable without a recorded outcome: the action may be mid-way or done. */
+  inFlight: boolean;
+  outputs?: Record<string, unknown>;
+  error?: EventError;
+  via?: "action" | "check" | "operator";
+  rollback: { status: "none" | "running" | "succeeded" | "failed" | "uncertain"; attempt: number; inFlight: boolean; error?: EventError };
+  /** Which part is in doubt when status is `uncertain`. */
+  uncertainPhase?: "step" | "rollback";
+  uncertainInspect?: string;
+  gate?: { waiting: boolean; approvers?: string[]; approvedBy?: string; approvedAt?: string; planHash?: string };
+}
+
+export interface AppState {
+  id: string;
+  planned: PlannedRunApp;
+  status: Status;
+  started: boolean;
+  prechecksPassed: boolean;
+  steps: Map<string, StepState>;
+  /** Step ids in the order they succeeded: rollbacks run in the reverse of this. */
+  succeeded: string[];
+  /** The forward step that failed, if any (rollback phase). */
+  failedStep?: string;
+  rollingBack: boolean;
+  reason?: string;
+  manual?: string[];
+  finished: boolean;
+  /** Event count when the application last finished: `ferry rollback` undoes in reverse of this. */
+  finishedAt?: number;
+  /** Being undone by `ferry rollback` after it succeeded. */
+  undo: boolean;
+}
+
+export interface RunState {
+  runId: string;
+  started: RunStarted;
+  status: Status;
+  apps: Map<string, AppState>;
+  interrupted: boolean;
+  finished: boolean;
+  exitCode?: number;
+  resumes: number;
+  /** The inputs digest the run continues with (the plan's, or the one accepted on resume). */
+  inputsDigest?: string;
+  /** `ferry rollback` was asked for: the remaining work is undoing completed applications. */
+  rollback: boolean;
+  acceptedChanges: { runbook: string; from: string; to: string }[];
+  /** Events seen (for status output). */
+  events: number;
+  lastAt: string;
+}
+
+function newStep(id: string): StepState {
+  return { id, status: "pending", attempt: 0, inFlight: false, rollback: { status: "none", attempt: 0, inFlight: false } };
+}
+
+/** The initial state from run.started. */
+export function initialState(e: RunStarted): RunState {
+  const apps = new Map<string, AppState>();
+  for (const a of e.apps) {
+    apps.set(a.app, {
+      id: a.app,
+      planned: a,
+      status: "pending",
+      started: false,
+      prechecksPassed: false,
+      steps: new Map(a.steps.map((s) => [s.id, newStep(s.id)])),
+      succeeded: [],
+      rollingBack: false,
+      finished: false,
+      undo: false,
+    });
+  }
+  return {
+    runId: e.run,
+    started: e,
+    status: "running",
+    apps,
+    interrupted: false,
+    finished: false,
+    resumes: 0,
+    ...(e.inputsDigest ? { inputsDigest: e.inputsDigest } : {}),
+    rollback: false,
+    acceptedChanges: [],
+    events: 1,
+    lastAt: e.at,
+  };
+}
+
+/**
+ * Apply one event. Mutates and returns `state` (folding 100,000 records must stay well under
+ * a second); the function is still deterministic: same events, same state.
+ */
+export function applyEvent(state: RunState, e: RunEvent): RunState {
+  state.events++;
+  state.lastAt = e.at;
+  if (e.type === "run.started") return state;
+  if (e.type === "run.resumed") {
+    state.resumes++;
+    state.interrupted = false;
+    state.finished = false;
+    state.status = "running";
+    if (e.acceptedChanges) state.acceptedChanges.push(...e.acceptedChanges);
+    if (e.inputsDigest) state.inputsDigest = e.inputsDigest;
+    if (e.rollback) {
+      state.rollback = true;
+      for (const a of state.apps.values()) {
+        if (a.status !== "succeeded") continue;
+        a.undo = true;
+        a.rollingBack = true;
+        a.finished = false;
+        a.status = "running";
+      }
+    }
+    return state;
+  }
+  if (e.type === "run.interrupted") {
+    state.interrupted = true;
+    return state;
+  }
+  if (e.type === "run.finished") {
+    state.finished = true;
+    state.status = e.status;
+    state.exitCode = e.exitCode;
+    return state;
+  }
+  const app = state.apps.get(e.app);
+  if (!app) return state; // an event about an application this run does not know: ignore
+  switch (e.type) {
+    case "app.started":
+      app.started = true;
+      app.finished = false;
+      app.status = "running";
+      return state;
+    case "app.finished":
+      app.status = e.status;
+      app.finished = !["waiting", "uncertain", "running", "pending"].includes(e.status);
+      app.finishedAt = state.events;
+      if (e.reason !== undefined) app.reason = e.reason;
+      if (e.manual) app.manual = e.manual;
+      return state;
+    case "precheck.passed":
+    case "precheck.failed":
+      return state;
+    case "verify.probe":
+    case "verify.passed":
+    case "verify.failed":
+      return state;
+  }
+  const step = app.steps.get(e.step) ?? app.steps.set(e.step, newStep(e.step)).get(e.step)!;
+  switch (e.type) {
+    case "step.started":
+      step.status = "running";
+      step.attempt = e.attempt;
+      step.inFlight = true;
+      if (app.prechecksPassed === false) app.prechecksPassed = true;
+      break;
+    case "step.attempt.failed":
+      step.inFlight = false;
+      step.error = e.error;
+      break;
+    case "step.checked":
+      step.inFlight = false;
+      break;
+    case "step.succeeded":
+      step.status = "succeeded";
+      step.inFlight = false;
+      step.via = e.via;
+      if (e.outputs) step.outputs = e.outputs;
+      if (step.gate) step.gate.waiting = false;
+      if (!app.succeeded.includes(step.id)) app.succeeded.push(step.id);
+      break;
+    case "step.failed":
+      step.status = "failed";
+      step.inFlight = false;
+      step.error = e.error;
+      app.failedStep = step.id;
+      app.rollingBack = true;
+      break;
+    case "step.uncertain":
+      step.status = "uncertain";
+      step.uncertainPhase = e.phase;
+      step.uncertainInspect = e.inspect;
+      if (e.phase === "rollback") {
+        step.rollback.status = "uncertain";
+        step.rollback.inFlight = false;
+      } else step.inFlight = false;
+      break;
+    case "operator.settled":
+      if (e.outcome === "not-done") {
+        if (e.phase === "step") {
+          step.status = "pending";
+          step.inFlight = false;
+        } else {
+          step.rollback.status = "none";
+          step.rollback.inFlight = false;
+          step.status = app.succeeded.includes(step.id) ? "succeeded" : "failed";
+        }
+      } else if (e.phase === "step") {
+        if (e.outcome === "done") {
+          step.status = "succeeded";
+          step.via = "operator";
+          if (!app.succeeded.includes(step.id)) app.succeeded.push(step.id);
+        } else {
+          step.status = "failed";
+          app.failedStep = step.id;
+          app.rollingBack = true;
+        }
+      } else {
+        step.rollback.status = e.outcome === "done" ? "succeeded" : "failed";
+        step.status = e.outcome === "done" ? "rolled-back" : "rollback-failed";
+      }
+      step.uncertainPhase = undefined;
+      break;
+    case "rollback.started":
+      app.rollingBack = true;
+      step.rollback.status = "running";
+      step.rollback.attempt = e.attempt;
+      step.rollback.inFlight = true;
+      break;
+    case "rollback.attempt.failed":
+      step.rollback.inFlight = false;
+      step.rollback.error = e.error;
+      break;
+    case "rollback.succeeded":
+      step.rollback.status = "succeeded";
+      step.rollback.inFlight = false;
+      step.status = "rolled-back";
+      break;
+    case "rollback.failed":
+      step.rollback.status = "failed";
+      step.rollback.inFlight = false;
+      step.rollback.error = e.error;
+      step.status = "rollback-failed";
+      break;
+    case "gate.waiting":
+      step.status = "waiting";
+      step.gate = { ...step.gate, waiting: true, ...(e.approvers ? { approvers: e.approvers } : {}) };
+      break;
+    case "gate.approved":
+      step.gate = { ...step.gate, waiting: step.gate?.waiting ?? true, approvedBy: e.by, approvedAt: e.at, ...(e.planHash ? { planHash: e.planHash } : {}) };
+      break;
+  }
+  return state;
+}
+
+/** Fold a whole event list. Throws when the first event is not run.started. */
+export function foldEvents(events: Iterable<RunEvent>): RunState {
+  let state: RunState | undefined;
+  for (const e of events) {
+    if (!state) {
+      if (e.type !== "run.started") throw new Error(`journal does not begin with run.started (found ${e.type})`);
+      state = initialState(e);
+    } else applyEvent(state, e);
+  }
+  if (!state) throw new Error("journal is empty");
+  return state;
+}
+
+/** Plain-JSON view of a state for `ferry status --json` and snapshot tests. */
+export function stateToJson(s: RunState): Record<string, unknown> {
+  return {
+    run: s.runId,
+    status: s.status,
+    interrupted: s.interrupted,
+    finished: s.finished,
+    ...(s.exitCode !== undefined ? { exitCode: s.exitCode } : {}),
+    operator: s.started.operator,
+    startedAt: s.started.at,
+    lastEventAt: s.lastAt,
+    ...(s.started.planHash ? { plan: s.started.planHash } : {}),
+    ...(s.started.wave !== undefined ? { wave: s.started.wave } : {}),
+    resumes: s.resumes,
+    ...(s.rollback ? { rollback: true } : {}),
+    applications: [...s.apps.values()].map((a) => ({
+      id: a.id,
+      runbook: a.planned.runbook,
+      status: a.status,
+      ...(a.reason ? { reason: a.reason } : {}),
+      ...(a.manual ? { manual: a.manual } : {}),
+      steps: [...a.steps.values()].map((st) => ({
+        id: st.id,
+        status: st.status,
+        attempt: st.attempt,
+        ...(st.via ? { via: st.via } : {}),
+        ...(st.error ? { error: { code: st.error.code, message: st.error.message } } : {}),
+        ...(st.uncertainInspect && st.status === "uncertain" ? { inspect: st.uncertainInspect } : {}),
+        ...(st.gate?.approvedBy ? { approvedBy: st.gate.approvedBy } : {}),
+      })),
+    })),
+  };
+}
