@@ -115,9 +115,13 @@ export function generateExample(opts: ExampleOptions): GeneratedFile[] {
   // Together-clusters of 2-3 consecutive applications on the same site, ~10% of applications.
   const togetherWith = new Map<number, number>();
   for (let i = 1; i < n; i++) if (rand() < 0.1 && !togetherWith.has(i - 1)) togetherWith.set(i, i - 1);
+  // A retirement switched off with a system that moves would tie the reversed retirement order
+  // to the forward one and knot whole chains into one cycle: partners share the disposition.
+  for (const [i, partner] of togetherWith) dispositions[i] = dispositions[partner]!;
   const cycles = new Set<number>();
   for (let k = 0; k < Math.max(1, Math.floor(n / 2000)); k++) cycles.add(2 + Math.floor(rand() * Math.max(1, n - 2)));
 
+  const hostsAtSite: number[] = [];
   for (let i = 0; i < n; i++) {
     const id = ids[i]!;
     const s = appSite[i]!;
@@ -128,7 +132,8 @@ export function generateExample(opts: ExampleOptions): GeneratedFile[] {
     const [, label, owner, delivery] = sysEntry;
     const disposition = dispositions[i]!;
     const hostId = `${id}-vm`;
-    const hostIndex = i % 4000;
+    // Number servers per site so every address stays inside the site's /20 (15 × 256 after the bastion's block).
+    const hostIndex = (hostsAtSite[appSite[i]!] = (hostsAtSite[appSite[i]!] ?? 0) + 1) % 3840;
     const base = serverBase(appSite[i]!).split(".");
     const addr = `${base[0]}.${base[1]}.${Number(base[2]) + 1 + (hostIndex >> 8)}.${(hostIndex & 255) || 10}`;
     host.push(`  - { id: ${hostId}, site: ${site}, address: ${addr}, os: ${i % 3 === 0 ? "windows" : "linux"}, ssh: { user: ferry, via: ${site}-bastion } }`);
