@@ -5,12 +5,13 @@ import { command } from "../exit.js";
 export function registerStart(program: Command): void {
   program
     .command("start", { hidden: true })
-    .description("Validate the bundled example (what `npm start` runs)")
-    .option("--dir <dir>", "project directory", ".")
+    .description("Validate the bundled example, plan it to plans/example.json and write the change-board pack to reports/ (what `npm start` runs)")
+    .option("--dir <dir>", "project directory holding estate/, runbooks/ and stacks/", ".")
     .action(
       command(async (opts: { dir: string }) => {
-        const { runValidate } = await import("../validate-run.js");
-        return runValidate({ dir: opts.dir });
+        const { runStart } = await import("../start-run.js");
+        await runStart({ dir: opts.dir });
+        return 0;
       }),
     );
 }

@@ -1,0 +1,54 @@
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { UsageError } from "../model/diagnostics.js";
+import { assertValid, loadProject, type Project } from "../model/load.js";
+import type { Plan } from "../model/plan.js";
+import { planWaves, serializePlan } from "../planner/index.js";
+import { planSummaryText } from "../report/summary.js";
+
+/** Options of `ferry plan`. */
+export interface PlanRunOptions {
+  /** Project directory. @default "." */
+  dir: string;
+  /** Plan file to write. @default `<dir>/plans/plan.json` (with `--json`: no file unless given) */
+  out?: string;
+  /** Stack whose target address plan `reip-required` checks. @default prod, else the only stack */
+  stack?: string;
+  /** Print the plan on stdout (the summary goes to stderr). */
+  json?: boolean;
+}
+
+/** Load and validate the project, then plan it. Throws InputError (exit 2) on invalid input. */
+export async function makePlan(dir: string, stack?: string): Promise<{ project: Project; plan: Plan }> {
+  const project = await loadProject(dir);
+  assertValid(project);
+  if (stack !== undefined && !project.stacks.has(stack)) {
+    const known = [...project.stacks.keys()].sort();
+    throw new UsageError(`there is no stack ${stack} in ${join(dir, "stacks")}`, "usage", known.length ? `Known stacks: ${known.join(", ")}.` : "Add stacks/Pulumi.<env>.yaml, or leave out --stack.");
+  }
+  return { project, plan: planWaves(project, { stack }) };
+}
+
+/** Write a file through a temporary name and a rename, so a reader never sees half a plan. */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+}
+
+/** `ferry plan`: validate, plan, write the plan file, print a summary. */
+export async function runPlan(opts: PlanRunOptions): Promise<number> {
+  const { plan } = await makePlan(opts.dir, opts.stack);
+  const text = serializePlan(plan);
+  const out = opts.out ?? (opts.json ? undefined : join(opts.dir, "plans", "plan.json"));
+  if (out !== undefined) await writeFileAtomic(out, text);
+  const summary = planSummaryText(plan) + (out ? `plan written to ${out}\n` : "");
+  if (opts.json) {
+    process.stdout.write(text);
+    process.stderr.write(summary);
+  } else {
+    process.stdout.write(summary);
+  }
+  return 0;
+}

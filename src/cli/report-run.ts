@@ -1,0 +1,52 @@
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { UsageError } from "../model/diagnostics.js";
+import { loadProject } from "../model/load.js";
+import { checkInputsCurrent, verifyPlanHash } from "../planner/verify-plan.js";
+import { renderPack, type ReportInputs } from "../report/index.js";
+import { readPlanFile } from "./plan-file.js";
+import { writeFileAtomic } from "./plan-run.js";
+
+/** Options of `ferry report`. */
+export interface ReportRunOptions {
+  plan: string;
+  /** Output folder. @default `<dir>/reports` */
+  out?: string;
+  /** Project directory, for dependencies, runbook rollbacks and the drift check. @default "." */
+  dir: string;
+  json?: boolean;
+}
+
+/**
+ * `ferry report`: render the change-board pack of a plan. A tampered plan is refused (a board
+ * must see what was planned); drifted inputs are shown as a banner in the pack, since the board
+ * is exactly who should see that before approving.
+ */
+export async function runReport(opts: ReportRunOptions): Promise<{ files: string[]; code: number }> {
+  const loaded = await readPlanFile(opts.plan);
+  const hash = verifyPlanHash(loaded.raw);
+  if (!hash.ok) {
+    throw new UsageError(`${opts.plan} was modified after it was planned (content hashes to ${hash.computed}, it records ${hash.recorded || "no hash"})`, "plan-tampered", "Re-run `ferry plan`; a change board must review exactly what was planned.");
+  }
+  const inputs: ReportInputs = { plan: loaded.plan };
+  const hasEstate = await stat(join(opts.dir, "estate")).then((s) => s.isDirectory(), () => false);
+  if (hasEstate) {
+    const project = await loadProject(opts.dir);
+    if (!project.diagnostics.some((d) => d.severity === "error")) {
+      inputs.estate = project.estate;
+      inputs.runbooks = project.runbooks;
+      inputs.drift = checkInputsCurrent(loaded.plan, project).drifted.map((d) => d.message);
+    } else {
+      inputs.drift = [`the project in ${opts.dir} does not validate now (run \`ferry validate\`); dependencies and rollbacks are not shown`];
+    }
+  }
+  const out = opts.out ?? join(opts.dir, "reports");
+  const files = renderPack(inputs);
+  const written: string[] = [];
+  for (const [name, text] of Object.entries(files)) {
+    const path = join(out, name);
+    await writeFileAtomic(path, text);
+    written.push(path);
+  }
+  return { files: written, code: 0 };
+}

@@ -1,0 +1,23 @@
+import type { Project } from "../model/load.js";
+
+/** What the planner reads from a loaded project: the estate, runbooks, stacks and file digests. */
+export type PlanInputs = Pick<Project, "estate" | "runbooks" | "stacks" | "files">;
+
+/** Options of {@link planWaves}. */
+export interface PlanOptions {
+  /**
+   * The stack whose target address plan `reip-required` warnings are checked against.
+   * @default "prod" when the project has it, else its only stack, else none (legacy overlaps only)
+   */
+  stack?: string;
+  /** Stops a long planning run between phases. */
+  signal?: AbortSignal;
+}
+
+/** The stack `--stack` names, or the documented default; undefined when there is none. */
+export function chooseTargetStack(inputs: Pick<PlanInputs, "stacks">, requested?: string): string | undefined {
+  if (requested !== undefined) return requested;
+  if (inputs.stacks.has("prod")) return "prod";
+  if (inputs.stacks.size === 1) return [...inputs.stacks.keys()][0];
+  return undefined;
+}

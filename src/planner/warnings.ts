@@ -1,0 +1,99 @@
+import type { Dataset, Estate } from "../model/estate.js";
+import type { PlanWarning } from "../model/plan.js";
+import type { StackTarget } from "../model/stack.js";
+import { contains, legacyOverlaps, parsePrefix, type IpPrefix } from "../network/index.js";
+import type { AppFacts } from "./facts.js";
+import type { OrderCycle } from "./groups.js";
+
+function list(ids: readonly string[], max = 8): string {
+  return ids.length <= max ? ids.join(", ") : `${ids.slice(0, max).join(", ")} and ${ids.length - max} more`;
+}
+
+/**
+ * `dependency-cycle`: one warning per group holding an order cycle, naming the applications
+ * on it. A cycle that forced the merge gets advice on moving them apart; one inside a
+ * together-group changes nothing in the plan but still means nobody knows which should go first.
+ */
+export function cycleWarnings(cycles: readonly OrderCycle[], facts: readonly AppFacts[]): PlanWarning[] {
+  return cycles.map((c) => {
+    const ids = c.members.map((i) => facts[i]!.app.id);
+    const message = c.merged
+      ? `${list(ids)} depend on each other in a cycle, so they are planned as one group in one wave; break the cycle (or mark a link \`order: none\`) to move them separately`
+      : `${list(ids)} depend on each other in a cycle; together-links already keep them in one wave, so the plan is unaffected, but which one goes first is undefined: mark one of the links \`order: none\``;
+    return { code: "dependency-cycle", message, applications: ids };
+  });
+}
+
+/**
+ * `retention-expired`: a data set to be migrated whose `retainUntil` has passed by the date of
+ * its application's wave. Migrating data past its retention is what the schedule forbids.
+ */
+export function retentionWarnings(datasets: readonly Dataset[], waveOf: ReadonlyMap<string, { number: number; date: string }>): PlanWarning[] {
+  const out: PlanWarning[] = [];
+  for (const d of datasets) {
+    if (d.decision !== "migrate" || !d.retainUntil) continue;
+    const wave = waveOf.get(d.application);
+    if (!wave || d.retainUntil >= wave.date) continue;
+    out.push({
+      code: "retention-expired",
+      message: `data set ${d.id} (${d.sizeGb} GB) of ${d.application} is to be migrated in wave ${wave.number} on ${wave.date}, but its retention ended on ${d.retainUntil}: decide archive or destroy instead`,
+      applications: [d.application],
+    });
+  }
+  return out;
+}
+
+/**
+ * `reip-required`: one warning per legacy network that collides with another legacy network
+ * or the target address plan, naming the planned applications whose hosts sit in it.
+ * Retired applications are left out: a server being switched off needs no new address.
+ */
+export function reipWarnings(estate: Estate, facts: readonly AppFacts[], target?: StackTarget): PlanWarning[] {
+  const collisions = legacyOverlaps(estate, target);
+  if (collisions.size === 0) return [];
+  const bySite = new Map<string, { id: string; prefix: IpPrefix }[]>();
+  for (const n of estate.networks) {
+    if (!collisions.has(n.id)) continue;
+    const prefix = parsePrefix(n.prefix);
+    if (!prefix) continue;
+    let nets = bySite.get(n.site);
+    if (!nets) bySite.set(n.site, (nets = []));
+    nets.push({ id: n.id, prefix });
+  }
+  const hosts = new Map(estate.hosts.map((h) => [h.id, h]));
+  const appsOn = new Map<string, Set<string>>();
+  for (const f of facts) {
+    if (f.retiring) continue;
+    for (const hostId of f.app.hosts) {
+      const host = hosts.get(hostId);
+      const nets = host && bySite.get(host.site);
+      if (!host || !nets) continue;
+      const address = parsePrefix(host.address);
+      if (!address) continue;
+      for (const net of nets) {
+        if (!contains(net.prefix, address)) continue;
+        let apps = appsOn.get(net.id);
+        if (!apps) appsOn.set(net.id, (apps = new Set()));
+        apps.add(f.app.id);
+      }
+    }
+  }
+  const networks = new Map(estate.networks.map((n) => [n.id, n]));
+  return [...appsOn.keys()].sort().map((id) => {
+    const net = networks.get(id)!;
+    const apps = [...appsOn.get(id)!].sort();
+    const others = collisions.get(id)!;
+    return {
+      code: "reip-required",
+      message: `network ${id} (${net.prefix} at ${net.site}) overlaps ${others.map((p) => describeCollision(p, id, estate)).join(", ")}; re-address it before moving ${list(apps)}`,
+      applications: apps,
+      prefixes: [net.prefix, ...others.filter((p) => p !== net.prefix)],
+    };
+  });
+}
+
+/** Name what a colliding prefix is: another legacy network (by id and site) or the target plan. */
+function describeCollision(prefix: string, self: string, estate: Estate): string {
+  const legacy = estate.networks.filter((n) => n.prefix === prefix && n.id !== self).map((n) => `${n.id} ${n.prefix} at ${n.site}`);
+  return legacy.length ? `legacy network ${legacy.join(" and ")}` : `target ${prefix}`;
+}

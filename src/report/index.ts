@@ -1,0 +1,20 @@
+/** Renders plans for people: the change-board pack as HTML, Markdown and CSV (docs/planning.md). Pure. */
+import { renderWavesCsv } from "./csv.js";
+import { renderHtmlPack } from "./html.js";
+import { renderMarkdownPack } from "./markdown.js";
+import { buildPackModel, type ReportInputs } from "./pack-model.js";
+
+export type { ReportInputs, PackModel, PackWave, PackLink } from "./pack-model.js";
+export { buildPackModel } from "./pack-model.js";
+export { renderHtmlPack } from "./html.js";
+export { renderMarkdownPack } from "./markdown.js";
+export { renderWavesCsv } from "./csv.js";
+export { rollbackSummary } from "./rollback.js";
+export { planSummaryText, waveSummaryRows, waveSummaryTable, type WaveRow } from "./summary.js";
+export { escapeHtml, escapeMarkdown, csvField, mermaidLabel } from "./escape.js";
+
+/** The pack's three files by name: `cab-pack.html`, `cab-pack.md`, `waves.csv`. */
+export function renderPack(inputs: ReportInputs): Record<"cab-pack.html" | "cab-pack.md" | "waves.csv", string> {
+  const model = buildPackModel(inputs);
+  return { "cab-pack.html": renderHtmlPack(model), "cab-pack.md": renderMarkdownPack(model), "waves.csv": renderWavesCsv(inputs.plan) };
+}

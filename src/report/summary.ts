@@ -1,0 +1,54 @@
+import type { Plan } from "../model/plan.js";
+
+/** One row of the wave summary table. */
+export interface WaveRow {
+  wave: number;
+  date: string;
+  applications: number;
+  effort: number;
+  users: number;
+  /** Warnings that name at least one of the wave's applications. */
+  warnings: number;
+}
+
+/** Per wave: date, applications, effort, users and how many warnings concern it. */
+export function waveSummaryRows(plan: Pick<Plan, "waves" | "warnings">): WaveRow[] {
+  const waveOf = new Map<string, number>();
+  for (const w of plan.waves) for (const a of w.applications) waveOf.set(a.id, w.number);
+  const warnings = new Map<number, number>();
+  for (const x of plan.warnings) {
+    for (const n of new Set((x.applications ?? []).map((id) => waveOf.get(id)).filter((n) => n !== undefined))) warnings.set(n, (warnings.get(n) ?? 0) + 1);
+  }
+  return plan.waves.map((w) => ({ wave: w.number, date: w.date, applications: w.applications.length, effort: w.load.effort, users: w.load.users, warnings: warnings.get(w.number) ?? 0 }));
+}
+
+/**
+ * The wave summary as an aligned text table for a terminal. Long plans show the first `max`
+ * waves and a line saying how many more there are.
+ */
+export function waveSummaryTable(plan: Pick<Plan, "waves" | "warnings">, opts: { max?: number } = {}): string {
+  const max = opts.max ?? 30;
+  const rows = waveSummaryRows(plan);
+  const cells = [["wave", "date", "applications", "effort", "users", "warnings"], ...rows.slice(0, max).map((r) => [r.wave, r.date, r.applications, r.effort, r.users, r.warnings].map(String))];
+  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
+  const lines = cells.map((c) => c.map((v, i) => (i === 1 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  "));
+  if (rows.length > max) lines.push(`… and ${rows.length - max} more waves`);
+  return lines.join("\n") + "\n";
+}
+
+/** A few lines a person reads after `ferry plan`: totals, warnings by code, and the wave table. */
+export function planSummaryText(plan: Plan): string {
+  const planned = plan.waves.reduce((n, w) => n + w.applications.length, 0);
+  const byCode = new Map<string, number>();
+  for (const w of plan.warnings) byCode.set(w.code, (byCode.get(w.code) ?? 0) + 1);
+  const first = plan.waves[0]?.date;
+  const last = plan.waves[plan.waves.length - 1]?.date;
+  const lines = [
+    `planned ${planned} application${planned === 1 ? "" : "s"} in ${plan.waves.length} wave${plan.waves.length === 1 ? "" : "s"}${first ? ` (${first} to ${last})` : ""}`,
+    `unplaced: ${plan.unplaced.length}${plan.unplaced.length ? " (reasons in the plan's \"unplaced\" list and the pack)" : ""}`,
+    `warnings: ${byCode.size ? [...byCode].sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, n]) => `${c} ${n}`).join(", ") : "none"}`,
+    `hash:     ${plan.hash}`,
+    "",
+  ];
+  return lines.join("\n") + (plan.waves.length ? waveSummaryTable(plan) : "");
+}
