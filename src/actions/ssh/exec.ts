@@ -1,0 +1,386 @@
+import { randomBytes } from "node:crypto";
+import { StringDecoder } from "node:string_decoder";
+import type { ClientChannel } from "ssh2";
+import { abortError } from "../abort.js";
+import { TailBuffer } from "../bounded-output.js";
+import type { Endpoint } from "./endpoint.js";
+import { connectionLost } from "./classify.js";
+import { NotConnectedError } from "./pool.js";
+import type { PooledConnection, SshPool } from "./pool.js";
+import { wrapCommand } from "./wrapper.js";
+
+export interface ExecRequest {
+  command: string;
+  env?: Record<string, string>;
+  stdin?: string;
+  /** `{ password }` runs under `sudo -S`; `{}` under `sudo -n` (no password). */
+  sudo?: { password?: string };
+  pty?: boolean;
+  signal: AbortSignal;
+  onLine?: (stream: "stdout" | "stderr", line: string) => void;
+  /** Tail kept per stream. */
+  maxStdoutBytes: number;
+  maxStderrBytes: number;
+  /** Time between SIGTERM and SIGKILL to the remote process group on abort. */
+  killGraceMs: number;
+  /** Short description for messages, e.g. "`systemctl stop x` on app01". */
+  what: string;
+}
+
+export interface ExecResult {
+  exitCode?: number;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  /** Set when sudo prompted a second time: the password was wrong. */
+  sudoRefused: boolean;
+  /** Set when the step was aborted: what happened to the remote command. */
+  kill?: KillReport;
+}
+
+export interface KillReport {
+  delivered: boolean;
+  detail: string;
+}
+
+/** Splits decoded text into lines; keeps a partial last line until more arrives. */
+class TextLines {
+  private pending = "";
+  constructor(private readonly emit: (line: string) => void) {}
+  push(text: string): void {
+    this.pending += text;
+    let nl: number;
+    while ((nl = this.pending.indexOf("\n")) >= 0) {
+      const line = this.pending.slice(0, nl);
+      this.pending = this.pending.slice(nl + 1);
+      this.emit(line.endsWith("\r") ? line.slice(0, -1) : line);
+    }
+    if (this.pending.length > 8192) {
+      this.emit(this.pending);
+      this.pending = "";
+    }
+  }
+  end(): void {
+    if (this.pending) this.emit(this.pending);
+    this.pending = "";
+  }
+}
+
+/**
+ * Holds back output until sudo has started the command, answering its prompt once with the
+ * password and stripping the prompt and the ready marker. A second prompt means the password
+ * was refused: stdin is closed so sudo gives up instead of waiting.
+ */
+class SudoGate {
+  ready = false;
+  refused = false;
+  private buf = "";
+  private prompts = 0;
+  constructor(
+    private readonly prompt: string | undefined,
+    private readonly marker: string,
+    private readonly onPrompt: (first: boolean) => void,
+    private readonly onReady: () => void,
+  ) {}
+  push(text: string): string {
+    if (this.ready) return text;
+    this.buf += text;
+    if (this.prompt) {
+      let i: number;
+      while ((i = this.buf.indexOf(this.prompt)) >= 0) {
+        this.buf = this.buf.slice(0, i) + this.buf.slice(i + this.prompt.length);
+        this.prompts++;
+        if (this.prompts > 1) this.refused = true;
+        this.onPrompt(this.prompts === 1);
+      }
+    }
+    const m = this.buf.indexOf(this.marker);
+    if (m >= 0) {
+      const nl = this.buf.indexOf("\n", m);
+      if (nl >= 0) {
+        const out = this.buf.slice(0, m) + this.buf.slice(nl + 1);
+        this.buf = "";
+        this.ready = true;
+        this.onReady();
+        return out;
+      }
+    }
+    if (this.buf.length > 65536) {
+      const out = this.buf;
+      this.buf = "";
+      return out;
+    }
+    return "";
+  }
+  flush(): string {
+    const out = this.buf;
+    this.buf = "";
+    return out;
+  }
+}
+
+/**
+ * Wait for `p`, but stop waiting (nothing started yet) when the step is aborted. A shared
+ * connect goes on for the other steps that wait on it.
+ */
+export function untilAborted<T>(p: Promise<T>, signal: AbortSignal, what: string): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortError(signal, `${what} was not started`, "not-started"));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal, `${what} was not started`, "not-started"));
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/** The exit status the server reported, filled in as soon as it arrives. */
+interface ExitStatus {
+  code?: number;
+  signal?: string;
+}
+
+/** Open an exec channel, reconnecting once if the pooled connection died before it opened. */
+async function openExec(pool: SshPool, ep: Endpoint, remote: string, pty: boolean, signal: AbortSignal, what: string, exit: ExitStatus) {
+  const recordExit = (code: number | null, sig?: string) => {
+    if (typeof code === "number") exit.code = code;
+    else if (sig) exit.signal = sig;
+  };
+  for (let attempt = 0; ; attempt++) {
+    const conn = await untilAborted(pool.connection(ep), signal, what);
+    try {
+      const lease = await pool.openSession<ClientChannel>(conn, signal, (client, done) =>
+        client.exec(remote, { pty: pty || undefined }, (err, ch) => {
+          // ssh2 emits 'exit' synchronously while parsing a packet batch: a quick command's
+          // exit-status can arrive in the same read as the open confirmation, before the
+          // caller's awaits resume, so the listener must be attached right here.
+          if (!err) ch.once("exit", recordExit);
+          done(err, ch);
+        }),
+      );
+      return { conn, lease };
+    } catch (err) {
+      if (signal.aborted) throw abortError(signal, `${what} was not started`, "not-started");
+      // Nothing ran yet, so one reconnect is safe whatever the step's retry policy.
+      if (err instanceof NotConnectedError && attempt === 0 && !signal.aborted) continue;
+      if (err instanceof NotConnectedError) throw connectionLost(ep, "opening a channel", conn.closeReason ?? err);
+      throw err;
+    }
+  }
+}
+
+/** Run a command once on a short control channel and collect its output (used for kills). */
+function controlExec(conn: PooledConnection | { client: PooledConnection["client"] }, command: string, timeoutMs: number): Promise<{ code?: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs}ms`)), timeoutMs);
+    try {
+      conn.client.exec(command, (err, ch) => {
+        if (err) {
+          clearTimeout(timer);
+          reject(err);
+          return;
+        }
+        let output = "";
+        let code: number | undefined;
+        ch.on("data", (d: Buffer) => (output += d.toString()));
+        ch.stderr.on("data", (d: Buffer) => (output += d.toString()));
+        ch.on("exit", (c: number | null) => (code = c ?? undefined));
+        ch.on("close", () => {
+          clearTimeout(timer);
+          resolve({ code, output: output.trim() });
+        });
+        ch.end();
+      });
+    } catch (err) {
+      clearTimeout(timer);
+      reject(err);
+    }
+  });
+}
+
+/**
+ * Run `kill` for the remote process group: on the pooled connection first (bypassing the
+ * channel cap: the aborted command still holds its slot), and on a fresh connection when the
+ * server refuses another session because MaxSessions is reached.
+ */
+async function sendGroupSignal(pool: SshPool, conn: PooledConnection, pgid: number, sig: "TERM" | "KILL"): Promise<{ code?: number; output: string }> {
+  // No `--`: dash's builtin kill rejects it ("Illegal number: -"); `kill -SIG -PGID` means
+  // the process group in bash, dash, zsh and busybox alike.
+  const cmd = `kill -${sig} -${pgid}`;
+  try {
+    if (!conn.alive) throw new Error("connection closed");
+    return await controlExec(conn, cmd, 5000);
+  } catch (err) {
+    if (!conn.alive) throw new Error(`the connection is gone (${conn.closeReason?.message ?? "closed"})`, { cause: err });
+    const fresh = await pool.connectRaw(conn.endpoint);
+    try {
+      return await controlExec(fresh, cmd, 5000);
+    } finally {
+      fresh.client.end();
+    }
+  }
+}
+
+/**
+ * Run one command on a pooled connection: stream its lines, keep bounded tails, and on abort
+ * kill its remote process group (TERM, then KILL after `killGraceMs`) instead of just leaving.
+ */
+export async function execOnHost(pool: SshPool, ep: Endpoint, req: ExecRequest): Promise<ExecResult> {
+  const nonce = randomBytes(8).toString("hex");
+  const sudoMode = req.sudo ? (req.sudo.password !== undefined ? "password" : "nopass") : undefined;
+  const wrapped = wrapCommand({ command: req.command, env: req.env, sudo: sudoMode, pty: req.pty, nonce });
+  const exit: ExitStatus = {};
+  const { conn, lease } = await openExec(pool, ep, wrapped.remote, req.pty ?? false, req.signal, req.what, exit);
+  const ch = lease.channel;
+
+  const stdoutTail = new TailBuffer(req.maxStdoutBytes);
+  const stderrTail = new TailBuffer(req.maxStderrBytes);
+  let pgid: number | undefined;
+  let pgidKnown: (n: number) => void = () => {};
+  const pgidArrived = new Promise<number>((r) => (pgidKnown = r));
+  const emit = (stream: "stdout" | "stderr", line: string) => {
+    (stream === "stdout" ? stdoutTail : stderrTail).push(Buffer.from(`${line}\n`));
+    req.onLine?.(stream, line);
+  };
+  const outLines = new TextLines((line) => {
+    if (pgid === undefined && line.startsWith(wrapped.pgidMarker)) {
+      pgid = Number(line.slice(wrapped.pgidMarker.length));
+      pgidKnown(pgid);
+      return;
+    }
+    emit("stdout", line);
+  });
+  const errLines = new TextLines((line) => emit("stderr", line));
+
+  ch.on("error", () => {});
+  const writeInput = () => {
+    if (!ch.writable) return;
+    ch.write(wrapped.preamble);
+    if (req.stdin) ch.write(req.stdin);
+    ch.end();
+  };
+  const gate =
+    sudoMode && wrapped.readyMarker
+      ? new SudoGate(
+          wrapped.sudoPrompt,
+          wrapped.readyMarker,
+          (first) => {
+            // The password goes to sudo's stdin once; a second prompt gets EOF, never a retry.
+            if (first && req.sudo?.password !== undefined) ch.write(`${req.sudo.password}\n`);
+            else ch.end();
+          },
+          () => {
+            if (sudoMode === "password") writeInput();
+          },
+        )
+      : undefined;
+  if (sudoMode !== "password") writeInput();
+
+  // With a PTY, sudo's prompt and marker arrive on the merged terminal stream (stdout).
+  const gatedStream = req.pty ? "stdout" : "stderr";
+  const outDecoder = new StringDecoder("utf8");
+  const errDecoder = new StringDecoder("utf8");
+  ch.on("data", (d: Buffer) => {
+    const text = outDecoder.write(d);
+    outLines.push(gate && gatedStream === "stdout" ? gate.push(text) : text);
+  });
+  ch.stderr.on("data", (d: Buffer) => {
+    const text = errDecoder.write(d);
+    errLines.push(gate && gatedStream === "stderr" ? gate.push(text) : text);
+  });
+
+  let killing: Promise<KillReport> | undefined;
+  let killed: () => void = () => {};
+  const killDone = new Promise<void>((resolve) => (killed = resolve));
+  // The slot is given back only when the channel has really closed: until then the server
+  // still counts the session against MaxSessions, even after an abort returned.
+  const closed = new Promise<void>((resolve) =>
+    ch.once("close", () => {
+      lease.release();
+      resolve();
+    }),
+  );
+  const onAbort = () => {
+    killing = killRemote(pool, conn, ch, pgidArrived, closed, req.killGraceMs);
+    void killing.finally(killed);
+  };
+  req.signal.addEventListener("abort", onAbort, { once: true });
+  if (req.signal.aborted) onAbort();
+
+  try {
+    // After an abort, stop waiting once the kill is settled even if the channel stays open.
+    await Promise.race([closed, killDone]);
+    if (killing) await killing;
+  } finally {
+    req.signal.removeEventListener("abort", onAbort);
+  }
+  if (gate) {
+    const rest = gate.flush();
+    if (gatedStream === "stdout") outLines.push(rest);
+    else errLines.push(rest);
+  }
+  outLines.push(outDecoder.end());
+  errLines.push(errDecoder.end());
+  outLines.end();
+  errLines.end();
+
+  const result: ExecResult = {
+    exitCode: exit.code,
+    signal: exit.signal,
+    stdout: stdoutTail.text(),
+    stderr: stderrTail.text(),
+    stdoutTruncated: stdoutTail.truncated,
+    stderrTruncated: stderrTail.truncated,
+    sudoRefused: gate?.refused ?? false,
+  };
+  if (killing) {
+    result.kill = await killing;
+    return result;
+  }
+  if (exit.code === undefined && exit.signal === undefined) {
+    // The channel closed without an exit status: the connection dropped under the command.
+    await new Promise((r) => setImmediate(r));
+    throw connectionLost(ep, `${req.what} ran${pgid ? ` (remote process group ${pgid} may still be running)` : ""}`, conn.closeReason ?? new Error("the channel closed without an exit status"));
+  }
+  return result;
+}
+
+async function killRemote(
+  pool: SshPool,
+  conn: PooledConnection,
+  ch: ClientChannel,
+  pgidArrived: Promise<number>,
+  closed: Promise<void>,
+  graceMs: number,
+): Promise<KillReport> {
+  // Cheap and correct where the server honours it; OpenSSH up to at least 9.x ignores it.
+  try {
+    ch.signal("KILL");
+  } catch {
+    /* channel already gone */
+  }
+  const within = (ms: number) => Promise.race([closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+  // An abort right after the exec request can precede the wrapper's first line: wait for it.
+  const pgid = await Promise.race([pgidArrived, closed.then(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), graceMs).unref())]);
+  if (pgid === undefined) {
+    ch.close();
+    const gone = await within(graceMs);
+    return { delivered: gone, detail: gone ? "the command ended when its channel closed" : "the remote process id was not known yet, so it could not be killed; it may still be running" };
+  }
+  try {
+    const term = await sendGroupSignal(pool, conn, pgid, "TERM");
+    if (term.code !== 0) {
+      ch.close();
+      if (/no such process/i.test(term.output) || (await within(graceMs))) return { delivered: true, detail: `the remote process group ${pgid} had already exited` };
+      return { delivered: false, detail: `could not signal the remote process group ${pgid} (${term.output || `kill exited ${term.code}`}); it may still be running` };
+    }
+    if (await within(graceMs)) return { delivered: true, detail: `killed the remote process group ${pgid} with SIGTERM` };
+    await sendGroupSignal(pool, conn, pgid, "KILL");
+    if (await within(2000)) return { delivered: true, detail: `killed the remote process group ${pgid} with SIGKILL (it ignored SIGTERM for ${graceMs}ms)` };
+    ch.close();
+    return { delivered: false, detail: `sent SIGKILL to the remote process group ${pgid} but its output stayed open; a process that left the group may still be running` };
+  } catch (err) {
+    ch.close();
+    return { delivered: false, detail: `could not kill the remote process group ${pgid}: ${(err as Error).message}; it may still be running` };
+  }
+}
