@@ -13,18 +13,29 @@ import type { Status } from "../model/run-event.js";
 import type { PreparedApp, PreparedStep } from "./prepare.js";
 import type { AppState } from "./state.js";
 import type { AppRun, StepOutcome, StepRunnerDeps } from "./step-runner.js";
-import { probeOnce, runRollback, runStep } from "./step-runner.js";
+import { emitSoon, probeOnce, runRollback, runStep } from "./step-runner.js";
 import { runVerifyGate } from "./verify-gate.js";
 
 /** Run (or continue) one application; returns its status when it stops. */
 export async function runApplication(deps: StepRunnerDeps, prepared: PreparedApp, state: AppState): Promise<Status> {
+  const run: AppRun = { prepared, outputs: new Map(), log: deps.log.child({ app: prepared.app.id }) };
+  for (const s of state.steps.values()) if (s.outputs) run.outputs.set(s.id, s.outputs);
+  if (deps.stop.aborted) return state.status;
+  try {
+    return await runFromState(deps, run, state);
+  } finally {
+    // Whatever this application appended without waiting is durable before it counts as done.
+    await run.durable;
+  }
+}
+
+async function runFromState(deps: StepRunnerDeps, run: AppRun, state: AppState): Promise<Status> {
+  const prepared = run.prepared;
   const appId = prepared.app.id;
   const emit = deps.events.emit.bind(deps.events);
-  const run: AppRun = { prepared, outputs: new Map(), log: deps.log.child({ app: appId }) };
-  for (const s of state.steps.values()) if (s.outputs) run.outputs.set(s.id, s.outputs);
-
-  if (deps.stop.aborted) return state.status;
-  await emit({ type: "app.started", app: appId });
+  // Not awaited on its own: the next record (a precheck's, the first step.started, or
+  // app.finished) is, and any action waits for it first (runActionOnce).
+  emitSoon(deps, run, { type: "app.started", app: appId });
 
   const pausedAt = [...state.steps.values()].find((s) => s.status === "uncertain");
   if (pausedAt) {

@@ -4,6 +4,7 @@
  * `resumeRun` share one loop over the folded state.
  */
 import { randomBytes } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import type { ActionRegistry } from "../actions/types.js";
 import type { Journal } from "../journal/types.js";
@@ -38,6 +39,12 @@ export class RunControl {
   readonly abortController = new AbortController();
   private stream: EventStream | undefined;
   private pending: Promise<unknown> = Promise.resolve();
+
+  constructor() {
+    // Every running action listens for the second signal (one listener each, removed when it
+    // settles), so their number follows --concurrency: not a leak.
+    setMaxListeners(0, this.abortController.signal);
+  }
 
   get stop(): AbortSignal {
     return this.stopController.signal;

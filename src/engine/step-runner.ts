@@ -23,6 +23,8 @@ import type { StepState } from "./state.js";
 /** Timeouts when a runbook gives none, so nothing hangs forever. */
 export const DEFAULT_STEP_TIMEOUT_MS = 30 * 60_000;
 export const DEFAULT_PROBE_TIMEOUT_MS = 30_000;
+/** Longest delay a Node timer takes (about 24.8 days); longer ones would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What every step of a run shares. */
 export interface StepRunnerDeps {
@@ -48,6 +50,28 @@ export interface AppRun {
   /** Real outputs of finished steps (the journal keeps redacted copies). */
   outputs: Map<string, ActionOutput>;
   log: Logger;
+  /**
+   * The last record this application appended without waiting for it (see `emitSoon`), or
+   * undefined. Appends become durable in order, so once it is durable every earlier record
+   * is too; `runActionOnce` awaits it before any action starts, and `runApplication` before
+   * it returns.
+   */
+  durable?: Promise<unknown>;
+}
+
+/**
+ * Append an event whose durability nothing depends on *yet*: a step's success, when the next
+ * thing the application does is append another record (the next `step.started`, or
+ * `app.finished`) and wait for that. Both then share one group commit instead of costing two
+ * in a row; nothing acts on the success before it is durable, because the next action waits
+ * for the later record (or for `run.durable`), and listeners still see it only once durable.
+ */
+export function emitSoon(deps: StepRunnerDeps, run: AppRun, input: Parameters<EventStream["emit"]>[0]): void {
+  const p = deps.events.emit(input);
+  // Awaited later through run.durable (or superseded by a later record, which fails with it);
+  // the handler only keeps a journal failure from also surfacing as an unhandled rejection.
+  p.catch(() => undefined);
+  run.durable = p;
 }
 
 export type StepOutcome =
@@ -94,22 +118,37 @@ export async function runActionOnce(
   deps: StepRunnerDeps,
   run: AppRun,
   action: PreparedAction,
-  opts: { defaultTimeoutMs: number; bindings: Record<string, string>; gate?: ActionContext["gate"] },
+  opts: { defaultTimeoutMs: number; bindings: Record<string, string>; gate?: ActionContext["gate"]; rendered?: unknown },
 ): Promise<ActionOutput> {
-  const { spec } = renderSpec(action.kind, action.template, {
-    values: run.prepared.values,
-    outputs: run.outputs,
-    visibleSteps: action.visibleSteps,
-  });
+  // Nothing acts before every record this application wrote is durable (see AppRun.durable).
+  if (run.durable) await run.durable;
+  const spec =
+    opts.rendered ??
+    renderSpec(action.kind, action.template, {
+      values: run.prepared.values,
+      outputs: run.outputs,
+      visibleSteps: action.visibleSteps,
+    }).spec;
   const impl = deps.actions[action.kind] as Action | undefined;
   if (!impl) {
     throw new ActionError("action-unavailable", `no ${action.kind} action is available in this build`, { outcome: "not-started" });
   }
-  const timeoutMs = Math.max(1, Math.ceil(action.timeoutMs ?? opts.defaultTimeoutMs));
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const signal = AbortSignal.any([timeout, deps.abort]);
+  const timeoutMs = Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(action.timeoutMs ?? opts.defaultTimeoutMs)));
+  // One controller, one timer cleared when the action settles, one listener removed: cheaper
+  // than AbortSignal.timeout + AbortSignal.any per action (whose timers stay armed for the
+  // whole default 30 minutes after a no-op step), with the same reasons: a TimeoutError
+  // DOMException on timeout, the operator's reason on a second signal.
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError"));
+  }, timeoutMs);
+  const onAbort = () => controller.abort(deps.abort.reason);
+  if (deps.abort.aborted) onAbort();
+  else deps.abort.addEventListener("abort", onAbort, { once: true });
   const ctx: ActionContext = {
-    signal,
+    signal: controller.signal,
     log: run.log.child(opts.bindings),
     host: (id) => deps.host(id),
     secrets: run.prepared.secrets,
@@ -119,7 +158,7 @@ export async function runActionOnce(
   try {
     return await impl.run(ctx, spec as never);
   } catch (err) {
-    if (timeout.aborted && !(err instanceof ActionError && err.timedOut)) {
+    if (timedOut && !(err instanceof ActionError && err.timedOut)) {
       // The action stopped on our signal but did not say why: it was the timeout.
       throw new ActionError("timeout", `timed out after ${formatDuration(timeoutMs)}`, {
         transient: true,
@@ -129,6 +168,9 @@ export async function runActionOnce(
       });
     }
     throw err;
+  } finally {
+    clearTimeout(timer);
+    deps.abort.removeEventListener("abort", onAbort);
   }
 }
 
@@ -223,23 +265,24 @@ export async function runStep(deps: StepRunnerDeps, run: AppRun, step: PreparedS
   let delay = policy.delayMs * Math.pow(policy.backoff, Math.max(0, state.attempt - 1));
   for (let attempt = first; attempt <= last; attempt++) {
     if (deps.stop.aborted) return { status: "interrupted" };
-    let command: string | undefined;
+    let rendered: ReturnType<typeof renderSpec>;
     try {
-      command = commandOf(run, step.action);
-      // Render before `step.started` so a missing output fails the step without it counting as started.
-      renderSpec(step.action.kind, step.action.template, { values: run.prepared.values, outputs: run.outputs, visibleSteps: step.action.visibleSteps });
+      // Render before `step.started` so a missing output fails the step without it counting as
+      // started; the action then runs exactly the spec whose command was journalled.
+      rendered = renderSpec(step.action.kind, step.action.template, { values: run.prepared.values, outputs: run.outputs, visibleSteps: step.action.visibleSteps });
     } catch (err) {
       const error = toEventError(err);
       await emit({ type: "step.failed", app, step: step.id, attempt, error });
       return { status: "failed", error };
     }
     // Durable before the side effect: a crash after this line leaves the step in doubt, not lost.
+    const command = rendered.command;
     await emit({ type: "step.started", app, step: step.id, attempt, ...(command !== undefined ? { command } : {}) });
     let notApplied = false;
     try {
-      const out = await runActionOnce(deps, run, step.action, { defaultTimeoutMs: DEFAULT_STEP_TIMEOUT_MS, bindings: { step: step.id } });
+      const out = await runActionOnce(deps, run, step.action, { defaultTimeoutMs: DEFAULT_STEP_TIMEOUT_MS, bindings: { step: step.id }, rendered: rendered.spec });
       run.outputs.set(step.id, out);
-      await emit({ type: "step.succeeded", app, step: step.id, attempt, outputs: outputsForJournal(out), via: "action" });
+      emitSoon(deps, run, { type: "step.succeeded", app, step: step.id, attempt, outputs: outputsForJournal(out), via: "action" });
       return { status: "succeeded" };
     } catch (err) {
       const error = toEventError(err);
