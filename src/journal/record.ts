@@ -15,6 +15,7 @@
  * did not come from a file (or to double-check a file's canonical form).
  */
 import crypto from "node:crypto";
+import { canonicalJson } from "../model/canonical-json.js";
 import type { JournalRecord } from "./types.js";
 
 /** `prev` of the first record. */
@@ -40,79 +41,6 @@ function canonicalBody(seq: number, ts: string, prev: string, event: unknown): s
   // Members in RFC 8785 order (event, prev, seq, ts), written directly: the envelope's keys are
   // fixed, so only the event needs the general walk.
   return `{"event":${canonicalJson(event)},"prev":${canonicalJson(prev)},"seq":${canonicalJson(seq)},"ts":${canonicalJson(ts)}}`;
-}
-
-/** A lone (unpaired) UTF-16 surrogate: with the `u` flag a valid pair is one non-surrogate code point. */
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/**
- * RFC 8785 (JCS) canonical JSON of a JSON value: object members sorted by UTF-16 code units,
- * ECMAScript number and string serialisation (what JSON.stringify does), no whitespace.
- * Byte-for-byte the output of the `canonicalize` package for every JSON value (property-tested
- * against it), in one pass over the value; it runs for every journal record, and the package's
- * per-character surrogate scan of every string was the engine's largest per-record CPU cost.
- *
- * Throws for what JSON cannot carry faithfully: NaN, ±Infinity, lone surrogates, cycles, and
- * (TypeError) undefined at the top, functions, symbols outside arrays, bigints.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === undefined) throw new TypeError("A journal event must be a JSON value, not undefined.");
-  return writeCanonical(value, []);
-}
-
-function writeCanonical(value: unknown, ancestors: object[]): string {
-  switch (typeof value) {
-    case "string": {
-      // JSON.stringify writes a lone surrogate as a `\udxxx` escape (a valid pair stays raw), so
-      // only output containing `\ud` needs the exact test.
-      const json = JSON.stringify(value);
-      if (json.includes("\\ud") && LONE_SURROGATE.test(value)) throw new Error("Lone surrogate is not allowed");
-      return json;
-    }
-    case "number":
-      if (!Number.isFinite(value)) throw new Error(Number.isNaN(value) ? "NaN is not allowed" : "Infinity is not allowed");
-      return JSON.stringify(value);
-    case "boolean":
-      return value ? "true" : "false";
-    case "object":
-      break;
-    default:
-      // function, symbol, bigint, undefined (as a member or element they are handled by the caller)
-      throw new TypeError(`A journal event must be a JSON value (found a ${typeof value}).`);
-  }
-  if (value === null) return "null";
-  if (ancestors.includes(value)) throw new Error("Circular reference detected");
-  const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === "function") {
-    ancestors.push(value);
-    const out = writeCanonical(toJSON.call(value) as unknown, ancestors);
-    ancestors.pop();
-    return out;
-  }
-  ancestors.push(value);
-  let out: string;
-  if (Array.isArray(value)) {
-    out = "[";
-    for (let i = 0; i < value.length; i++) {
-      const v: unknown = value[i];
-      out += (i ? "," : "") + (v === undefined || typeof v === "symbol" ? "null" : writeCanonical(v, ancestors));
-    }
-    out += "]";
-  } else {
-    const obj = value as Record<string, unknown>;
-    const keys = Object.keys(obj).sort();
-    out = "{";
-    let first = true;
-    for (const k of keys) {
-      const v = obj[k];
-      if (v === undefined || typeof v === "symbol") continue;
-      out += (first ? "" : ",") + writeCanonical(k, ancestors) + ":" + writeCanonical(v, ancestors);
-      first = false;
-    }
-    out += "}";
-  }
-  ancestors.pop();
-  return out;
 }
 
 /** Build record `seq` and its line bytes (newline included). Throws TypeError for a non-JSON event. */

@@ -1,12 +1,7 @@
 import { createHash } from "node:crypto";
-import canonicalize from "canonicalize";
+import { canonicalJson } from "../model/canonical-json.js";
 
-/** RFC 8785 (JCS) canonical JSON of `value`, through the `canonicalize` package. */
-export function canonicalJson(value: unknown): string {
-  const text = canonicalize(value);
-  if (text === undefined) throw new Error("cannot canonicalise a value without a JSON form");
-  return text;
-}
+export { canonicalJson };
 
 /** `sha256:<hex>` of a string's UTF-8 bytes. */
 export function sha256Tagged(text: string): string {

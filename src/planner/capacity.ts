@@ -50,9 +50,9 @@ export class SlotLoads {
     if (d.applications > c.applications) return `group of ${plural(d.applications, "application")} exceeds the wave capacity of ${c.applications}`;
     if (d.effort > c.effort) return `group effort of ${d.effort} points exceeds the wave capacity of ${c.effort}`;
     if (d.users > c.users) return `group of ${d.users} users exceeds the wave capacity of ${c.users} users`;
-    for (const [site, count] of [...d.sites].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (count > c.perSite) return `group has ${plural(count, "application")} on site ${site}, more than the ${c.perSite} per site a wave allows`;
-    }
+    let over: [string, number] | undefined; // the first site by name over the limit
+    for (const [site, count] of d.sites) if (count > c.perSite && (!over || site < over[0])) over = [site, count];
+    if (over) return `group has ${plural(over[1], "application")} on site ${over[0]}, more than the ${c.perSite} per site a wave allows`;
     return undefined;
   }
 

@@ -24,15 +24,41 @@ export interface Group {
   members: number[];
   /** Longest chain of order constraints leading to this group (0 without prerequisites). */
   generation: number;
-  /** One representative link per prerequisite group (the group that must not be later). */
-  preds: { group: number; link: OrderLink }[];
-  /** Groups that must not be earlier than this one. */
-  succs: number[];
+}
+
+/**
+ * The constraints between groups as compressed rows (typed arrays, not an object per link: a
+ * 100k estate has some 150k of them). Group g's prerequisites are `predGroup[predStart[g] ..
+ * predStart[g + 1]]`, in the order of their first link, each with one representative link
+ * (`predLink`, an index into `links`); its successors likewise through `succStart`/`succGroup`.
+ */
+export interface GroupEdges {
+  predStart: Int32Array;
+  predGroup: Int32Array;
+  predLink: Int32Array;
+  succStart: Int32Array;
+  succGroup: Int32Array;
+}
+
+/** The order links among planned applications, one entry per link (see {@link OrderLink}). */
+export interface OrderLinks {
+  before: Int32Array;
+  after: Int32Array;
+  dependent: Int32Array;
+  dependency: Int32Array;
+  length: number;
+}
+
+/** Link `e` of `links` as an object. */
+export function orderLink(links: OrderLinks, e: number): OrderLink {
+  return { before: links.before[e]!, after: links.after[e]!, dependent: links.dependent[e]!, dependency: links.dependency[e]! };
 }
 
 /** The applications cut into groups, with the constraints between groups. */
 export interface Grouping {
   groups: Group[];
+  edges: GroupEdges;
+  links: OrderLinks;
   /** Group index of each application index. */
   groupOf: Int32Array;
   /** The order cycles, one entry per group that holds any (see {@link OrderCycle}). */
@@ -51,10 +77,15 @@ export interface OrderCycle {
 }
 
 /** Together pairs and order links among planned applications; other links do not constrain. */
-function collectLinks(facts: readonly AppFacts[]): { together: [number, number][]; order: OrderLink[] } {
-  const indexOf = new Map(facts.map((f) => [f.app.id, f.index]));
+function collectLinks(facts: readonly AppFacts[]): { together: [number, number][]; order: OrderLinks } {
+  const indexOf = new Map<string, number>();
+  let count = 0;
+  for (const f of facts) {
+    indexOf.set(f.app.id, f.index);
+    count += f.app.dependsOn.length;
+  }
   const together: [number, number][] = [];
-  const order: OrderLink[] = [];
+  const order: OrderLinks = { before: new Int32Array(count), after: new Int32Array(count), dependent: new Int32Array(count), dependency: new Int32Array(count), length: 0 };
   for (const f of facts) {
     for (const d of f.app.dependsOn) {
       const other = indexOf.get(d.app);
@@ -62,7 +93,11 @@ function collectLinks(facts: readonly AppFacts[]): { together: [number, number][
       if (d.together) together.push([f.index, other]);
       else if (d.order !== "none") {
         const retiring = facts[other]!.retiring;
-        order.push({ before: retiring ? f.index : other, after: retiring ? other : f.index, dependent: f.index, dependency: other });
+        const e = order.length++;
+        order.before[e] = retiring ? f.index : other;
+        order.after[e] = retiring ? other : f.index;
+        order.dependent[e] = f.index;
+        order.dependency[e] = other;
       }
     }
   }
@@ -81,67 +116,141 @@ function togetherComponents(n: number, pairs: readonly [number, number][]): Int3
     graph.mergeEdge(a, b);
   }
   for (const component of connectedComponents(graph)) {
-    const members = component.map(Number);
-    const smallest = Math.min(...members);
-    for (const m of members) rep[m] = smallest;
+    let smallest = n;
+    for (const m of component) smallest = Math.min(smallest, Number(m));
+    for (const m of component) rep[Number(m)] = smallest;
   }
   return rep;
 }
 
-/** Topological order of `graph`'s nodes with their generation, or the nodes it reached before a cycle. */
-function topologicalGenerations(graph: DirectedGraph): { generation: Map<string, number>; acyclic: boolean } {
-  const generation = new Map<string, number>();
-  try {
-    forEachNodeInTopologicalOrder(graph, (node, _attrs, gen) => void generation.set(node, gen));
-    return { generation, acyclic: true };
-  } catch (err) {
-    if (generation.size === graph.order) throw err;
-    return { generation, acyclic: false };
-  }
+/**
+ * Distinct constraints between different nodes, as parallel arrays grouped by target node and,
+ * per target, in the order of their first link (`link` is that link's index): the edge list
+ * every graph below is built from, so no graph is walked through graphology's callbacks just to
+ * copy it, and duplicates are found with a stamp per node instead of a set of pairs.
+ */
+interface EdgeList {
+  from: Int32Array;
+  to: Int32Array;
+  link: Int32Array;
+  length: number;
 }
 
-function subgraph(graph: DirectedGraph, nodes: ReadonlySet<string>, reversed: boolean): DirectedGraph {
-  const sub = new DirectedGraph({ allowSelfLoops: false });
-  for (const n of nodes) sub.addNode(n);
-  graph.forEachEdge((_e, _a, source, target) => {
-    if (nodes.has(source) && nodes.has(target)) {
-      if (reversed) sub.mergeEdge(target, source);
-      else sub.mergeEdge(source, target);
-    }
-  });
-  return sub;
+/** The distinct pairs `(before(e), after(e))` over `count` links, self-pairs dropped; nodes are below `n`. */
+function edgeList(count: number, before: (e: number) => number, after: (e: number) => number, n: number): EdgeList {
+  // Stable counting sort of the links by target keeps first-occurrence order per target.
+  const start = new Int32Array(n + 1);
+  const target = new Int32Array(count);
+  for (let e = 0; e < count; e++) start[(target[e] = after(e)) + 1]!++;
+  for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
+  const byTarget = new Int32Array(count);
+  const fill = start.slice(0, n);
+  for (let e = 0; e < count; e++) byTarget[fill[target[e]!]!++] = e;
+
+  const from = new Int32Array(count);
+  const to = new Int32Array(count);
+  const link = new Int32Array(count);
+  const stamp = new Int32Array(n).fill(-1);
+  let length = 0;
+  for (let i = 0; i < count; i++) {
+    const e = byTarget[i]!;
+    const b = target[e]!;
+    const a = before(e);
+    if (a === b || stamp[a] === b) continue;
+    stamp[a] = b;
+    from[length] = a;
+    to[length] = b;
+    link[length] = e;
+    length++;
+  }
+  return { from, to, link, length };
 }
 
 /**
- * The strongly connected components with more than one node. Only the cyclic core is searched:
- * nodes a topological sort can peel off from either end are in no cycle, and keeping the search
- * small keeps graphology's recursive SCC well inside the call stack on large estates.
+ * The attributes of every node and edge the planner adds: graphology otherwise allocates an
+ * empty object per node and per edge, some 250k of them on a 100k estate. Nothing sets them.
  */
-function orderCycles(graph: DirectedGraph, reachedForward: ReadonlyMap<string, number>): string[][] {
-  const rest = new Set<string>();
-  graph.forEachNode((n) => {
-    if (!reachedForward.has(n)) rest.add(n);
-  });
-  const backward = topologicalGenerations(subgraph(graph, rest, true)).generation;
-  const core = new Set([...rest].filter((n) => !backward.has(n)));
-  return stronglyConnectedComponents(subgraph(graph, core, false)).filter((c) => c.length > 1);
+const NO_ATTRIBUTES = Object.freeze({});
+
+/** A graphology graph of the edges whose ends both pass `keep` (all when omitted), optionally reversed. */
+function graphOf(edges: EdgeList, n: number, keep?: Uint8Array, reversed = false): DirectedGraph {
+  const graph = new DirectedGraph({ allowSelfLoops: false });
+  const added = new Uint8Array(n);
+  const addOnce = (node: number) => {
+    if (added[node]) return;
+    added[node] = 1;
+    graph.addNode(node, NO_ATTRIBUTES);
+  };
+  for (let e = 0; e < edges.length; e++) {
+    const a = edges.from[e]!;
+    const b = edges.to[e]!;
+    if (keep && !(keep[a] && keep[b])) continue;
+    addOnce(a);
+    addOnce(b);
+    // Edges are already distinct, so the cheap keyed insert needs no existence check.
+    if (reversed) graph.addDirectedEdgeWithKey(e, b, a, NO_ATTRIBUTES);
+    else graph.addDirectedEdgeWithKey(e, a, b, NO_ATTRIBUTES);
+  }
+  return graph;
 }
 
-/** Fold each cycle into its first node, keeping the edges to and from the rest of the graph. */
-function mergeCycles(graph: DirectedGraph, cycles: readonly string[][]): void {
-  let key = 0;
-  const link = (s: string, t: string) => {
-    if (s !== t && !graph.hasDirectedEdge(s, t)) graph.addDirectedEdgeWithKey(`merged-${key++}`, s, t);
-  };
-  for (const cycle of cycles) {
-    const [rep, ...others] = cycle;
-    const inCycle = new Set(cycle);
-    for (const m of others) {
-      for (const x of graph.outNeighbors(m)) if (!inCycle.has(x)) link(rep!, x);
-      for (const x of graph.inNeighbors(m)) if (!inCycle.has(x)) link(x, rep!);
-      graph.dropNode(m);
-    }
+/**
+ * Walk `graph` in Kahn's order (graphology-dag), handing each node with its generation to
+ * `visit`; returns false when a cycle stopped the walk before every node was visited.
+ */
+function topologicalWalk(graph: DirectedGraph, visit: (node: number, generation: number) => void): boolean {
+  let visited = 0;
+  try {
+    forEachNodeInTopologicalOrder(graph, (node, _attrs, generation) => {
+      visit(Number(node), generation);
+      visited++;
+    });
+    return true;
+  } catch (err) {
+    if (visited === graph.order) throw err;
+    return false;
   }
+}
+
+/**
+ * The strongly connected components with more than one node, given the nodes a forward
+ * topological sort could not reach. Only the cyclic core is searched: nodes a topological sort
+ * can peel off from either end are in no cycle, and keeping the search small keeps
+ * graphology's recursive SCC well inside the call stack on large estates.
+ */
+function orderCycles(edges: EdgeList, n: number, stuck: Uint8Array): number[][] {
+  const core = Uint8Array.from(stuck);
+  topologicalWalk(graphOf(edges, n, stuck, true), (node) => void (core[node] = 0));
+  return stronglyConnectedComponents(graphOf(edges, n, core))
+    .filter((c) => c.length > 1)
+    .map((c) => c.map(Number).sort((x, y) => x - y));
+}
+
+/**
+ * Generations of the nodes a cycle held up, once each cycle is folded into its smallest node.
+ * Nodes the first sort reached keep their generation: none of their prerequisites is on or
+ * after a cycle. The held-up part is ordered by graphology-dag, and each node's generation is
+ * one more than its latest prerequisite's, wherever that prerequisite lies.
+ */
+function settleHeldUp(edges: EdgeList, n: number, stuck: Uint8Array, rep: Int32Array, generation: Int32Array): void {
+  const merged = edgeList(edges.length, (e) => rep[edges.from[e]!]!, (e) => rep[edges.to[e]!]!, n);
+  // Prerequisites of each held-up node, in the merged graph (compressed sparse rows).
+  const start = new Int32Array(n + 1);
+  for (let e = 0; e < merged.length; e++) if (stuck[merged.to[e]!]) start[merged.to[e]! + 1]!++;
+  for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
+  const fill = start.slice(0, n);
+  const preds = new Int32Array(start[n]!);
+  for (let e = 0; e < merged.length; e++) if (stuck[merged.to[e]!]) preds[fill[merged.to[e]!]!++] = merged.from[e]!;
+
+  const settle = (v: number) => {
+    let gen = 0;
+    for (let p = start[v]!; p < start[v + 1]!; p++) gen = Math.max(gen, generation[preds[p]!]! + 1);
+    generation[v] = gen;
+  };
+  // Held-up nodes whose prerequisites all lie before the cycles first, then the rest in order.
+  const heldUp = graphOf(merged, n, stuck);
+  for (let i = 0; i < n; i++) if (stuck[i] && rep[i] === i && !heldUp.hasNode(i)) settle(i);
+  if (!topologicalWalk(heldUp, settle)) throw new Error("planner: order graph still cyclic after merging its strongly connected components");
 }
 
 /**
@@ -149,6 +258,8 @@ function mergeCycles(graph: DirectedGraph, cycles: readonly string[][]): void {
  * connectedComponents), then order cycles among those components merged into one group
  * (stronglyConnectedComponents), and the generation of each group in the resulting DAG
  * (graphology-dag's topological order). Deterministic: numbering follows application ids.
+ * One graph of the order constraints is built; cycles, when there are any, are searched only
+ * among the nodes its topological sort could not reach.
  */
 export function buildGroups(facts: readonly AppFacts[]): Grouping {
   const n = facts.length;
@@ -156,65 +267,44 @@ export function buildGroups(facts: readonly AppFacts[]): Grouping {
   const tg = togetherComponents(n, links.together);
 
   // Order constraints between together-components; only components with links enter the graph.
-  const graph = new DirectedGraph({ allowSelfLoops: false });
-  const seen = new Set<number>();
-  let edgeKey = 0;
-  for (const l of links.order) {
-    const a = tg[l.before]!;
-    const b = tg[l.after]!;
-    if (a === b) continue;
-    const pair = a * n + b;
-    if (seen.has(pair)) continue;
-    seen.add(pair);
-    graph.mergeNode(a);
-    graph.mergeNode(b);
-    graph.addDirectedEdgeWithKey(edgeKey++, a, b);
-  }
-
-  let topo = topologicalGenerations(graph);
+  const order = links.order;
+  const edges = edgeList(order.length, (e) => tg[order.before[e]!]!, (e) => tg[order.after[e]!]!, n);
+  const generation = new Int32Array(n).fill(-1);
   const rep = Int32Array.from(tg); // application → final group representative
   const cycleComponents: number[][] = [];
-  if (!topo.acyclic) {
-    const cycles = orderCycles(graph, topo.generation).map((c) => c.map(Number).sort((x, y) => x - y));
-    const redirect = new Map<number, number>();
-    for (const c of cycles) for (const m of c) redirect.set(m, c[0]!);
-    for (let i = 0; i < n; i++) {
-      const r = redirect.get(rep[i]!);
-      if (r !== undefined) rep[i] = r;
+  if (!topologicalWalk(graphOf(edges, n), (node, gen) => void (generation[node] = gen))) {
+    const stuck = new Uint8Array(n);
+    for (let e = 0; e < edges.length; e++) {
+      if (generation[edges.from[e]!]! < 0) stuck[edges.from[e]!] = 1;
+      if (generation[edges.to[e]!]! < 0) stuck[edges.to[e]!] = 1;
     }
-    mergeCycles(graph, cycles.map((c) => c.map(String)));
-    topo = topologicalGenerations(graph);
-    if (!topo.acyclic) throw new Error("planner: order graph still cyclic after merging its strongly connected components");
+    const cycles = orderCycles(edges, n, stuck);
+    const componentRep = new Int32Array(n);
+    for (let i = 0; i < n; i++) componentRep[i] = i;
+    for (const c of cycles) for (const m of c) componentRep[m] = c[0]!;
+    for (let i = 0; i < n; i++) rep[i] = componentRep[rep[i]!]!;
+    settleHeldUp(edges, n, stuck, componentRep, generation);
     cycleComponents.push(...cycles);
   }
 
   // Number the groups by their smallest member (rep is the smallest member or smaller).
   const groupOf = new Int32Array(n).fill(-1);
   const groups: Group[] = [];
-  const groupOfRep = new Map<number, number>();
+  const groupOfRep = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
     const r = rep[i]!;
-    let g = groupOfRep.get(r);
-    if (g === undefined) {
+    let g = groupOfRep[r]!;
+    if (g < 0) {
       g = groups.length;
-      groupOfRep.set(r, g);
-      groups.push({ index: g, id: "", members: [], generation: topo.generation.get(String(r)) ?? 0, preds: [], succs: [] });
+      groupOfRep[r] = g;
+      groups.push({ index: g, id: "", members: [], generation: Math.max(0, generation[r]!) });
     }
     groupOf[i] = g;
     groups[g]!.members.push(i);
   }
   const width = Math.max(3, String(groups.length).length);
   for (const g of groups) g.id = `g-${String(g.index + 1).padStart(width, "0")}`;
-
-  const pairs = new Set<number>();
-  for (const l of links.order) {
-    const a = groupOf[l.before]!;
-    const b = groupOf[l.after]!;
-    if (a === b || pairs.has(a * groups.length + b)) continue;
-    pairs.add(a * groups.length + b);
-    groups[b]!.preds.push({ group: a, link: l });
-    groups[a]!.succs.push(b);
-  }
+  const groupEdges = compressGroupEdges(edgeList(order.length, (e) => groupOf[order.before[e]!]!, (e) => groupOf[order.after[e]!]!, groups.length), groups.length);
 
   // Name each cycle by the applications on it: those whose order links join the merged
   // together-components, and those on an order cycle between single applications, which may
@@ -231,20 +321,41 @@ export function buildGroups(facts: readonly AppFacts[]): Grouping {
     members.add(app);
   };
   if (cycleOf.size > 0) {
-    for (const l of links.order) {
-      const a = tg[l.before]!;
-      const b = tg[l.after]!;
+    for (let e = 0; e < order.length; e++) {
+      const a = tg[order.before[e]!]!;
+      const b = tg[order.after[e]!]!;
       const c = cycleOf.get(a);
       if (c === undefined || a === b || cycleOf.get(b) !== c) continue;
-      note(l.before);
-      note(l.after);
+      note(order.before[e]!);
+      note(order.after[e]!);
     }
   }
-  for (const cycle of applicationCycles(links.order, groupOf)) for (const m of cycle) note(m);
+  for (const cycle of applicationCycles(order, groupOf)) for (const m of cycle) note(m);
   const cycles = [...onCycle]
     .map(([g, members]) => ({ members: [...members].sort((x, y) => x - y), merged: mergedGroups.has(g) }))
     .sort((x, y) => x.members[0]! - y.members[0]!);
-  return { groups, groupOf, cycles };
+  return { groups, edges: groupEdges, links: order, groupOf, cycles };
+}
+
+/** Group-level edges (grouped by target, first link first) as prerequisite and successor rows. */
+function compressGroupEdges(edges: EdgeList, count: number): GroupEdges {
+  const predStart = new Int32Array(count + 1);
+  const succStart = new Int32Array(count + 1);
+  for (let e = 0; e < edges.length; e++) {
+    predStart[edges.to[e]! + 1]!++;
+    succStart[edges.from[e]! + 1]!++;
+  }
+  for (let g = 0; g < count; g++) {
+    predStart[g + 1]! += predStart[g]!;
+    succStart[g + 1]! += succStart[g]!;
+  }
+  // Edges arrive grouped by target in first-link order, so prerequisites are already in place.
+  const predGroup = edges.from.slice(0, edges.length);
+  const predLink = edges.link.slice(0, edges.length);
+  const succGroup = new Int32Array(edges.length);
+  const fill = succStart.slice(0, count);
+  for (let e = 0; e < edges.length; e++) succGroup[fill[edges.from[e]!]!++] = edges.to[e]!;
+  return { predStart, predGroup, predLink, succStart, succGroup };
 }
 
 /**
@@ -253,13 +364,15 @@ export function buildGroups(facts: readonly AppFacts[]): Grouping {
  * keeps the search small on large estates and finds cycles the component graph cannot see,
  * those running through applications that together-links already joined.
  */
-function applicationCycles(order: readonly OrderLink[], groupOf: Int32Array): number[][] {
+function applicationCycles(order: OrderLinks, groupOf: Int32Array): number[][] {
   const graph = new DirectedGraph({ allowSelfLoops: false });
-  for (const l of order) {
-    if (groupOf[l.before] !== groupOf[l.after]) continue;
-    graph.mergeNode(l.before);
-    graph.mergeNode(l.after);
-    graph.mergeEdge(l.before, l.after);
+  for (let e = 0; e < order.length; e++) {
+    const a = order.before[e]!;
+    const b = order.after[e]!;
+    if (groupOf[a] !== groupOf[b]) continue;
+    graph.mergeNode(a);
+    graph.mergeNode(b);
+    graph.mergeEdge(a, b);
   }
   if (graph.order === 0) return [];
   return stronglyConnectedComponents(graph)

@@ -3,7 +3,7 @@ import type { Slot } from "./calendar.js";
 import { dateIn } from "./calendar.js";
 import { SlotLoads, type Demand, type Dimension } from "./capacity.js";
 import type { AppFacts } from "./facts.js";
-import type { Group, OrderLink } from "./groups.js";
+import { orderLink, type Group, type GroupEdges, type OrderLink, type OrderLinks } from "./groups.js";
 
 /** Where each group went: a slot index, or -1 with a reason. */
 export interface Placement {
@@ -25,19 +25,35 @@ const NO_DEADLINE = "9999-12-31";
  * valid topological order: along every constraint the first two never decrease and the
  * generation strictly increases.
  */
-export function placementOrder(groups: readonly Group[], facts: readonly AppFacts[]): number[] {
-  const deadline = groups.map((g) => g.members.reduce((d, m) => { const c = facts[m]!.deadline?.closes; return c && c < d ? c : d; }, NO_DEADLINE));
-  const crit = groups.map((g) => g.members.reduce((r, m) => Math.min(r, CRITICALITY_RANK[facts[m]!.app.criticality] ?? 3), 3));
-  const byGenerationDesc = groups.map((g) => g.index).sort((a, b) => groups[b]!.generation - groups[a]!.generation || a - b);
+export function placementOrder(groups: readonly Group[], edges: GroupEdges, facts: readonly AppFacts[]): number[] {
+  // Deadlines become ranks among the distinct dates, so the sort below compares numbers only.
+  const dates = [...new Set(facts.map((f) => f.deadline?.closes ?? NO_DEADLINE)), NO_DEADLINE].sort();
+  const rankOf = new Map(dates.map((d, i) => [d, i]));
+  const noDeadline = rankOf.get(NO_DEADLINE)!;
+  const deadline = new Int32Array(groups.length);
+  const crit = new Int32Array(groups.length);
+  const generation = new Int32Array(groups.length);
+  for (const g of groups) {
+    let d = noDeadline;
+    let r = 3;
+    for (const m of g.members) {
+      const f = facts[m]!;
+      if (f.deadline) d = Math.min(d, rankOf.get(f.deadline.closes)!);
+      r = Math.min(r, CRITICALITY_RANK[f.app.criticality] ?? 3);
+    }
+    deadline[g.index] = d;
+    crit[g.index] = r;
+    generation[g.index] = g.generation;
+  }
+  const byGenerationDesc = groups.map((g) => g.index).sort((a, b) => generation[b]! - generation[a]! || a - b);
   for (const g of byGenerationDesc) {
-    for (const s of groups[g]!.succs) {
+    for (let i = edges.succStart[g]!; i < edges.succStart[g + 1]!; i++) {
+      const s = edges.succGroup[i]!;
       if (deadline[s]! < deadline[g]!) deadline[g] = deadline[s]!;
       if (crit[s]! < crit[g]!) crit[g] = crit[s]!;
     }
   }
-  return groups
-    .map((g) => g.index)
-    .sort((a, b) => (deadline[a]! < deadline[b]! ? -1 : deadline[a]! > deadline[b]! ? 1 : 0) || crit[a]! - crit[b]! || groups[a]!.generation - groups[b]!.generation || a - b);
+  return groups.map((g) => g.index).sort((a, b) => deadline[a]! - deadline[b]! || crit[a]! - crit[b]! || generation[a]! - generation[b]! || a - b);
 }
 
 /** The sum of a group's members' demands on a wave. */
@@ -55,6 +71,9 @@ export function groupDemand(group: Group, facts: readonly AppFacts[]): Demand {
 
 /** Options of {@link placeGroups}. */
 export interface PlaceOptions {
+  /** The constraints between groups and the links behind them, from buildGroups. */
+  edges: GroupEdges;
+  links: OrderLinks;
   slots: readonly Slot[];
   capacity: Capacity;
   /** Groups that must not be placed at all (e.g. a runbook is missing), with the reason. */
@@ -67,9 +86,8 @@ interface Blackout {
   reason: string;
 }
 
-function names(ids: string[], max = 5): string {
-  return ids.length <= max ? ids.join(", ") : `${ids.slice(0, max).join(", ")} and ${ids.length - max} more`;
-}
+/** How many fellow members an unplaced application's reason names. */
+const NAMES_SHOWN = 5;
 
 /** Why an unplaced prerequisite group stops this one, phrased from the link's point of view. */
 function blockedBy(link: OrderLink, facts: readonly AppFacts[]): string {
@@ -123,7 +141,8 @@ export function placeGroups(groups: readonly Group[], facts: readonly AppFacts[]
   const slotOf = new Int32Array(groups.length).fill(-1);
   const reasons = new Map<number, string>();
 
-  for (const g of placementOrder(groups, facts)) {
+  const { edges, links } = options;
+  for (const g of placementOrder(groups, edges, facts)) {
     const group = groups[g]!;
     const blocked = options.blocked?.get(g);
     if (blocked !== undefined) {
@@ -131,17 +150,17 @@ export function placeGroups(groups: readonly Group[], facts: readonly AppFacts[]
       continue;
     }
     let lb = 0;
-    let stoppedBy: OrderLink | undefined;
-    for (const p of group.preds) {
-      const s = slotOf[p.group]!;
+    let stoppedBy = -1;
+    for (let i = edges.predStart[g]!; i < edges.predStart[g + 1]!; i++) {
+      const s = slotOf[edges.predGroup[i]!]!;
       if (s < 0) {
-        stoppedBy = p.link;
+        stoppedBy = edges.predLink[i]!;
         break;
       }
       if (s > lb) lb = s;
     }
-    if (stoppedBy) {
-      reasons.set(g, blockedBy(stoppedBy, facts));
+    if (stoppedBy >= 0) {
+      reasons.set(g, blockedBy(orderLink(links, stoppedBy), facts));
       continue;
     }
     if (slots.length === 0) {
@@ -167,7 +186,7 @@ export function placeGroups(groups: readonly Group[], facts: readonly AppFacts[]
       }
     }
     if (found < 0) {
-      reasons.set(g, noSlotReason(lb, slots, loads, demand, blackouts, group.preds.length > 0 && lb > 0));
+      reasons.set(g, noSlotReason(lb, slots, loads, demand, blackouts, edges.predStart[g + 1]! > edges.predStart[g]! && lb > 0));
       continue;
     }
     loads.add(found, demand);
@@ -179,6 +198,14 @@ export function placeGroups(groups: readonly Group[], facts: readonly AppFacts[]
 /** The reason each member of an unplaced group gets: the group's, plus who it moves with. */
 export function memberReason(group: Group, facts: readonly AppFacts[], reason: string, self: number): string {
   if (group.members.length === 1) return reason;
-  const others = group.members.filter((m) => m !== self).map((m) => facts[m]!.app.id);
-  return `${reason} (moves in one wave with ${names(others)}, group ${group.id})`;
+  // Only the first few names are shown: collecting all of them for every member of a large
+  // unplaced group would be quadratic.
+  const others = group.members.length - 1;
+  const shown: string[] = [];
+  for (const m of group.members) {
+    if (shown.length === NAMES_SHOWN) break;
+    if (m !== self) shown.push(facts[m]!.app.id);
+  }
+  const who = others <= NAMES_SHOWN ? shown.join(", ") : `${shown.join(", ")} and ${others - NAMES_SHOWN} more`;
+  return `${reason} (moves in one wave with ${who}, group ${group.id})`;
 }

@@ -67,7 +67,9 @@ function deadlineWarnings(groups: readonly Group[], facts: readonly AppFacts[], 
       const d = facts[m]!.deadline;
       if (!d || (date !== undefined && date <= d.closes)) continue;
       const key = `${d.site}|${d.closes}`;
-      late.set(key, [...(late.get(key) ?? []), facts[m]!.app.id]);
+      const apps = late.get(key);
+      if (apps) apps.push(facts[m]!.app.id);
+      else late.set(key, [facts[m]!.app.id]);
     }
     for (const [key, apps] of [...late].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const [site, closes] = key.split("|") as [string, string];
@@ -118,14 +120,18 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
     for (const g of groups) if (!blocked.has(g.index)) blocked.set(g.index, "the estate has no calendar, so there are no wave slots: add `calendar:` to a file in estate/");
     if (facts.length > 0) warnings.push({ code: "no-calendar", message: "the estate has no calendar; every planned application is unplaced until one is added" });
   }
-  const placement = placeGroups(groups, facts, { slots, capacity: calendar?.capacity ?? {}, blocked });
+  const placement = placeGroups(groups, facts, { slots, capacity: calendar?.capacity ?? {}, blocked, edges: grouping.edges, links: grouping.links });
   signal?.throwIfAborted();
 
   // Waves are numbered over the slots actually used.
   const used = [...new Set(placement.slotOf)].filter((s) => s >= 0).sort((a, b) => a - b);
   const waveOfSlot = new Map(used.map((s, i) => [s, i + 1]));
   const datasetsOf = new Map<string, Dataset[]>();
-  for (const d of estate.datasets) datasetsOf.set(d.application, [...(datasetsOf.get(d.application) ?? []), d]);
+  for (const d of estate.datasets) {
+    const list = datasetsOf.get(d.application);
+    if (list) list.push(d);
+    else datasetsOf.set(d.application, [d]);
+  }
 
   const byWave = new Map<number, AppFacts[]>();
   const unplaced: Plan["unplaced"] = [];

@@ -43,6 +43,33 @@ export function retentionWarnings(datasets: readonly Dataset[], waveOf: Readonly
   return out;
 }
 
+/** A plain dotted-quad IPv4 address without leading zeros: the only text the fast path reads. */
+const DOTTED_QUAD = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+/** A colliding legacy network, with its IPv4 range as plain numbers for the host look-ups. */
+interface CollidingNetwork {
+  id: string;
+  prefix: IpPrefix;
+  /** First and last address as numbers when IPv4 (exact: below 2^32), else NaN. */
+  first: number;
+  last: number;
+}
+
+/**
+ * True when the host address lies in `net`. Host addresses are nearly always plain IPv4, which
+ * is read here as a number; the ip-address parser behind parsePrefix costs microseconds per call
+ * and a 100k estate has 100k hosts. Anything else (IPv6, odd spellings) goes through parsePrefix.
+ */
+function hostIn(net: CollidingNetwork, address: string, parsed: { value?: IpPrefix | null }): boolean {
+  const m = DOTTED_QUAD.exec(address);
+  if (m) {
+    const v = ((Number(m[1]) * 256 + Number(m[2])) * 256 + Number(m[3])) * 256 + Number(m[4]);
+    return net.prefix.family === 4 && net.first <= v && v <= net.last;
+  }
+  if (parsed.value === undefined) parsed.value = parsePrefix(address) ?? null;
+  return parsed.value !== null && contains(net.prefix, parsed.value);
+}
+
 /**
  * `reip-required`: one warning per legacy network that collides with another legacy network
  * or the target address plan, naming the planned applications whose hosts sit in it.
@@ -51,14 +78,15 @@ export function retentionWarnings(datasets: readonly Dataset[], waveOf: Readonly
 export function reipWarnings(estate: Estate, facts: readonly AppFacts[], target?: StackTarget): PlanWarning[] {
   const collisions = legacyOverlaps(estate, target);
   if (collisions.size === 0) return [];
-  const bySite = new Map<string, { id: string; prefix: IpPrefix }[]>();
+  const bySite = new Map<string, CollidingNetwork[]>();
   for (const n of estate.networks) {
     if (!collisions.has(n.id)) continue;
     const prefix = parsePrefix(n.prefix);
     if (!prefix) continue;
     let nets = bySite.get(n.site);
     if (!nets) bySite.set(n.site, (nets = []));
-    nets.push({ id: n.id, prefix });
+    const v4 = prefix.family === 4;
+    nets.push({ id: n.id, prefix, first: v4 ? Number(prefix.start) : NaN, last: v4 ? Number(prefix.end) : NaN });
   }
   const hosts = new Map(estate.hosts.map((h) => [h.id, h]));
   const appsOn = new Map<string, Set<string>>();
@@ -68,10 +96,9 @@ export function reipWarnings(estate: Estate, facts: readonly AppFacts[], target?
       const host = hosts.get(hostId);
       const nets = host && bySite.get(host.site);
       if (!host || !nets) continue;
-      const address = parsePrefix(host.address);
-      if (!address) continue;
+      const parsed: { value?: IpPrefix | null } = {};
       for (const net of nets) {
-        if (!contains(net.prefix, address)) continue;
+        if (!hostIn(net, host.address, parsed)) continue;
         let apps = appsOn.get(net.id);
         if (!apps) appsOn.set(net.id, (apps = new Set()));
         apps.add(f.app.id);
@@ -79,13 +106,19 @@ export function reipWarnings(estate: Estate, facts: readonly AppFacts[], target?
     }
   }
   const networks = new Map(estate.networks.map((n) => [n.id, n]));
+  const byPrefix = new Map<string, { id: string; prefix: string; site: string }[]>();
+  for (const n of estate.networks) {
+    let list = byPrefix.get(n.prefix);
+    if (!list) byPrefix.set(n.prefix, (list = []));
+    list.push(n);
+  }
   return [...appsOn.keys()].sort().map((id) => {
     const net = networks.get(id)!;
     const apps = [...appsOn.get(id)!].sort();
     const others = collisions.get(id)!;
     return {
       code: "reip-required",
-      message: `network ${id} (${net.prefix} at ${net.site}) overlaps ${others.map((p) => describeCollision(p, id, estate)).join(", ")}; re-address it before moving ${list(apps)}`,
+      message: `network ${id} (${net.prefix} at ${net.site}) overlaps ${others.map((p) => describeCollision(p, id, byPrefix)).join(", ")}; re-address it before moving ${list(apps)}`,
       applications: apps,
       prefixes: [net.prefix, ...others.filter((p) => p !== net.prefix)],
     };
@@ -93,7 +126,7 @@ export function reipWarnings(estate: Estate, facts: readonly AppFacts[], target?
 }
 
 /** Name what a colliding prefix is: another legacy network (by id and site) or the target plan. */
-function describeCollision(prefix: string, self: string, estate: Estate): string {
-  const legacy = estate.networks.filter((n) => n.prefix === prefix && n.id !== self).map((n) => `${n.id} ${n.prefix} at ${n.site}`);
+function describeCollision(prefix: string, self: string, byPrefix: ReadonlyMap<string, readonly { id: string; prefix: string; site: string }[]>): string {
+  const legacy = (byPrefix.get(prefix) ?? []).filter((n) => n.id !== self).map((n) => `${n.id} ${n.prefix} at ${n.site}`);
   return legacy.length ? `legacy network ${legacy.join(" and ")}` : `target ${prefix}`;
 }
