@@ -7,7 +7,7 @@
 import type { ActionOutput } from "../actions/types.js";
 import type { ActionKind } from "../model/runbook.js";
 import { parseTemplate, TemplateSyntaxError } from "../model/template.js";
-import { shellQuote, UnsafeValueError } from "./shell-quote.js";
+import { shellQuote, UnsafeValueError } from "../actions/shell-quote.js";
 
 /** A secret value in the scope: rendered into shell commands as `"$FERRY_SECRET_<NAME>"`. */
 export class SecretValue {

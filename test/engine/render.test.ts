@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { shellQuote } from "../../src/engine/shell-quote.js";
+import { shellQuote } from "../../src/actions/shell-quote.js";
 import { PrepareError } from "../../src/engine/prepare.js";
 import { estate, prepareAll, realActions, runbook, runWith } from "./helpers.js";
 

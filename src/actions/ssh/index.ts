@@ -17,7 +17,6 @@ import { SshClientConfig } from "./ssh-config.js";
 
 export { SshPool } from "./pool.js";
 export type { PoolStats } from "./pool.js";
-export { shellQuote } from "./shell-quote.js";
 
 /** Options of the ssh and copy actions; every field has an OpenSSH-like default. */
 export interface SshOptions {

@@ -13,7 +13,7 @@ import type { Endpoint } from "./endpoint.js";
 import { execOnHost, untilAborted } from "./exec.js";
 import { NotConnectedError } from "./pool.js";
 import type { PooledConnection, SshPool } from "./pool.js";
-import { shellQuote } from "./shell-quote.js";
+import { shellQuote } from "../shell-quote.js";
 
 /** One file copied, for `outputs.files`. */
 export interface CopiedFile {

@@ -1,4 +1,4 @@
-import { shellQuote } from "./shell-quote.js";
+import { shellQuote } from "../shell-quote.js";
 
 export interface WrapInput {
   /** The step's shell command, already rendered (template values quoted by the engine). */

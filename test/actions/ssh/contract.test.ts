@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe } from "vitest";
-import { createSshActions } from "../../../src/actions/ssh/index.js";
 import type { SshActions } from "../../../src/actions/ssh/index.js";
 import { processRunning } from "../../harness/processes.js";
-import { makeClientKey, sshdMissingReason, startSshd } from "../../harness/sshd.js";
+import { sshdMissingReason } from "../../harness/sshd.js";
 import type { Sshd } from "../../harness/sshd.js";
 import { commandContract } from "../command-contract.js";
-import { hostFor, knownHostsFile, projectDir, removeTempDirs, tempDir } from "./helpers.js";
+import { hostFor, startSshdWithActions, stopSshdWithActions } from "./helpers.js";
 
 const missing = sshdMissingReason();
 
@@ -14,22 +13,9 @@ describe.skipIf(missing)(`the command contract over SSH${missing ? ` (skipped: $
   let actions: SshActions;
 
   beforeAll(async () => {
-    const key = makeClientKey(tempDir("ferry-key-"));
-    sshd = await startSshd({ authorizedKeys: [key.publicKey] });
-    actions = createSshActions({
-      projectDir: projectDir(),
-      knownHostsFiles: [knownHostsFile(sshd.knownHostsLines)],
-      sshConfigPath: false,
-      agent: false,
-      identityFiles: [key.privateKeyPath],
-      killGraceMs: 500,
-    });
+    ({ sshd, actions } = await startSshdWithActions({ killGraceMs: 500 }));
   });
-  afterAll(async () => {
-    await actions?.close();
-    await sshd?.stop();
-    removeTempDirs();
-  });
+  afterAll(() => stopSshdWithActions({ sshd, actions }));
 
   commandContract([
     {

@@ -3,11 +3,10 @@ import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ActionError } from "../../../src/actions/errors.js";
-import { createSshActions } from "../../../src/actions/ssh/index.js";
 import type { SshActions } from "../../../src/actions/ssh/index.js";
-import { makeClientKey, sshdMissingReason, startSshd } from "../../harness/sshd.js";
-import type { ClientKey, Sshd } from "../../harness/sshd.js";
-import { hostFor, knownHostsFile, makeCtx, projectDir, removeTempDirs, tempDir } from "./helpers.js";
+import { sshdMissingReason } from "../../harness/sshd.js";
+import type { Sshd } from "../../harness/sshd.js";
+import { hostFor, makeCtx, startSshdWithActions, stopSshdWithActions, tempDir } from "./helpers.js";
 
 const missing = sshdMissingReason();
 
@@ -22,30 +21,17 @@ function sharedDir(prefix: string): string {
 
 describe.skipIf(missing)(`copy action (SFTP) against a real sshd${missing ? ` (skipped: ${missing})` : ""}`, () => {
   let sshd: Sshd;
-  let key: ClientKey;
   let actions: SshActions;
   let local: string;
   let remote: string;
   const host = () => hostFor("files01", sshd);
 
   beforeAll(async () => {
-    key = makeClientKey(tempDir("ferry-key-"));
-    sshd = await startSshd({ authorizedKeys: [key.publicKey] });
-    actions = createSshActions({
-      projectDir: projectDir(),
-      knownHostsFiles: [knownHostsFile(sshd.knownHostsLines)],
-      sshConfigPath: false,
-      agent: false,
-      identityFiles: [key.privateKeyPath],
-    });
+    ({ sshd, actions } = await startSshdWithActions());
     local = tempDir("ferry-copy-local-");
     remote = sharedDir("ferry-copy-remote-");
   });
-  afterAll(async () => {
-    await actions?.close();
-    await sshd?.stop();
-    removeTempDirs();
-  });
+  afterAll(() => stopSshdWithActions({ sshd, actions }));
 
   it("uploads a file with a mode and reports its SHA-256, verified on the host", async () => {
     const data = randomBytes(300_000);

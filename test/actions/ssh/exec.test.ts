@@ -1,37 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ActionError, AuthError, CommandFailedError, StepTimeoutError } from "../../../src/actions/errors.js";
-import { createSshActions } from "../../../src/actions/ssh/index.js";
 import type { SshActions } from "../../../src/actions/ssh/index.js";
-import { shellQuote } from "../../../src/engine/shell-quote.js";
-import { descendants, ensureSudoUser, makeClientKey, sshdMissingReason, startSshd } from "../../harness/sshd.js";
-import type { ClientKey, Sshd } from "../../harness/sshd.js";
-import { hostFor, knownHostsFile, makeCtx, projectDir, removeTempDirs, tempDir } from "./helpers.js";
+import { shellQuote } from "../../../src/actions/shell-quote.js";
+import { descendants, ensureSudoUser, sshdMissingReason } from "../../harness/sshd.js";
+import type { Sshd } from "../../harness/sshd.js";
+import { hostFor, makeCtx, startSshdWithActions, stopSshdWithActions } from "./helpers.js";
 
 const missing = sshdMissingReason();
 
 describe.skipIf(missing)(`ssh action against a real sshd${missing ? ` (skipped: ${missing})` : ""}`, () => {
   let sshd: Sshd;
-  let key: ClientKey;
   let actions: SshActions;
   const host = () => hostFor("app01", sshd);
 
   beforeAll(async () => {
-    key = makeClientKey(tempDir("ferry-key-"));
-    sshd = await startSshd({ authorizedKeys: [key.publicKey] });
-    actions = createSshActions({
-      projectDir: projectDir(),
-      knownHostsFiles: [knownHostsFile(sshd.knownHostsLines)],
-      sshConfigPath: false,
-      agent: false,
-      identityFiles: [key.privateKeyPath],
-      killGraceMs: 1000,
-    });
+    ({ sshd, actions } = await startSshdWithActions({ killGraceMs: 1000 }));
   });
-  afterAll(async () => {
-    await actions?.close();
-    await sshd?.stop();
-    removeTempDirs();
-  });
+  afterAll(() => stopSshdWithActions({ sshd, actions }));
 
   it("runs a command and returns its exit code and trimmed output, streaming each line", async () => {
     const ctx = makeCtx([host()]);

@@ -4,7 +4,10 @@ import { join } from "node:path";
 import pino from "pino";
 import type { ActionContext } from "../../../src/actions/types.js";
 import type { Host } from "../../../src/model/estate.js";
-import type { Sshd } from "../../harness/sshd.js";
+import { createSshActions } from "../../../src/actions/ssh/index.js";
+import type { SshActions, SshOptions } from "../../../src/actions/ssh/index.js";
+import { makeClientKey, startSshd } from "../../harness/sshd.js";
+import type { ClientKey, Sshd } from "../../harness/sshd.js";
 
 /** An estate host record pointing at a test sshd. */
 export function hostFor(id: string, sshd: Sshd, via?: string): Host {
@@ -55,4 +58,26 @@ export function knownHostsFile(lines: string[]): string {
 /** A throwaway project folder (for `.ferry/known_hosts`). */
 export function projectDir(): string {
   return tempDir("ferry-proj-");
+}
+
+/** A real sshd with a fresh client key, and ssh actions that trust exactly its host key. */
+export async function startSshdWithActions(options: Partial<SshOptions> = {}): Promise<{ sshd: Sshd; key: ClientKey; actions: SshActions }> {
+  const key = makeClientKey(tempDir("ferry-key-"));
+  const sshd = await startSshd({ authorizedKeys: [key.publicKey] });
+  const actions = createSshActions({
+    projectDir: projectDir(),
+    knownHostsFiles: [knownHostsFile(sshd.knownHostsLines)],
+    sshConfigPath: false,
+    agent: false,
+    identityFiles: [key.privateKeyPath],
+    ...options,
+  });
+  return { sshd, key, actions };
+}
+
+/** Undo {@link startSshdWithActions} (call from `afterAll`; tolerates a failed start). */
+export async function stopSshdWithActions(started: { sshd?: Sshd; actions?: SshActions }): Promise<void> {
+  await started.actions?.close();
+  await started.sshd?.stop();
+  removeTempDirs();
 }
