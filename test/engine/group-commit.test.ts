@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Journal, JournalRecord } from "../../src/journal/types.js";
-import { MemoryJournal } from "../../src/engine/memory-journal.js";
+import { MemoryJournal } from "../harness/memory-journal.js";
 import type { RunEvent } from "../../src/model/run-event.js";
 import { estate, prepareAll, runbook, runWith, scriptedLocal } from "./helpers.js";
 

@@ -8,7 +8,7 @@ import { createApprovalAction } from "../../src/actions/approval.js";
 import type { Application, Estate } from "../../src/model/estate.js";
 import { Runbook } from "../../src/model/runbook.js";
 import type { RunEvent } from "../../src/model/run-event.js";
-import { MemoryJournal } from "../../src/engine/memory-journal.js";
+import { MemoryJournal } from "../harness/memory-journal.js";
 import { prepareApplication } from "../../src/engine/prepare.js";
 import type { PreparedApp } from "../../src/engine/prepare.js";
 import { startRun } from "../../src/engine/run.js";

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHttpServer } from "../harness/http-server.js";
 import type { TestHttpServer } from "../harness/http-server.js";
 import { processGone } from "../harness/processes.js";
-import { MemoryJournal } from "../../src/engine/memory-journal.js";
+import { MemoryJournal } from "../harness/memory-journal.js";
 import { approveGate, readRunState } from "../../src/engine/resume.js";
 import { resumeRun } from "../../src/engine/run.js";
 import { Redactor } from "../../src/engine/redact.js";
