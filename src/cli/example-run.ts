@@ -1,4 +1,4 @@
-import { cp, mkdir, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../model/diagnostics.js";
@@ -14,6 +14,8 @@ export async function runExample(opts: { apps: number; seed: number; out: string
   if (!opts.force && (await stat(join(opts.out, "estate")).catch(() => undefined))) {
     throw new UsageError(`${join(opts.out, "estate")} already exists`, "usage", "Choose an empty --out directory, or pass --force to overwrite.");
   }
+  // Replace, not merge: a file left from a different --apps would duplicate ids.
+  if (opts.force) await Promise.all(["estate", "runbooks"].map((d) => rm(join(opts.out, d), { recursive: true, force: true })));
   const started = Date.now();
   const files = generateExample({ apps: opts.apps, seed: opts.seed });
   for (const f of files) {

@@ -7,6 +7,8 @@ export interface ExampleOptions {
   seed?: number;
   /** Applications per estate file (real estates are split by team). @default 5000 */
   appsPerFile?: number;
+  /** Hosts per estate file: one huge file would cost the loader one huge YAML tree. @default 5000 */
+  hostsPerFile?: number;
 }
 
 /** A generated file: path relative to the output directory, and its text. */
@@ -47,6 +49,7 @@ export function generateExample(opts: ExampleOptions): GeneratedFile[] {
   const n = Math.max(1, Math.floor(opts.apps));
   const rand = seededRandom(opts.seed ?? 1);
   const perFile = opts.appsPerFile ?? 5000;
+  const hostsPerFile = Math.max(1, opts.hostsPerFile ?? 5000);
   const siteCount = Math.max(4, Math.ceil(n / 200));
   const orgs = ["nbc", "ddc", "ncc", "snc"];
 
@@ -93,7 +96,7 @@ export function generateExample(opts: ExampleOptions): GeneratedFile[] {
   files.push({ path: "estate/networks.yaml", text: net.join("\n") });
 
   // Hosts: a jump host per site, one server per application, and cloud targets.
-  const host: string[] = [HEADER("estate"), "hosts:"];
+  const host: string[] = [];
   for (let s = 0; s < siteCount; s++) {
     host.push(`  - { id: ${sites[s]}-bastion, site: ${sites[s]}, address: ${serverBase(s)}.5, os: linux, ssh: { user: ferry, port: 22 } }`);
   }
@@ -168,8 +171,10 @@ export function generateExample(opts: ExampleOptions): GeneratedFile[] {
     const f = Math.floor(i / perFile);
     (appFiles[f] ??= [HEADER("estate"), "applications:"]).push(entry);
   }
-  host.push("");
-  files.push({ path: "estate/hosts.yaml", text: host.join("\n") });
+  for (let f = 0; f * hostsPerFile < host.length; f++) {
+    const chunk = host.slice(f * hostsPerFile, (f + 1) * hostsPerFile);
+    files.push({ path: `estate/hosts-${String(f + 1).padStart(3, "0")}.yaml`, text: [HEADER("estate"), "hosts:", ...chunk, ""].join("\n") });
+  }
   appFiles.forEach((lines, f) => files.push({ path: `estate/applications-${String(f + 1).padStart(3, "0")}.yaml`, text: lines.join("\n") + "\n" }));
 
   const data: string[] = [HEADER("estate"), "datasets:"];

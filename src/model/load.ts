@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { API_VERSION } from "./common.js";
@@ -70,26 +71,32 @@ export async function loadProject(dir: string): Promise<Project> {
   const diagnostics: Diagnostic[] = [];
   const files: { path: string; digest: string }[] = [];
   const folders = { estate: false, runbooks: false, stacks: false };
-  const texts: Record<(typeof FOLDERS)[number], { file: string; text: string }[]> = { estate: [], runbooks: [], stacks: [] };
+  const names: Record<(typeof FOLDERS)[number], string[]> = { estate: [], runbooks: [], stacks: [] };
   for (const folder of FOLDERS) {
-    const names = await listYaml(join(dir, folder));
-    if (!names) continue;
+    const found = await listYaml(join(dir, folder));
+    if (!found) continue;
     folders[folder] = true;
-    for (const name of names) {
-      const file = `${folder}/${name}`;
-      const text = await readFile(join(dir, folder, name), "utf8");
-      files.push({ path: file, digest: sha256(text) });
-      texts[folder].push({ file, text });
+    names[folder] = found.map((name) => `${folder}/${name}`);
+  }
+  const digestOf = new Map<string, string>();
+  // Files are read one at a time and their text is not kept: a 100k-application estate is ~50 MB of
+  // text, and what is live while loading sets how far the heap grows. Positions re-read the file.
+  async function* read(folder: (typeof FOLDERS)[number]): AsyncGenerator<{ file: string; text: string; reread: () => string }> {
+    for (const file of names[folder]) {
+      const text = await readFile(join(dir, file), "utf8");
+      const digest = sha256(text);
+      files.push({ path: file, digest });
+      digestOf.set(file, digest);
+      yield { file, text, reread: () => rereadText(join(dir, file), digest) };
     }
   }
-  const digestOf = new Map(files.map((f) => [f.path, f.digest]));
 
   const estate: Estate = { organisations: [], sites: [], networks: [], hosts: [], applications: [], datasets: [] };
   const origins: Origins = new WeakMap();
   const invalidIds = new Set<string>();
   let calendarSource: YamlSource | undefined;
-  for (const { file, text } of texts.estate) {
-    const doc = parseDocumentOf(file, text, "Estate", diagnostics);
+  for await (const { file, text, reread } of read("estate")) {
+    const doc = parseDocumentOf(file, text, "Estate", diagnostics, reread);
     if (!doc) continue;
     const result = EstateFile.safeParse(doc.data);
     if (!result.success) diagnostics.push(...issuesToDiagnostics(result.error.issues, doc.source, doc.data));
@@ -119,8 +126,8 @@ export async function loadProject(dir: string): Promise<Project> {
 
   const runbooks = new Map<string, LoadedRunbook>();
   const runbookSources = new Map<string, { source: YamlSource }>();
-  for (const { file, text } of texts.runbooks) {
-    const doc = parseDocumentOf(file, text, "Runbook", diagnostics);
+  for await (const { file, text, reread } of read("runbooks")) {
+    const doc = parseDocumentOf(file, text, "Runbook", diagnostics, reread);
     if (!doc) continue;
     const result = Runbook.safeParse(doc.data);
     if (!result.success) {
@@ -140,13 +147,13 @@ export async function loadProject(dir: string): Promise<Project> {
 
   const stacks = new Map<string, LoadedStack>();
   const stackSources = new Map<string, YamlSource>();
-  for (const { file, text } of texts.stacks) {
+  for await (const { file, text, reread } of read("stacks")) {
     const m = /^stacks\/Pulumi\.([A-Za-z0-9_.-]+)\.ya?ml$/.exec(file);
     if (!m) {
       diagnostics.push({ file, line: 1, column: 1, code: "invalid-value", severity: "error", message: "stack files are named Pulumi.<environment>.yaml (Pulumi's stack config convention)" });
       continue;
     }
-    const parsed = parseYaml(file, text);
+    const parsed = parseYaml(file, text, { reread });
     diagnostics.push(...parsed.diagnostics);
     if (!parsed.source || parsed.data === undefined) continue;
     const outer = StackFile.safeParse(parsed.data);
@@ -210,8 +217,8 @@ function salvageEstateFile(data: unknown, invalidIds: Set<string>): Partial<Esta
 }
 
 /** Parse a ferry document and check its header; undefined (with diagnostics) when unusable. */
-function parseDocumentOf(file: string, text: string, kind: string, diagnostics: Diagnostic[]): { source: YamlSource; data: unknown } | undefined {
-  const parsed = parseYaml(file, text);
+function parseDocumentOf(file: string, text: string, kind: string, diagnostics: Diagnostic[], reread: () => string): { source: YamlSource; data: unknown } | undefined {
+  const parsed = parseYaml(file, text, { reread });
   diagnostics.push(...parsed.diagnostics);
   if (!parsed.source || parsed.diagnostics.length > 0) return undefined;
   const data = parsed.data as Record<string, unknown> | null;
@@ -227,6 +234,20 @@ function parseDocumentOf(file: string, text: string, kind: string, diagnostics: 
     return undefined;
   }
   return { source: parsed.source, data };
+}
+
+/**
+ * The text of a file read before, for positions. Should it have changed since (edited while
+ * ferry ran), positions in it would be wrong: the empty text makes them point at 1:1 instead.
+ */
+function rereadText(path: string, digest: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+  return sha256(text) === digest ? text : "";
 }
 
 /** Throw an InputError carrying every error when the project has any; warnings pass. */

@@ -6,12 +6,42 @@ export const MAX_FILE_BYTES = 32 * 1024 * 1024;
 /** Alias expansions allowed per document: stops "billion laughs" alias bombs. */
 const MAX_ALIAS_COUNT = 200;
 
-/** A parsed YAML file that can map a data path back to `line:col`. */
-export interface YamlSource {
-  /** Path relative to the project directory. */
-  file: string;
-  doc: Document.Parsed;
-  lines: LineCounter;
+/**
+ * A YAML file that can map a data path back to `line:col`. It keeps only the text, or a way to
+ * read it again: the parsed Document (AST plus line table) costs many times the text and is
+ * needed only when a diagnostic wants a position, so it is rebuilt on first use and cached.
+ * A valid estate never rebuilds one, and a big project no longer holds every file's AST.
+ */
+export class YamlSource {
+  private parsed: { doc: Document.Parsed; lines: LineCounter } | undefined;
+
+  /** `file` is the path relative to the project directory; `text` is what was parsed, or a function returning it again. */
+  constructor(
+    readonly file: string,
+    private readonly text: string | (() => string),
+  ) {}
+
+  /** The parsed document, re-parsed from the kept text on first use. */
+  get doc(): Document.Parsed {
+    return this.load().doc;
+  }
+
+  /** Offset-to-line table of the parsed document. */
+  get lines(): LineCounter {
+    return this.load().lines;
+  }
+
+  private load(): { doc: Document.Parsed; lines: LineCounter } {
+    // Same text and same options as the first parse, so the same nodes and ranges: positions are unchanged.
+    this.parsed ??= parseWithPositions(typeof this.text === "string" ? this.text : this.text());
+    return this.parsed;
+  }
+}
+
+function parseWithPositions(text: string): { doc: Document.Parsed; lines: LineCounter } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: "silent" });
+  return { doc, lines };
 }
 
 export type PathSegment = string | number;
@@ -24,10 +54,11 @@ export interface ParsedYaml {
 }
 
 /**
- * Parse one YAML file keeping source positions. Syntax errors, duplicate keys, alias bombs,
+ * Parse one YAML file keeping source positions (`reread`, default none: return the same text
+ * again later, so the source need not hold it). Syntax errors, duplicate keys, alias bombs,
  * oversized files and runaway nesting all come back as diagnostics, never as exceptions.
  */
-export function parseYaml(file: string, text: string): ParsedYaml {
+export function parseYaml(file: string, text: string, opts: { reread?: () => string } = {}): ParsedYaml {
   const at = (line: number, column: number, message: string): Diagnostic => ({
     file,
     line,
@@ -39,15 +70,16 @@ export function parseYaml(file: string, text: string): ParsedYaml {
   if (text.length > MAX_FILE_BYTES) {
     return { diagnostics: [at(1, 1, `file is ${(text.length / 1048576).toFixed(1)} MiB; ferry reads documents of at most ${MAX_FILE_BYTES / 1048576} MiB`)] };
   }
-  const lines = new LineCounter();
   let doc: Document.Parsed;
+  let lines: LineCounter;
   try {
-    doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: "silent" });
+    ({ doc, lines } = parseWithPositions(text));
   } catch (err) {
     // The parser recurses per nesting level; pathological depth exhausts the stack.
     return { diagnostics: [at(1, 1, `cannot parse: ${err instanceof RangeError ? "nesting is too deep" : String(err)}`)] };
   }
-  const source: YamlSource = { file, doc, lines };
+  // The source holds only the text (or, given `reread`, not even that): `doc` can be collected once this returns.
+  const source = new YamlSource(file, opts.reread ?? text);
   // Warnings (unknown tags such as `!ruby/object`) are errors here: ferry documents are plain data.
   const problems = [...doc.errors, ...doc.warnings];
   if (problems.length > 0) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -78,5 +78,16 @@ describe("ferry schema and ferry example (end to end)", () => {
     const r = ferry(["example", "--apps", "zero", "--out", "/tmp/x"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--apps must be a whole number");
+  });
+});
+
+describe("ferry example --force", () => {
+  it("replaces an earlier estate instead of merging into it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ferry-ex-"));
+    expect(ferry(["example", "--apps", "50", "--out", dir]).code).toBe(0);
+    writeFileSync(join(dir, "estate", "left-over.yaml"), "apiVersion: ferry/v1\nkind: Estate\n");
+    expect(ferry(["example", "--apps", "20", "--out", dir, "--force"]).code).toBe(0);
+    expect(readdirSync(join(dir, "estate"))).not.toContain("left-over.yaml");
+    expect(JSON.parse(ferry(["validate", "--dir", dir, "--json"]).stdout).counts.applications).toBe(20);
   });
 });

@@ -8,7 +8,7 @@ export function registerExample(program: Command): void {
     .requiredOption("--apps <n>", "number of applications", (v) => Number.parseInt(v, 10))
     .option("--seed <s>", "seed: the same seed and size give identical files", (v) => Number.parseInt(v, 10), 1)
     .requiredOption("--out <dir>", "directory to write estate/ and runbooks/ into")
-    .option("--force", "write into a directory that already has an estate/")
+    .option("--force", "replace the estate/ and runbooks/ folders a previous run wrote there")
     .addHelpText("after", `\nExample:\n  ferry example --apps 10000 --seed 7 --out /tmp/big && ferry plan --dir /tmp/big`)
     .action(
       command(async (opts: { apps: number; seed: number; out: string; force?: boolean }) => {
