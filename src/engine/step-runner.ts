@@ -225,6 +225,23 @@ function inspectHint(run: AppRun, step: PreparedStep): string {
 }
 
 /**
+ * A non-idempotent step whose outcome is unknown: its check probe decides. Took effect →
+ * succeeded; did not → "not-applied" (the caller may run it again); cannot tell → uncertain,
+ * for the operator to settle.
+ */
+async function settleInDoubt(deps: StepRunnerDeps, run: AppRun, step: PreparedStep, attempt: number, reason: string): Promise<StepOutcome | "not-applied"> {
+  const app = run.prepared.app.id;
+  const verdict = step.check ? await checkAndRecord(deps, run, step) : undefined;
+  if (verdict === true) {
+    await deps.events.emit({ type: "step.succeeded", app, step: step.id, attempt, via: "check" });
+    return { status: "succeeded" };
+  }
+  if (verdict === false) return "not-applied";
+  await deps.events.emit({ type: "step.uncertain", app, step: step.id, phase: "step", reason, inspect: inspectHint(run, step) });
+  return { status: "uncertain" };
+}
+
+/**
  * Run a forward step to a final outcome, starting at `state` (fresh, in flight at a crash,
  * between retries, or at an approval gate).
  */
@@ -237,25 +254,17 @@ export async function runStep(deps: StepRunnerDeps, run: AppRun, step: PreparedS
   if (state.inFlight) {
     // The process died after `step.started` became durable: the action may have run.
     if (!step.idempotent) {
-      const verdict = step.check ? await checkAndRecord(deps, run, step) : undefined;
-      if (verdict === true) {
-        await emit({ type: "step.succeeded", app, step: step.id, attempt: state.attempt, via: "check" });
-        return { status: "succeeded" };
-      }
-      if (verdict === undefined) {
-        await emit({
-          type: "step.uncertain",
-          app,
-          step: step.id,
-          phase: "step",
-          reason: step.check
-            ? "it was running when ferry stopped, and its check probe could not tell whether it took effect"
-            : "it was running when ferry stopped, is not idempotent and has no check probe",
-          inspect: inspectHint(run, step),
-        });
-        return { status: "uncertain" };
-      }
-      // The check says it did not take effect: running it again is safe.
+      const settled = await settleInDoubt(
+        deps,
+        run,
+        step,
+        state.attempt,
+        step.check
+          ? "it was running when ferry stopped, and its check probe could not tell whether it took effect"
+          : "it was running when ferry stopped, is not idempotent and has no check probe",
+      );
+      // "not-applied": the check says it did not take effect, so running it again is safe.
+      if (settled !== "not-applied") return settled;
     }
   }
 
@@ -288,22 +297,9 @@ export async function runStep(deps: StepRunnerDeps, run: AppRun, step: PreparedS
       const error = toEventError(err);
       if (deps.abort.aborted) return abortedStep(deps, run, step, attempt, error);
       if (error.outcome === "unknown" && !step.idempotent) {
-        const verdict = step.check ? await checkAndRecord(deps, run, step) : undefined;
-        if (verdict === true) {
-          await emit({ type: "step.succeeded", app, step: step.id, attempt, via: "check" });
-          return { status: "succeeded" };
-        }
-        if (verdict === undefined) {
-          await emit({
-            type: "step.uncertain",
-            app,
-            step: step.id,
-            phase: "step",
-            reason: `${error.message}; it is not idempotent and ${step.check ? "its check probe could not tell" : "has no check probe"} whether it took effect`,
-            inspect: inspectHint(run, step),
-          });
-          return { status: "uncertain" };
-        }
+        const reason = `${error.message}; it is not idempotent and ${step.check ? "its check probe could not tell" : "has no check probe"} whether it took effect`;
+        const settled = await settleInDoubt(deps, run, step, attempt, reason);
+        if (settled !== "not-applied") return settled;
         notApplied = true;
       }
       const retryable = error.transient && (error.outcome === "not-started" || step.idempotent || notApplied);
