@@ -98,6 +98,15 @@ export class DataCentreLink extends pulumi.ComponentResource {
       return prefixes;
     };
 
+    /** The hub gateway's connection to one site; the caller gives what differs by link kind. */
+    type LinkFields = Pick<network.VirtualNetworkGatewayConnectionArgs, "connectionType" | "connectionProtocol" | "virtualNetworkGateway1" | "localNetworkGateway2" | "peer" | "sharedKey">;
+    const connect = (site: string, link: LinkFields): void => {
+      const conName = naming.name("con", site);
+      this.connections.push(
+        new network.VirtualNetworkGatewayConnection(conName, { virtualNetworkGatewayConnectionName: conName, resourceGroupName: hub.resourceGroupName, location, tags, ...link }, child),
+      );
+    };
+
     const vpnSite = (vpn: network.VirtualNetworkGateway, site: string, address: string, prefixes: string[]): void => {
       const lngName = naming.name("lgw", site);
       const isIp = /^[0-9.]+$|:/.test(address);
@@ -114,24 +123,7 @@ export class DataCentreLink extends pulumi.ComponentResource {
         child,
       );
       this.localGateways.push(lng);
-      const conName = naming.name("con", site);
-      this.connections.push(
-        new network.VirtualNetworkGatewayConnection(
-          conName,
-          {
-            virtualNetworkGatewayConnectionName: conName,
-            resourceGroupName: hub.resourceGroupName,
-            location,
-            connectionType: "IPsec",
-            connectionProtocol: "IKEv2",
-            virtualNetworkGateway1: { id: vpn.id },
-            localNetworkGateway2: { id: lng.id },
-            sharedKey: pulumi.secret(args.sharedKey),
-            tags,
-          },
-          child,
-        ),
-      );
+      connect(site, { connectionType: "IPsec", connectionProtocol: "IKEv2", virtualNetworkGateway1: { id: vpn.id }, localNetworkGateway2: { id: lng.id }, sharedKey: pulumi.secret(args.sharedKey) });
     };
 
     const dc = net.dataCentre;
@@ -140,22 +132,7 @@ export class DataCentreLink extends pulumi.ComponentResource {
       const er = gateway("ExpressRoute", c.sku, []);
       if (dc) {
         if (!c.expressRouteCircuitId) throw new Error("ferry:connectivity.kind is expressroute but ferry:connectivity.expressRouteCircuitId is not set");
-        const conName = naming.name("con", dc.site);
-        this.connections.push(
-          new network.VirtualNetworkGatewayConnection(
-            conName,
-            {
-              virtualNetworkGatewayConnectionName: conName,
-              resourceGroupName: hub.resourceGroupName,
-              location,
-              connectionType: "ExpressRoute",
-              virtualNetworkGateway1: { id: er.id },
-              peer: { id: c.expressRouteCircuitId },
-              tags,
-            },
-            child,
-          ),
-        );
+        connect(dc.site, { connectionType: "ExpressRoute", virtualNetworkGateway1: { id: er.id }, peer: { id: c.expressRouteCircuitId } });
       }
       // Offices still connect over IPsec: a VPN gateway coexists with the ExpressRoute one.
       if (offices.length > 0) {
