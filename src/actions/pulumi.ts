@@ -114,7 +114,8 @@ function done(lines: LineSplitter, kept: TailBuffer): string {
   return kept.text().trim();
 }
 
-function countChanges(summary: Partial<Record<string, number>>): { total: number; text: string } {
+/** Resources that change in a Pulumi change summary (`same` and `read` are not changes). */
+export function countChanges(summary: Partial<Record<string, number>>): { total: number; text: string } {
   const entries = Object.entries(summary).filter(([op, n]) => !UNCHANGED.has(op) && (n ?? 0) > 0);
   return { total: entries.reduce((s, [, n]) => s + (n ?? 0), 0), text: entries.map(([op, n]) => `${n} ${op}`).join(", ") };
 }
