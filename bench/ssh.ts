@@ -9,7 +9,7 @@
  * a process per host). Host keys are checked strictly by all of them against the same
  * generated known_hosts file.
  *
- * Run alone: `npx tsx bench/run.ts ssh`. Knobs: FERRY_BENCH_SSH_N ("20,50,200"),
+ * Run alone: `npm run bench -- ssh` (builds dist/ first). Knobs: FERRY_BENCH_SSH_N ("20,50,200"),
  * FERRY_BENCH_SSH_RUNS (3), FERRY_BENCH_SSH_ANSIBLE_RUNS (1), FERRY_BENCH_SSH_ANSIBLE (variants
  * at every N: "pipelining,no-pipelining,raw"; by default all at the smallest N, raw above).
  */
@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { median, type BenchTable } from "./table.js";
+import type * as SshActionsModule from "../src/actions/ssh/index.js";
 
 const SSHDS = 4;
 const STEPS = ["true", "echo ok", "test -d /tmp"];
@@ -43,7 +44,8 @@ interface Sample {
 // Workers (run as child processes: `node --import tsx bench/ssh.ts --worker <kind> <config>`)
 
 async function ferryWorker(cfg: FanoutConfig): Promise<number> {
-  const { createSshActions } = await import("../src/actions/ssh/index.js");
+  // ferry as built (dist/, what the CLI runs), not transpiled from src/ on start-up.
+  const { createSshActions } = (await import(pathToFileURL(join(fileURLToPath(new URL("..", import.meta.url)), "dist/actions/ssh/index.js")).href)) as typeof SshActionsModule;
   const { default: pino } = await import("pino");
   const byId = new Map(cfg.hosts.map((h) => [h.name, { id: h.name, site: "bench", address: "127.0.0.1", os: "linux" as const, ssh: { user: cfg.user, port: h.port } }]));
   const actions = createSshActions({ knownHostsFiles: [cfg.knownHosts], identityFiles: [cfg.keyPath], agent: false, sshConfigPath: false, readyTimeout: 60_000 });
@@ -197,6 +199,7 @@ export default async function run(): Promise<BenchTable[]> {
   const harness = await import("../test/harness/sshd.js");
   const missing = harness.sshdMissingReason();
   if (missing) return [{ title, columns: ["note"], rows: [[`skipped: ${missing}`]] }];
+  if (!existsSync(fileURLToPath(new URL("../dist/actions/ssh/index.js", import.meta.url)))) throw new Error("bench/ssh runs ferry from dist/: run `npm run build` (npm run bench does)");
 
   const sizes = (process.env.FERRY_BENCH_SSH_N ?? "20,50,200").split(",").map(Number);
   const runs = Number(process.env.FERRY_BENCH_SSH_RUNS ?? 3);
@@ -299,10 +302,10 @@ export default async function run(): Promise<BenchTable[]> {
     if (!ansibleAvailable) notes.push(`Ansible peer skipped: ${ANSIBLE} not found (apt-get install -y ansible).`);
     notes.push(
       `${SSHDS} OpenSSH sshds on 127.0.0.1, host aliases spread over them; every alias is its own connection for every peer (Ansible gets a control socket per alias).`,
-      `Wall time from process spawn to exit, median of ${runs} runs for ferry and the floor, ${ansibleRuns} for each Ansible variant; ferry and the floor are run through tsx (transpile on start-up included).`,
+      `Wall time from process spawn to exit, median of ${runs} runs for ferry and the floor, ${ansibleRuns} for each Ansible variant; ferry runs as built (dist/), the floor script through tsx (a few ms to transpile one file).`,
       "Peak memory is the sum of RSS over the whole process tree, sampled every 100 ms.",
       "ferry runs the steps through its ssh action (wrapper with process-group id, output streaming, bounded tails, channel limiter); the engine's journal is not included.",
-      `Reproduce: npx tsx bench/run.ts ssh from ${repo} as root (the sshds log in as the test account ferry-ssh; FERRY_BENCH_SSH_N, FERRY_BENCH_SSH_RUNS, FERRY_BENCH_SSH_ANSIBLE_RUNS and FERRY_BENCH_SSH_ANSIBLE adjust it).`,
+      `Reproduce: npm run bench -- ssh from ${repo} as root (the sshds log in as the test account ferry-ssh; FERRY_BENCH_SSH_N, FERRY_BENCH_SSH_RUNS, FERRY_BENCH_SSH_ANSIBLE_RUNS and FERRY_BENCH_SSH_ANSIBLE adjust it).`,
     );
     return [{ title, columns: ["N", "runner", "wall s", "peak MB", "vs ferry", "result"], rows, notes }];
   } finally {
