@@ -1,3 +1,4 @@
+import { dottedQuadValue } from "../model/common.js";
 import type { Dataset, Estate } from "../model/estate.js";
 import type { PlanWarning } from "../model/plan.js";
 import type { StackTarget } from "../model/stack.js";
@@ -43,9 +44,6 @@ export function retentionWarnings(datasets: readonly Dataset[], waveOf: Readonly
   return out;
 }
 
-/** A plain dotted-quad IPv4 address without leading zeros: the only text the fast path reads. */
-const DOTTED_QUAD = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
-
 /** A colliding legacy network, with its IPv4 range as plain numbers for the host look-ups. */
 interface CollidingNetwork {
   id: string;
@@ -61,11 +59,8 @@ interface CollidingNetwork {
  * and a 100k estate has 100k hosts. Anything else (IPv6, odd spellings) goes through parsePrefix.
  */
 function hostIn(net: CollidingNetwork, address: string, parsed: { value?: IpPrefix | null }): boolean {
-  const m = DOTTED_QUAD.exec(address);
-  if (m) {
-    const v = ((Number(m[1]) * 256 + Number(m[2])) * 256 + Number(m[3])) * 256 + Number(m[4]);
-    return net.prefix.family === 4 && net.first <= v && v <= net.last;
-  }
+  const v = dottedQuadValue(address);
+  if (v !== undefined) return net.prefix.family === 4 && net.first <= v && v <= net.last;
   if (parsed.value === undefined) parsed.value = parsePrefix(address) ?? null;
   return parsed.value !== null && contains(net.prefix, parsed.value);
 }
