@@ -11,6 +11,7 @@ import { openJournal } from "../journal/file-journal.js";
 import { acquireRunLock } from "../journal/run-lock.js";
 import { parseFailureBudget } from "../engine/failure-budget.js";
 import { newRunId, startRun } from "../engine/run.js";
+import { refuseHeldApplications } from "./run-history.js";
 import { currentInputsDigest, loadWave } from "./run-prepare.js";
 import { nextSteps, operatorName, stateFlagFor, withRunSession } from "./run-session.js";
 
@@ -69,6 +70,8 @@ export async function runWave(opts: RunWaveOptions): Promise<number> {
   // One run of a wave at a time on this machine: a second operator is told who holds it.
   const waveLock = await acquireRunLock(stateDir, `wave-${inputs.plan.hash.slice(7, 23)}-${wave}`, { owner: operator });
   try {
+    // Under the wave lock, so no other run of this wave can start between the check and ours.
+    await refuseHeldApplications(stateDir, inputs.plan.hash, wave, inputs.apps.map((a) => a.app.id), stateFlagFor(opts));
     const runId = newRunId();
     const journal = await openJournal<RunEvent>(stateDir, runId, { mode: "create", owner: operator });
     if (!opts.json) process.stderr.write(`run ${runId}: wave ${wave}, ${inputs.apps.length} application(s); journal ${journal.path}\n`);

@@ -4,23 +4,15 @@
  * Statuses are FORMATS.md's: pending, running, succeeded, failed, rolled-back, rollback-failed,
  * uncertain, waiting, skipped.
  */
-import { journalPath, listRuns } from "../journal/file-journal.js";
-import { readJournal } from "../journal/read.js";
-import type { RunEvent } from "../model/run-event.js";
-import { foldEvents, stateToJson, type RunState } from "../engine/state.js";
+import { listRuns } from "../journal/file-journal.js";
+import { stateToJson, type RunState } from "../engine/state.js";
+import { readRun } from "./run-history.js";
 import { stateDirOf } from "./run-wave.js";
 
 export interface StatusOptions {
   json?: boolean;
   state?: string;
   dir: string;
-}
-
-/** Fold one run's journal (a torn last record is dropped with a warning on stderr). */
-export async function readRun(stateDir: string, runId: string): Promise<RunState> {
-  const contents = await readJournal<RunEvent>(journalPath(stateDir, runId));
-  for (const d of contents.damage) process.stderr.write(`ferry: warning [journal-torn-tail]: ${d.message}\n`);
-  return foldEvents(contents.records.map((r) => r.event));
 }
 
 /** The status a person reads: interrupted runs show as such, not as `running`. */

@@ -96,6 +96,7 @@ export const CODES = {
   "journal-not-found": { exit: 2, summary: "No journal for this run id under the state directory." },
   "state-dir-unsafe": { exit: 2, summary: "The state directory (or a run directory or journal in it) is writable by group or others; the message gives the chmod that fixes it." },
   "run-locked": { exit: 2, summary: "Another ferry process holds the lock for this wave or run; the message names who and since when." },
+  "earlier-run": { exit: 2, summary: "An earlier run of the same plan and wave still holds applications (it is not finished, or they succeeded there): a new run would repeat their steps. Resume or roll back that run, or leave them out with `--only`." },
   internal: { exit: 70, summary: "A bug in ferry. Please report it with the command and `FERRY_DEBUG=1` output." },
 } as const satisfies Record<string, { exit: number; summary: string }>;
 

@@ -54,9 +54,11 @@ beforeAll(async () => {
       app("sigkill", "hold2"),
       app("hostile", "quote", { label: "x; rm -rf / $(touch PWNED) `id`" }),
       app("secret", "secret"),
+      app("secret-json", "secret"),
       app("json", "plain"),
       app("dry", "dry"),
       app("undo", "plain"),
+      app("again", "gated"),
     ],
     {
       healthy: `precheck:
@@ -218,8 +220,8 @@ describe("ferry run", () => {
   });
 
   it("never writes a secret from the environment to the journal, the log or its output", async () => {
-    for (const json of [false, true]) {
-      const r = await run("secret", ...(json ? ["--json"] : []));
+    for (const [app, json] of [["secret", false], ["secret-json", true]] as const) {
+      const r = await run(app, ...(json ? ["--json"] : []));
       expect(r.code, r.stderr + r.stdout).toBe(0);
       expect(r.stdout + r.stderr).not.toContain(SECRET);
       const id = json ? (JSON.parse(r.stdout.split("\n")[0]!) as { run: string }).run : runIdOf(r);
@@ -259,6 +261,31 @@ describe("ferry run", () => {
     expect(rb.code, rb.stderr + rb.stdout).toBe(0);
     expect(marks("undo")).toEqual(["run:s1:undo", "run:s2:undo", "undo:s2:undo", "undo:s1:undo"]);
     expect((await statusOf(id)).applications[0]!.status).toBe("rolled-back");
+  });
+
+  it("refuses to run an application again while an earlier run of the wave holds it", async () => {
+    const first = await run("again");
+    expect(first.code, first.stderr + first.stdout).toBe(4); // waiting at its approval gate
+    const id = runIdOf(first);
+
+    const unfinished = await run("again");
+    expect(unfinished.code, unfinished.stderr + unfinished.stdout).toBe(2);
+    expect(unfinished.stderr).toContain(`again: waiting in run ${id} (not finished)`);
+    expect(unfinished.stderr).toContain(`ferry resume ${id}`);
+
+    expect((await ferryIn(dir, ["gate", "approve", id, "--app", "again", "--step", "cab-go", "--by", "J Smith"])).code).toBe(0);
+    expect((await ferryIn(dir, ["resume", id])).code).toBe(0);
+    const succeeded = await run("again", "--json");
+    expect(succeeded.code).toBe(2);
+    expect(JSON.parse(succeeded.stdout)).toMatchObject({ ok: false, error: { code: "earlier-run" } });
+    expect(succeeded.stdout).toContain(`again: succeeded in run ${id}`);
+
+    // Undone, it may run again.
+    expect((await ferryIn(dir, ["rollback", id])).code).toBe(0);
+    const rerun = await run("again");
+    expect(rerun.code, rerun.stderr + rerun.stdout).toBe(4);
+    expect(runIdOf(rerun)).not.toBe(id);
+    expect(marks("again")).toEqual(["run:s1:again", "run:s2:again", "undo:s2:again", "undo:s1:again", "run:s1:again"]);
   });
 
   it("refuses a plan edited after planning (exit 2)", async () => {
