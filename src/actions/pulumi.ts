@@ -132,6 +132,13 @@ async function pendingOperations(stack: { exportStack(): Promise<{ deployment?: 
   }
 }
 
+const INSTALL_HINT =
+  "Install it, then re-run:\n" +
+  "    curl -fsSL https://get.pulumi.com | sh      # Linux, macOS (adds ~/.pulumi/bin to PATH)\n" +
+  "    brew install pulumi/tap/pulumi              # macOS\n" +
+  "    winget install pulumi                       # Windows\n" +
+  "  In pipelines use pulumi/actions (GitHub) or the same script (Azure DevOps). See docs/stacks.md.";
+
 /**
  * Run `pulumi version`: the Automation API needs the CLI, and failing here is cheaper and
  * clearer than its ENOENT from deep inside a stack operation. Returns the version text.
@@ -147,10 +154,10 @@ export async function pulumiVersion(signal: AbortSignal, timeoutMs: number): Pro
   });
   if (signal.aborted) throw abortError(signal, "pulumi did not start", "not-started");
   if (result.err?.code === "ENOENT") {
-    throw new ActionError("pulumi-missing", "The `pulumi` CLI is not installed (not found on PATH); pulumi steps need it", {
+    throw new ActionError("pulumi-missing", "The `pulumi` CLI is not installed (not found on PATH); `ferry deploy` and pulumi steps drive it through the Automation API", {
       outcome: "not-started",
       transient: false,
-      hint: "Install it (`curl -fsSL https://get.pulumi.com | sh`, or see https://www.pulumi.com/docs/install/) and make sure `pulumi version` works in this shell.",
+      hint: INSTALL_HINT,
     });
   }
   if (result.err !== undefined || result.code !== 0) {

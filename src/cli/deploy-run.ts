@@ -13,23 +13,13 @@ export interface DeployOptions {
   json?: boolean;
 }
 
-const INSTALL_HINT =
-  "Install it, then re-run:\n" +
-  "    curl -fsSL https://get.pulumi.com | sh      # Linux, macOS (adds ~/.pulumi/bin to PATH)\n" +
-  "    brew install pulumi/tap/pulumi              # macOS\n" +
-  "    winget install pulumi                       # Windows\n" +
-  "  In pipelines use pulumi/actions (GitHub) or the same script (Azure DevOps). See docs/stacks.md.";
-
 /** The pulumi CLI's version; a missing or broken CLI is a usage error (exit 2) with install steps. */
 async function checkPulumiCli(): Promise<string> {
   try {
     return await pulumiVersion(new AbortController().signal, 30_000);
   } catch (err) {
     if (!(err instanceof ActionError)) throw err;
-    const message = err.message.includes("not installed")
-      ? "the pulumi CLI is not installed (or not on PATH); ferry deploy drives it through the Automation API"
-      : err.message;
-    throw new UsageError(message, "pulumi-missing", INSTALL_HINT);
+    throw new UsageError(err.message, "pulumi-missing", err.hint);
   }
 }
 

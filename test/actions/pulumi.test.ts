@@ -25,8 +25,8 @@ describe("pulumi action without the CLI", () => {
     expect(Date.now() - started).toBeLessThan(2000);
     expect(err).toBeInstanceOf(ActionError);
     expect(err).toMatchObject({ code: "pulumi-missing", outcome: "not-started", transient: false });
-    expect((err as ActionError).message).toBe("The `pulumi` CLI is not installed (not found on PATH); pulumi steps need it");
-    expect((err as ActionError).hint).toContain("https://www.pulumi.com/docs/install/");
+    expect((err as ActionError).message).toBe("The `pulumi` CLI is not installed (not found on PATH); `ferry deploy` and pulumi steps drive it through the Automation API");
+    expect((err as ActionError).hint).toContain("curl -fsSL https://get.pulumi.com | sh");
   });
 
   it("reports the missing CLI in a dry run too", async () => {

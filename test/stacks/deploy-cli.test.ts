@@ -51,7 +51,7 @@ describe("ferry deploy", () => {
     const before = await listing(project);
     const { code, stderr } = await ferry(["deploy", "--stack", "dev", "--preview", "--dir", project], emptyPath);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/pulumi CLI is not installed/);
+    expect(stderr).toMatch(/`pulumi` CLI is not installed/);
     expect(stderr).toContain("curl -fsSL https://get.pulumi.com | sh");
     expect(stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
     expect(await listing(project)).toEqual(before);
