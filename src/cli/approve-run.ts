@@ -4,7 +4,8 @@ import { stringify } from "yaml";
 import { API_VERSION } from "../model/common.js";
 import { Approval } from "../model/approval.js";
 import { UsageError } from "../model/diagnostics.js";
-import { assertValid, loadProject } from "../model/load.js";
+import { assertValid } from "../model/load.js";
+import { loadProjectForCommand } from "./load-project.js";
 import { assertPlanTrusted } from "../planner/verify-plan.js";
 import { readPlanFile } from "./plan-file.js";
 import { writeFileAtomic } from "./plan-run.js";
@@ -38,7 +39,7 @@ export async function runApprove(opts: ApproveRunOptions): Promise<{ file: strin
   if (!opts.by.trim()) throw new UsageError("--by must name the approver");
   if (!opts.ref.trim()) throw new UsageError("--ref must give the change reference (e.g. CHG0012345)");
   const loaded = await readPlanFile(opts.plan);
-  const project = await loadProject(opts.dir);
+  const project = await loadProjectForCommand(opts.dir);
   assertValid(project);
   assertPlanTrusted(loaded, opts.plan, project);
   const numbers = loaded.plan.waves.map((w) => w.number);

@@ -1,10 +1,12 @@
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { UsageError } from "../model/diagnostics.js";
-import { assertValid, loadProject, type Project } from "../model/load.js";
+import { assertValid, type Project } from "../model/load.js";
 import type { Plan } from "../model/plan.js";
 import { planWaves, serializePlan } from "../planner/index.js";
 import { planSummaryText } from "../report/summary.js";
+import { loadProjectForCommand } from "./load-project.js";
+import { statusLine } from "./status-line.js";
 
 /** Options of `ferry plan`. */
 export interface PlanRunOptions {
@@ -20,13 +22,19 @@ export interface PlanRunOptions {
 
 /** Load and validate the project, then plan it. Throws InputError (exit 2) on invalid input. */
 export async function makePlan(dir: string, stack?: string): Promise<{ project: Project; plan: Plan }> {
-  const project = await loadProject(dir);
-  assertValid(project);
-  if (stack !== undefined && !project.stacks.has(stack)) {
-    const known = [...project.stacks.keys()].sort();
-    throw new UsageError(`there is no stack ${stack} in ${join(dir, "stacks")}`, "usage", known.length ? `Known stacks: ${known.join(", ")}.` : "Add stacks/Pulumi.<env>.yaml, or leave out --stack.");
+  const line = statusLine();
+  try {
+    const project = await loadProjectForCommand(dir, line);
+    assertValid(project);
+    if (stack !== undefined && !project.stacks.has(stack)) {
+      const known = [...project.stacks.keys()].sort();
+      throw new UsageError(`there is no stack ${stack} in ${join(dir, "stacks")}`, "usage", known.length ? `Known stacks: ${known.join(", ")}.` : "Add stacks/Pulumi.<env>.yaml, or leave out --stack.");
+    }
+    line.update(`planning waves (${project.estate.applications.length.toLocaleString("en-GB")} applications in the estate)…`, true);
+    return { project, plan: planWaves(project, { stack }) };
+  } finally {
+    line.done();
   }
-  return { project, plan: planWaves(project, { stack }) };
 }
 
 /** Write a file through a temporary name and a rename, so a reader never sees half a plan. */

@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "../model/diagnostics.js";
-import { loadProject } from "../model/load.js";
+import { loadProjectForCommand } from "./load-project.js";
 import { checkInputsCurrent, verifyPlanHash } from "../planner/verify-plan.js";
 import { renderPack, type ReportInputs } from "../report/index.js";
 import { readPlanFile } from "./plan-file.js";
@@ -31,7 +31,7 @@ export async function runReport(opts: ReportRunOptions): Promise<{ files: string
   const inputs: ReportInputs = { plan: loaded.plan };
   const hasEstate = await stat(join(opts.dir, "estate")).then((s) => s.isDirectory(), () => false);
   if (hasEstate) {
-    const project = await loadProject(opts.dir);
+    const project = await loadProjectForCommand(opts.dir);
     if (!project.diagnostics.some((d) => d.severity === "error")) {
       inputs.estate = project.estate;
       inputs.runbooks = project.runbooks;

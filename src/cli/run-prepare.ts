@@ -10,7 +10,8 @@ import { parse as parseYaml } from "yaml";
 import { Approval } from "../model/approval.js";
 import { UsageError } from "../model/diagnostics.js";
 import type { Estate } from "../model/estate.js";
-import { assertValid, loadProject, type Project } from "../model/load.js";
+import { assertValid, type Project } from "../model/load.js";
+import { loadProjectForCommand } from "./load-project.js";
 import type { Plan, Wave } from "../model/plan.js";
 import { digestInputs } from "../planner/inputs-digest.js";
 import { assertPlanTrusted } from "../planner/verify-plan.js";
@@ -20,7 +21,7 @@ import { readPlanFile } from "./plan-file.js";
 
 /** Load and validate the project directory (exit 2 with `file:line:col` on invalid input). */
 export async function loadValidProject(dir: string): Promise<Project> {
-  const project = await loadProject(dir);
+  const project = await loadProjectForCommand(dir);
   assertValid(project);
   return project;
 }

@@ -1,5 +1,6 @@
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { assertValid, loadProject } from "../model/load.js";
+import { assertValid } from "../model/load.js";
+import { loadProjectForCommand } from "./load-project.js";
 import { planWaves, serializePlan } from "../planner/index.js";
 import { renderPack } from "../report/index.js";
 import { planSummaryText } from "../report/summary.js";
@@ -26,7 +27,7 @@ export interface StartResult {
  */
 export async function runStart(opts: StartRunOptions): Promise<StartResult> {
   const out = opts.out ?? process.stdout;
-  const project = await loadProject(opts.dir);
+  const project = await loadProjectForCommand(opts.dir);
   assertValid(project); // errors are printed as path:line:col by the command wrapper, exit 2
   // Warnings are expected in the example (it shows colliding legacy networks on purpose):
   // count them here; `ferry validate` prints each one.

@@ -1,10 +1,10 @@
 import { formatDiagnostic } from "../model/diagnostics.js";
-import { loadProject } from "../model/load.js";
+import { loadProjectForCommand } from "./load-project.js";
 import { countProject, type ProjectCounts } from "../model/summary.js";
 
 /** `ferry validate`: load everything, print every finding, exit 2 on any error. */
 export async function runValidate(opts: { dir: string; json?: boolean; quiet?: boolean }): Promise<number> {
-  const project = await loadProject(opts.dir);
+  const project = await loadProjectForCommand(opts.dir);
   const errors = project.diagnostics.filter((d) => d.severity === "error");
   const warnings = project.diagnostics.filter((d) => d.severity === "warning");
   const counts = countProject(project);

@@ -59,11 +59,14 @@ function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
+/** Progress of {@link loadProject}, for a status line: each file as it is read, then the cross-checks. */
+export type LoadProgress = (step: { file: string; index: number; total: number } | { checking: true }) => void;
+
 /**
  * Read and check estate/, runbooks/ and stacks/ under `dir`. Each folder is optional; what is
  * present is checked. Never throws for bad input: every problem becomes a diagnostic.
  */
-export async function loadProject(dir: string): Promise<Project> {
+export async function loadProject(dir: string, opts: { progress?: LoadProgress } = {}): Promise<Project> {
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) {
     throw new InputError([{ file: dir, line: 1, column: 1, code: "file-not-found", severity: "error", message: `project directory ${dir} does not exist` }]);
@@ -79,10 +82,13 @@ export async function loadProject(dir: string): Promise<Project> {
     names[folder] = found.map((name) => `${folder}/${name}`);
   }
   const digestOf = new Map<string, string>();
+  const total = FOLDERS.reduce((n, f) => n + names[f].length, 0);
+  let index = 0;
   // Files are read one at a time and their text is not kept: a 100k-application estate is ~50 MB of
   // text, and what is live while loading sets how far the heap grows. Positions re-read the file.
   async function* read(folder: (typeof FOLDERS)[number]): AsyncGenerator<{ file: string; text: string; reread: () => string }> {
     for (const file of names[folder]) {
+      opts.progress?.({ file, index: index++, total });
       const text = await readFile(join(dir, file), "utf8");
       const digest = sha256(text);
       files.push({ path: file, digest });
@@ -184,6 +190,7 @@ export async function loadProject(dir: string): Promise<Project> {
     stackSources.set(m[1]!, parsed.source);
   }
 
+  opts.progress?.({ checking: true });
   diagnostics.push(...checkEstate(estate, origins, { runbooks, folders, invalidIds }));
   diagnostics.push(...checkRunbooks(runbooks, runbookSources));
   diagnostics.push(...checkStacks(stacks, stackSources, estate, folders));

@@ -45,9 +45,10 @@ Examples:
 }
 
 async function runNetwork(opts: NetworkOptions): Promise<number> {
-  const { loadProject, assertValid } = await import("../../model/load.js");
+  const { assertValid } = await import("../../model/load.js");
+  const { loadProjectForCommand } = await import("../load-project.js");
   const { analyseAddressPlan, mappingCsv, renderAddressPlan } = await import("../../network/index.js");
-  const project = await loadProject(opts.dir);
+  const project = await loadProjectForCommand(opts.dir);
   assertValid(project);
   const names = [...project.stacks.keys()].sort();
   if (names.length === 0) {
