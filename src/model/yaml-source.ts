@@ -71,6 +71,7 @@ export function parseYaml(file: string, text: string, opts: { reread?: () => str
   if (text.length > MAX_FILE_BYTES) {
     return { diagnostics: [at(1, 1, `file is ${(text.length / 1048576).toFixed(1)} MiB; ferry reads documents of at most ${MAX_FILE_BYTES / 1048576} MiB`)] };
   }
+  // The source holds only the text (or, given `reread`, not even that): no parse tree outlives this call.
   const source = new YamlSource(file, opts.reread ?? text);
   const plain = readPlain(text);
   if (plain) return { source, data: plain.data, diagnostics: [] };
@@ -82,7 +83,6 @@ export function parseYaml(file: string, text: string, opts: { reread?: () => str
     // The parser recurses per nesting level; pathological depth exhausts the stack.
     return { diagnostics: [at(1, 1, `cannot parse: ${err instanceof RangeError ? "nesting is too deep" : String(err)}`)] };
   }
-  // The source holds only the text (or, given `reread`, not even that): `doc` can be collected once this returns.
   // Warnings (unknown tags such as `!ruby/object`) are errors here: ferry documents are plain data.
   const problems = [...doc.errors, ...doc.warnings];
   if (problems.length > 0) {

@@ -56,7 +56,7 @@ describe("the plain-YAML fast path", () => {
   });
 
   it("reads whatever yaml writes, in every style, to the same data", () => {
-    const key = fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom("id", "on", "yes", "null", "1", "- a", "a: b", "#", "<<"));
+    const key = fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom("id", "on", "yes", "null", "1", "- a", "a: b", "#", "<<", "__proto__"));
     const { node } = fc.letrec((tie) => ({
       node: fc.oneof(
         { depthSize: "small" },
