@@ -43,8 +43,11 @@ export async function heldApplications(stateDir: string, planHash: string, wave:
   const wanted = new Set(apps);
   const held: HeldApplication[] = [];
   for (const runId of await listRuns(stateDir)) {
+    // The header says which plan and wave a run is of: only those runs are read in full.
+    const [header] = (await readJournal<RunEvent>(journalPath(stateDir, runId), { maxRecords: 1 })).records;
+    const started = header?.event;
+    if (started?.type !== "run.started" || started.planHash !== planHash || started.wave !== wave || started.dryRun) continue;
     const s = await readRun(stateDir, runId);
-    if (s.started.planHash !== planHash || s.started.wave !== wave || s.started.dryRun) continue;
     const unfinished = isUnfinished(s);
     for (const a of s.apps.values()) {
       if (!wanted.has(a.id)) continue;

@@ -21,6 +21,8 @@ export interface ReadJournalOptions {
   limit?: number;
   /** Chunk size for streaming. @default 1 MiB */
   chunkSize?: number;
+  /** Stop after this many good records (the run header alone is record 1): a prefix read, which says nothing about the rest. */
+  maxRecords?: number;
 }
 
 export interface JournalContents<T> {
@@ -91,6 +93,7 @@ export async function readJournal<T = unknown>(path: string, opts: ReadJournalOp
         records.push(r);
         head = { seq: r.seq, sum: r.sum };
         start = nl + 1;
+        if (records.length === opts.maxRecords) return { records, damage, head, validLength: carryOffset + start };
       }
       if (damage.length) break;
       carry = buf.subarray(start);

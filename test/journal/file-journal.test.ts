@@ -28,6 +28,20 @@ describe("FileJournal", () => {
     expect(j.path).toBe(path.join(state, "runs", "run-1", "journal.ndjson"));
   });
 
+  it("reads a prefix of records on request, however the chunks fall", async () => {
+    const state = tempStateDir();
+    const j = await openJournal(state, "run-1", { mode: "create" });
+    const written = [];
+    for (let i = 1; i <= 5; i++) written.push(await j.append(event(i)));
+    await j.close();
+    for (const chunkSize of [7, 1 << 20]) {
+      const first = await readJournal(j.path, { maxRecords: 1, chunkSize });
+      expect(first.records).toEqual(written.slice(0, 1));
+      expect(first.damage).toEqual([]);
+      expect((await readJournal(j.path, { maxRecords: 3, chunkSize })).records).toEqual(written.slice(0, 3));
+    }
+  });
+
   it("creates the run directory and file durably: file, then each directory entry, synced before use", async () => {
     const state = tempStateDir();
     const { fs: io, log } = recordingFs();

@@ -1,0 +1,61 @@
+/**
+ * Which applications earlier runs hold against a new `ferry run` of a wave, read from real
+ * journals in a temporary state directory (the end-to-end case is in run.test.ts).
+ */
+import { describe, expect, it } from "vitest";
+import { heldApplications } from "../../src/cli/run-history.js";
+import { openJournal } from "../../src/journal/file-journal.js";
+import { RUN_EVENT_VERSION, type RunEvent, type Status } from "../../src/model/run-event.js";
+import { tempStateDir } from "../journal/helpers.js";
+
+const PLAN = "sha256:aaaa";
+const at = "2027-01-12T20:00:00.000Z";
+
+/** Journal a run of `apps` (each ending in its status) for a plan and wave; `finished` adds run.finished. */
+async function journalRun(state: string, run: string, opts: { plan?: string; wave?: number; apps: Record<string, Status>; finished?: Status }): Promise<void> {
+  const j = await openJournal<RunEvent>(state, run, { mode: "create" });
+  const base = { v: RUN_EVENT_VERSION, at, run };
+  await j.append({
+    ...base,
+    type: "run.started",
+    operator: "test",
+    planHash: opts.plan ?? PLAN,
+    wave: opts.wave ?? 1,
+    dryRun: false,
+    runbooks: {},
+    apps: Object.keys(opts.apps).map((app) => ({ app, runbook: "plain", hosts: [], steps: [] })),
+    options: { concurrency: 1 },
+  });
+  for (const [app, status] of Object.entries(opts.apps)) {
+    if (status === "pending") continue;
+    await j.append({ ...base, type: "app.started", app });
+    await j.append({ ...base, type: "app.finished", app, status });
+  }
+  if (opts.finished) await j.append({ ...base, type: "run.finished", status: opts.finished, exitCode: 0, counts: {} });
+  await j.close();
+}
+
+describe("earlier runs of a wave", () => {
+  it("hold every application of an unfinished run, and the succeeded or rollback-failed ones of a finished run", async () => {
+    const state = tempStateDir();
+    await journalRun(state, "20270112-200000-000001", { apps: { a: "succeeded", b: "rolled-back", c: "rollback-failed", d: "failed", e: "skipped" }, finished: "failed" });
+    await journalRun(state, "20270112-200000-000002", { apps: { f: "succeeded", g: "pending" } }); // crashed: no run.finished
+    const held = await heldApplications(state, PLAN, 1, ["a", "b", "c", "d", "e", "f", "g", "h"]);
+    expect(held.map((h) => [h.app, h.status, h.unfinished])).toEqual([
+      ["a", "succeeded", false],
+      ["c", "rollback-failed", false],
+      ["f", "succeeded", true],
+      ["g", "pending", true],
+    ]);
+  });
+
+  it("are those of the same plan and wave only, and only for the applications asked about", async () => {
+    const state = tempStateDir();
+    await journalRun(state, "20270112-200000-000001", { wave: 2, apps: { a: "succeeded" } });
+    await journalRun(state, "20270112-200000-000002", { plan: "sha256:bbbb", apps: { a: "succeeded" } });
+    await journalRun(state, "20270112-200000-000003", { apps: { a: "succeeded", b: "succeeded" }, finished: "succeeded" });
+    expect(await heldApplications(state, PLAN, 1, ["b"])).toEqual([{ app: "b", runId: "20270112-200000-000003", status: "succeeded", unfinished: false }]);
+    expect(await heldApplications(state, PLAN, 3, ["a", "b"])).toEqual([]);
+    expect(await heldApplications(tempStateDir(), PLAN, 1, ["a"])).toEqual([]);
+  });
+});
