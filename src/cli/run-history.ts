@@ -68,7 +68,8 @@ export async function refuseHeldApplications(stateDir: string, planHash: string,
   const hints = [
     ...unfinishedRuns.map((r) => `Carry on with \`ferry resume ${r}${stateFlag}\` (or undo it with \`ferry rollback ${r}${stateFlag}\`); \`ferry status ${r}\` shows where it stopped.`),
     ...(held.some((h) => !h.unfinished) ? ["An application that succeeded (or whose rollback failed) runs again only after `ferry rollback RUN` has undone it."] : []),
-    ...(free.length > 0 ? [`To run the others now: --only ${free.join(",")}`] : []),
+    ...(free.length > 0 && free.length <= 20 ? [`To run the others now: --only ${free.join(",")}`] : []),
+    ...(free.length > 20 ? [`To run the other ${free.length} applications now, list them with --only.`] : []),
   ];
   throw new UsageError(
     `wave ${wave} of this plan already has runs holding ${held.length === 1 ? "an application" : `${held.length} applications`}; a new run would repeat their steps:\n${lines.join("\n")}`,
