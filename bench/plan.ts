@@ -25,6 +25,8 @@ interface ChildReport {
   loadMs: number;
   /** Planning (planWaves + serializePlan) per repetition, the first one cold as in `ferry plan`. */
   planMs: number[];
+  /** graphology building the group graph plus graphology-dag's topological sort, alone. */
+  graphMs: number;
   /** RSS after loading (after a full GC) and right after the first planning run. */
   rssAfterLoadMb: number;
   rssAfterPlanMb: number;
@@ -60,7 +62,23 @@ for (let i = 0; mode === "plan" && i < reps; i++) {
     summary = plan.waves.length + " waves, " + plan.unplaced.length + " unplaced, " + plan.warnings.length + " warnings, " + (text.length / 1048576).toFixed(1) + " MB";
   }
 }
-console.log(JSON.stringify({ loadMs, planMs, rssAfterLoadMb, rssAfterPlanMb, peakRssMb: process.resourceUsage().maxRSS / 1024, summary }));
+// The library floor, in a child of its own so its graph does not count in the plan child's peak:
+// graphology building the planner's group graph and graphology-dag sorting it, nothing else.
+let graphMs = 0;
+if (mode === "graph") {
+  const { collectFacts } = await import(url("planner/facts.js"));
+  const { buildGroups } = await import(url("planner/groups.js"));
+  const { DirectedGraph } = await import("graphology");
+  const { forEachNodeInTopologicalOrder } = await import("graphology-dag");
+  const { groups, edges } = buildGroups(collectFacts(project.estate));
+  t = performance.now();
+  const graph = new DirectedGraph({ allowSelfLoops: false });
+  for (let g = 0; g < groups.length; g++) graph.addNode(g);
+  for (let g = 0; g < groups.length; g++) for (let i = edges.predStart[g]; i < edges.predStart[g + 1]; i++) graph.addDirectedEdgeWithKey(i, edges.predGroup[i], g);
+  forEachNodeInTopologicalOrder(graph, () => {});
+  graphMs = performance.now() - t;
+}
+console.log(JSON.stringify({ loadMs, planMs, graphMs, rssAfterLoadMb, rssAfterPlanMb, peakRssMb: process.resourceUsage().maxRSS / 1024, summary }));
 `;
 
 function runNode(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
@@ -75,7 +93,7 @@ function runNode(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   });
 }
 
-async function child(dir: string, mode: "validate" | "plan", reps: number): Promise<ChildReport> {
+async function child(dir: string, mode: "validate" | "plan" | "graph", reps: number): Promise<ChildReport> {
   const out = await runNode(["--expose-gc", "--input-type=module", "-e", CHILD], { FERRY_BENCH_DIR: dir, FERRY_BENCH_MODE: mode, FERRY_BENCH_REPS: String(reps) });
   return JSON.parse(out.trim().split("\n").pop()!) as ChildReport;
 }
@@ -109,6 +127,7 @@ export default async function run(): Promise<BenchTable[]> {
       const validates: ChildReport[] = [];
       for (let i = 0; i < reps.validates; i++) validates.push(await child(dir, "validate", 0));
       const planned = await child(dir, "plan", reps.plans);
+      const graph = await child(dir, "graph", 0);
       const validateMs = median(validates.map((v) => v.loadMs));
       const cold = planned.planMs[0]!;
       const warm = median(planned.planMs);
@@ -119,6 +138,7 @@ export default async function run(): Promise<BenchTable[]> {
         fmt(planned.loadMs + cold),
         fmt(cold),
         fmt(warm),
+        fmt(graph.graphMs),
         `${((cold / validateMs) * 100).toFixed(1)}%`,
         validatePeak.toFixed(0),
         planned.peakRssMb.toFixed(0),
@@ -139,12 +159,13 @@ export default async function run(): Promise<BenchTable[]> {
   return [
     {
       title: "`ferry plan` vs `ferry validate` on `ferry example` estates (median wall ms, in-process; RSS in MB)",
-      columns: ["applications", "validate ms", "plan ms (load+plan)", "planning on top ms (cold)", "planning ms (median)", "on top / validate", "validate peak RSS", "plan peak RSS", "planning RSS added", "result"],
+      columns: ["applications", "validate ms", "plan ms (load+plan)", "planning on top ms (cold)", "planning ms (median)", "graph library alone ms", "on top / validate", "validate peak RSS", "plan peak RSS", "planning RSS added", "result"],
       rows,
       notes: [
         ...verdicts,
         "validate: `loadProject` + `assertValid` (parse every YAML file, schemas, references, network overlaps), the work of `ferry validate`; the peer, measured in the same run in its own process.",
         "plan: the same load, then `planWaves` + `serializePlan` (groups, cycles, placement, warnings, input digests, RFC 8785 hash, plan text) once cold, as `ferry plan` does; planning on top is that cold planning step, timed in the same process right after its load (timing it as the difference of two 100k loads would drown it in load-time noise). The median is over repeated planning of the loaded project.",
+        "Graph library alone: building the planner's group graph in graphology and sorting it with graphology-dag, the graph work the planning rules need, which ferry leaves to a graph library; timed by itself in a child of its own after the same load.",
         "Peak RSS is each child process's high-water mark; planning RSS added is RSS right after the first planning run minus RSS after the load (after a full GC).",
         "Estates: `ferry example --apps N --seed 1` (~3 links per application). Sizes: FERRY_BENCH_PLAN_SIZES (default 1000,10000,100000; `example` adds the bundled example).",
         `node ${process.version}, ${process.platform}/${process.arch}.`,
