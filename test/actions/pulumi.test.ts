@@ -71,7 +71,9 @@ describe("pulumi action against a stand-in CLI", () => {
 
   it("interrupts only its own CLI on timeout, never with `pulumi cancel`", async () => {
     const fake = makeFakePulumi({
-      up: `trap 'kill $child; echo interrupted >&2; exit 130' INT; echo 'Updating (prod)'; sleep 30 & child=$!; wait $child`,
+      // The sleep must not hold the CLI's output pipes: SIGINT can land between starting it and
+      // noting its pid, and an orphan holding stdout would keep the CLI "running" for 30 s.
+      up: `trap '[ -n "$child" ] && kill $child; echo interrupted >&2; exit 130' INT; echo 'Updating (prod)'; sleep 30 >/dev/null 2>&1 & child=$!; wait $child`,
       "stack export": `echo '${PENDING}'`,
     });
     process.env.PATH = `${fake.binDir}:${savedPath}`;
@@ -79,9 +81,7 @@ describe("pulumi action against a stand-in CLI", () => {
     const pending = createPulumiAction().run(ctx, { stack: "prod", operation: "up" }).catch((e: unknown) => e);
     await ctx.firstLine();
     ctx.controller.abort(timeoutReason());
-    const t = setTimeout(() => console.log("STUCK", JSON.stringify(fake.calls()), JSON.stringify(ctx.lines)), 5000);
     const err = (await pending) as ActionError;
-    clearTimeout(t);
     expect(err).toMatchObject({ code: "timeout", outcome: "unknown" });
     expect(err.message).toContain("Timed out: interrupted pulumi up of stack prod; pending operations");
     expect(fake.calls().map((c) => c.argv.split(" ")[0])).not.toContain("cancel");
