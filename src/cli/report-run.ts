@@ -6,6 +6,7 @@ import { checkInputsCurrent, verifyPlanHash } from "../planner/verify-plan.js";
 import { renderPack, type ReportInputs } from "../report/index.js";
 import { readPlanFile } from "./plan-file.js";
 import { writeFileAtomic } from "./plan-run.js";
+import { statusLine } from "./status-line.js";
 
 /** Options of `ferry report`. */
 export interface ReportRunOptions {
@@ -29,24 +30,30 @@ export async function runReport(opts: ReportRunOptions): Promise<{ files: string
     throw new UsageError(`${opts.plan} was modified after it was planned (content hashes to ${hash.computed}, it records ${hash.recorded || "no hash"})`, "plan-tampered", "Re-run `ferry plan`; a change board must review exactly what was planned.");
   }
   const inputs: ReportInputs = { plan: loaded.plan };
-  const hasEstate = await stat(join(opts.dir, "estate")).then((s) => s.isDirectory(), () => false);
-  if (hasEstate) {
-    const project = await loadProjectForCommand(opts.dir);
-    if (!project.diagnostics.some((d) => d.severity === "error")) {
-      inputs.estate = project.estate;
-      inputs.runbooks = project.runbooks;
-      inputs.drift = checkInputsCurrent(loaded.plan, project).drifted.map((d) => d.message);
-    } else {
-      inputs.drift = [`the project in ${opts.dir} does not validate now (run \`ferry validate\`); dependencies and rollbacks are not shown`];
+  const line = statusLine();
+  try {
+    const hasEstate = await stat(join(opts.dir, "estate")).then((s) => s.isDirectory(), () => false);
+    if (hasEstate) {
+      const project = await loadProjectForCommand(opts.dir, line);
+      if (!project.diagnostics.some((d) => d.severity === "error")) {
+        inputs.estate = project.estate;
+        inputs.runbooks = project.runbooks;
+        inputs.drift = checkInputsCurrent(loaded.plan, project).drifted.map((d) => d.message);
+      } else {
+        inputs.drift = [`the project in ${opts.dir} does not validate now (run \`ferry validate\`); dependencies and rollbacks are not shown`];
+      }
     }
+    line.update(`drawing the change-board pack (${loaded.plan.waves.length} waves)…`, true);
+    const out = opts.out ?? join(opts.dir, "reports");
+    const files = renderPack(inputs);
+    const written: string[] = [];
+    for (const [name, text] of Object.entries(files)) {
+      const path = join(out, name);
+      await writeFileAtomic(path, text);
+      written.push(path);
+    }
+    return { files: written, code: 0 };
+  } finally {
+    line.done();
   }
-  const out = opts.out ?? join(opts.dir, "reports");
-  const files = renderPack(inputs);
-  const written: string[] = [];
-  for (const [name, text] of Object.entries(files)) {
-    const path = join(out, name);
-    await writeFileAtomic(path, text);
-    written.push(path);
-  }
-  return { files: written, code: 0 };
 }
