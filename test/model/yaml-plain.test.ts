@@ -81,9 +81,10 @@ describe("the plain-YAML fast path", () => {
       fc.property(fc.dictionary(key, node, { minKeys: 1, maxKeys: 5 }), options, (data, opts) => {
         const text = stringify(data, opts);
         const fast = byJsYaml(text);
-        // What yaml writes from plain data is plain YAML: the fast path must take it, and agree.
-        expect(fast, text).not.toBeUndefined();
-        expect(fast, text).toStrictEqual(byYaml(text));
+        // What yaml writes from plain data is plain YAML: the fast path must take it (unless it
+        // folded a double-quoted string with an escaped line break), and agree.
+        if (!/\\\r?\n/.test(text)) expect(fast, text).not.toBeUndefined();
+        if (fast !== undefined) expect(fast, text).toStrictEqual(byYaml(text));
       }),
       { numRuns: 1500 },
     );
@@ -95,6 +96,8 @@ describe("the plain-YAML fast path", () => {
       ["%YAML 1.1\n---\nk: yes\n", { k: true }],
       ["", null],
       ["# only a comment\n", null],
+      // An escaped line break followed by a blank line: js-yaml and yaml fold it differently.
+      ['k: "C:\\\\Program\\\n    \n    Files"\n', { k: "C:\\Program Files" }],
     ];
     for (const [text, data] of cases) {
       expect(byJsYaml(text), text).toBeUndefined();
