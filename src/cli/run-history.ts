@@ -17,7 +17,7 @@ export async function readRun(stateDir: string, runId: string): Promise<RunState
 }
 
 /** True while a run can still do work: `ferry resume` would carry on with it. */
-export function isUnfinished(s: RunState): boolean {
+function isUnfinished(s: RunState): boolean {
   return !s.finished || s.status === "running" || s.status === "waiting" || s.status === "uncertain";
 }
 

@@ -12,6 +12,10 @@ step, 130 interrupted (resume continues it).`;
 
 const STATE = ["--state <dir>", "state directory with the run journals (default: <dir>/.ferry)"] as const;
 const DIR = ["--dir <dir>", "project directory (estate/, runbooks/, stacks/, approvals/)", "."] as const;
+// The options every command that runs steps shares (run, resume, rollback).
+const ACCEPT_NEW = ["--accept-new", "pin first-seen SSH host keys into .ferry/known_hosts (a changed key is always refused)"] as const;
+const EVENTS = ["--json", "stream NDJSON events on stdout (for pipelines)"] as const;
+const VERBOSE = ["--verbose", "debug log, pretty, on stderr (terminal only)"] as const;
 
 /** `ferry run`, `resume`, `rollback`, `status` and `gate approve`: execute waves and look after runs. */
 export function registerRunCommands(program: Command): void {
@@ -26,9 +30,9 @@ export function registerRunCommands(program: Command): void {
     .option("--max-failures <n|n%>", "failure budget: past it no new application starts (default 0: stop after the first)")
     .option("--per-site <n>", "applications at once per source site")
     .option("--per-host <n>", "applications at once per host")
-    .option("--accept-new", "pin first-seen SSH host keys into .ferry/known_hosts (a changed key is always refused)")
-    .option("--json", "stream NDJSON events on stdout (for pipelines)")
-    .option("--verbose", "debug log, pretty, on stderr (terminal only)")
+    .option(...ACCEPT_NEW)
+    .option(...EVENTS)
+    .option(...VERBOSE)
     .option(...STATE)
     .option(...DIR)
     .addHelpText(
@@ -70,9 +74,9 @@ Examples:
     .option("--step-retry <step>", "the uncertain step did not take effect: run it again")
     .option("--app <app>", "the application of --step-*, when the step id is in doubt in several")
     .option("--accept-changes", "continue although a runbook, the estate or a stack changed since the run started (journalled)")
-    .option("--accept-new", "pin first-seen SSH host keys into .ferry/known_hosts")
-    .option("--json", "stream NDJSON events on stdout")
-    .option("--verbose", "debug log, pretty, on stderr (terminal only)")
+    .option(...ACCEPT_NEW)
+    .option(...EVENTS)
+    .option(...VERBOSE)
     .option(...STATE)
     .option(...DIR)
     .addHelpText(
@@ -104,9 +108,9 @@ Examples:
     .description("Undo the applications a finished run completed, latest first, through their steps' rollbacks")
     .argument("<run>", "run id")
     .option("--accept-changes", "roll back although a runbook changed since the run started")
-    .option("--accept-new", "pin first-seen SSH host keys into .ferry/known_hosts")
-    .option("--json", "stream NDJSON events on stdout")
-    .option("--verbose", "debug log, pretty, on stderr (terminal only)")
+    .option(...ACCEPT_NEW)
+    .option(...EVENTS)
+    .option(...VERBOSE)
     .option(...STATE)
     .option(...DIR)
     .addHelpText("after", `\nExit 0 when every completed application was rolled back; 3 when a rollback failed (the\nmessage lists what a person must finish); 130 interrupted (ferry resume RUN continues it).`)
