@@ -4,6 +4,7 @@
  * count. The gate fails as soon as the successes still needed cannot fit before the deadline,
  * so it never passes late and never waits longer than it has to to say no.
  */
+import { formatDuration } from "../model/common.js";
 import type { PreparedVerify } from "./prepare.js";
 import type { AppRun, StepRunnerDeps } from "./step-runner.js";
 import { defaultSleep, probeOnce } from "./step-runner.js";
@@ -44,7 +45,7 @@ export async function runVerifyGate(
     if (now() + needed * v.intervalMs > deadline) break;
     await (deps.sleep ?? defaultSleep)(v.intervalMs, deps.stop);
   }
-  const reason = `${v.consecutive} successful probe(s) in a row not reached within ${Math.round(v.withinMs / 1000)}s (last: ${lastError})`;
+  const reason = `${v.consecutive} successful probe(s) in a row not reached within ${formatDuration(v.withinMs)} (last: ${lastError})`;
   await deps.events.emit({ type: "verify.failed", app, verify: v.id, reason });
   return { kind: "failed", reason };
 }

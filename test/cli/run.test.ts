@@ -78,7 +78,7 @@ ${marker("s1")}${marker("s2")}${marker("s3")}verify:
     http: { url: "${http.url}/sick", expect: { status: 200 } }
     consecutive: 1
     interval: 50ms
-    within: 300ms
+    within: 2s
 `,
       rbfail: `steps:
 ${marker("s1")}  - id: s2

@@ -73,6 +73,8 @@ describe("with real processes and servers on 127.0.0.1", () => {
     const probes = run.events.flatMap((e) => (e.type === "verify.probe" ? [e] : []));
     expect(probes.map((p) => p.consecutive).slice(0, 4)).toEqual([1, 2, 0, 1]);
     expect(probes.some((p) => p.consecutive >= 3)).toBe(false);
+    const failed = run.events.find((e) => e.type === "verify.failed");
+    expect(failed).toMatchObject({ reason: expect.stringMatching(/^3 successful probe\(s\) in a row not reached within 600ms \(last: /) });
     expect(readFileSync(join(dir, "state"), "utf8")).toBe("off\n");
     expect(run.state.apps.get("revs")!.status).toBe("rolled-back");
   });
