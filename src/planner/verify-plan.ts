@@ -1,5 +1,6 @@
 import { UsageError } from "../model/diagnostics.js";
 import { Plan } from "../model/plan.js";
+import { positionOf, YamlSource } from "../model/yaml-source.js";
 import { computePlanHash } from "./canonical.js";
 import { digestInputs } from "./inputs-digest.js";
 import type { PlanInputs } from "./inputs.js";
@@ -86,14 +87,34 @@ export function parsePlan(text: string, file: string): LoadedPlan {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`${file} is not valid JSON: ${(err as Error).message}`, "plan-invalid", "Regenerate it with `ferry plan`.");
+    const message = (err as Error).message.replace(/ \(line \d+ column \d+\)$/, "");
+    const at = /at position (\d+)/.exec(message);
+    const where = at ? `:${lineColumn(text, Number(at[1]))}` : "";
+    throw new UsageError(`${file}${where}: not valid JSON: ${message}`, "plan-invalid", REGENERATE);
   }
   const parsed = Plan.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new UsageError(`${file} is not a ferry plan: ${issue.path.join(".") || "(top level)"}: ${issue.message}`, "plan-invalid", "Regenerate it with `ferry plan`.");
+    // Plans are read without positions (they are large); the one failing field is located by
+    // re-reading the text with yaml, which parses JSON too.
+    const path = issue.path.filter((s): s is string | number => typeof s !== "symbol");
+    const { line, column } = positionOf(new YamlSource(file, text), path);
+    throw new UsageError(`${file}:${line}:${column}: not a ferry plan: ${path.join(".") || "(top level)"}: ${issue.message}`, "plan-invalid", REGENERATE);
   }
   return { raw: raw as Record<string, unknown>, plan: parsed.data };
+}
+
+const REGENERATE = "Regenerate it with `ferry plan` rather than editing it.";
+
+/** `line:column` (1-based) of a UTF-16 offset into `text`. */
+function lineColumn(text: string, offset: number): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return `${line}:${offset - lineStart + 1}`;
 }
 
 /**
