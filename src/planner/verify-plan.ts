@@ -96,14 +96,18 @@ export function parsePlan(text: string, file: string): LoadedPlan {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     // Plans are read without positions (they are large); the one failing field is located by
-    // re-reading the text with yaml, which parses JSON too.
+    // re-reading the text with yaml, which parses JSON too, unless the plan is too big for that
+    // to be quick: then the field's path alone says where.
     const path = issue.path.filter((s): s is string | number => typeof s !== "symbol");
-    const { line, column } = positionOf(new YamlSource(file, text), path);
-    throw new UsageError(`${file}:${line}:${column}: not a ferry plan: ${path.join(".") || "(top level)"}: ${issue.message}`, "plan-invalid", REGENERATE);
+    const at = text.length <= LOCATE_MAX_CHARS ? positionOf(new YamlSource(file, text), path) : undefined;
+    const where = at ? `:${at.line}:${at.column}` : "";
+    throw new UsageError(`${file}${where}: not a ferry plan: ${path.join(".") || "(top level)"}: ${issue.message}`, "plan-invalid", REGENERATE);
   }
   return { raw: raw as Record<string, unknown>, plan: parsed.data };
 }
 
+/** Largest plan text whose failing field is located by line: yaml reads about 2 MB a second. */
+const LOCATE_MAX_CHARS = 2 * 1024 * 1024;
 const REGENERATE = "Regenerate it with `ferry plan` rather than editing it.";
 
 /** `line:column` (1-based) of a UTF-16 offset into `text`. */

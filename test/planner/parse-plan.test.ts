@@ -31,4 +31,12 @@ describe("parsePlan names the file, line and column of what is wrong", () => {
     expect(err.code).toBe("plan-invalid");
     expect(err.message).toMatch(new RegExp(`^plans/p\\.json:${line}:21: not a ferry plan: waves\\.0\\.applications\\.0\\.effort: `));
   });
+
+  it("names only the field's path in a plan too big to re-read for positions", async () => {
+    const { plan } = await examplePack();
+    const edited = structuredClone(plan) as unknown as { waves: { applications: { effort: unknown }[] }[] };
+    edited.waves[0]!.applications[0]!.effort = "lots";
+    const text = `${JSON.stringify(edited, null, 2)}\n${" ".repeat(3 * 1024 * 1024)}`;
+    expect(refusal(text).message).toMatch(/^plans\/p\.json: not a ferry plan: waves\.0\.applications\.0\.effort: /);
+  });
 });
