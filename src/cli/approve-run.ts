@@ -4,8 +4,7 @@ import { stringify } from "yaml";
 import { API_VERSION } from "../model/common.js";
 import { Approval } from "../model/approval.js";
 import { UsageError } from "../model/diagnostics.js";
-import { assertValid } from "../model/load.js";
-import { loadProjectForCommand } from "./load-project.js";
+import { loadValidProject } from "./load-project.js";
 import { assertPlanTrusted } from "../planner/verify-plan.js";
 import { readPlanFile } from "./plan-file.js";
 import { writeFileAtomic } from "./plan-run.js";
@@ -39,8 +38,7 @@ export async function runApprove(opts: ApproveRunOptions): Promise<{ file: strin
   if (!opts.by.trim()) throw new UsageError("--by must name the approver");
   if (!opts.ref.trim()) throw new UsageError("--ref must give the change reference (e.g. CHG0012345)");
   const loaded = await readPlanFile(opts.plan);
-  const project = await loadProjectForCommand(opts.dir);
-  assertValid(project);
+  const project = await loadValidProject(opts.dir);
   assertPlanTrusted(loaded, opts.plan, project);
   const numbers = loaded.plan.waves.map((w) => w.number);
   if (!numbers.includes(wave)) {

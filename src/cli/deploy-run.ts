@@ -3,8 +3,7 @@ import { join, resolve } from "node:path";
 import { ActionError } from "../actions/errors.js";
 import { countChanges, pulumiVersion } from "../actions/pulumi.js";
 import { UsageError } from "../model/diagnostics.js";
-import { assertValid } from "../model/load.js";
-import { loadProjectForCommand } from "./load-project.js";
+import { loadValidProject } from "./load-project.js";
 
 export interface DeployOptions {
   dir: string;
@@ -33,8 +32,7 @@ export async function runDeploy(opts: DeployOptions): Promise<number> {
     throw new UsageError("deploying changes Azure: add --yes to apply, or --preview to see what would change");
   }
   if (!existsSync(join(dir, "Pulumi.yaml"))) throw new UsageError(`${opts.dir} has no Pulumi.yaml: run ferry deploy in the project directory or pass --dir`, "file-not-found");
-  const project = await loadProjectForCommand(dir);
-  assertValid(project);
+  const project = await loadValidProject(dir);
   if (!project.stacks.has(opts.stack)) {
     throw new UsageError(`unknown stack ${opts.stack} (stacks: ${[...project.stacks.keys()].sort().join(", ") || "none"})`);
   }

@@ -1,4 +1,4 @@
-import { loadProject, type Project } from "../model/load.js";
+import { assertValid, loadProject, type Project } from "../model/load.js";
 import { statusLine, type StatusLine } from "./status-line.js";
 
 /**
@@ -14,4 +14,11 @@ export async function loadProjectForCommand(dir: string, line?: StatusLine): Pro
   } finally {
     if (!line) status.done();
   }
+}
+
+/** {@link loadProjectForCommand}, then refuse invalid input (InputError: exit 2 with `file:line:col`). */
+export async function loadValidProject(dir: string, line?: StatusLine): Promise<Project> {
+  const project = await loadProjectForCommand(dir, line);
+  assertValid(project);
+  return project;
 }

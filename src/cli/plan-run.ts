@@ -1,11 +1,11 @@
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { UsageError } from "../model/diagnostics.js";
-import { assertValid, type Project } from "../model/load.js";
+import type { Project } from "../model/load.js";
 import type { Plan } from "../model/plan.js";
 import { planWaves, serializePlan } from "../planner/index.js";
 import { planSummaryText } from "../report/summary.js";
-import { loadProjectForCommand } from "./load-project.js";
+import { loadValidProject } from "./load-project.js";
 import { statusLine } from "./status-line.js";
 
 /** Options of `ferry plan`. */
@@ -24,8 +24,7 @@ export interface PlanRunOptions {
 export async function makePlan(dir: string, stack?: string): Promise<{ project: Project; plan: Plan }> {
   const line = statusLine();
   try {
-    const project = await loadProjectForCommand(dir, line);
-    assertValid(project);
+    const project = await loadValidProject(dir, line);
     if (stack !== undefined && !project.stacks.has(stack)) {
       const known = [...project.stacks.keys()].sort();
       throw new UsageError(`there is no stack ${stack} in ${join(dir, "stacks")}`, "usage", known.length ? `Known stacks: ${known.join(", ")}.` : "Add stacks/Pulumi.<env>.yaml, or leave out --stack.");

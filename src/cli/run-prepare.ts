@@ -10,8 +10,8 @@ import { parse as parseYaml } from "yaml";
 import { Approval } from "../model/approval.js";
 import { UsageError } from "../model/diagnostics.js";
 import type { Estate } from "../model/estate.js";
-import { assertValid, type Project } from "../model/load.js";
-import { loadProjectForCommand } from "./load-project.js";
+import type { Project } from "../model/load.js";
+import { loadValidProject } from "./load-project.js";
 import type { Plan, Wave } from "../model/plan.js";
 import { digestInputs } from "../planner/inputs-digest.js";
 import { assertPlanTrusted } from "../planner/verify-plan.js";
@@ -19,12 +19,6 @@ import { prepareApplication, PrepareError, type PreparedApp, type PrepareProblem
 import { approvalPath } from "./approve-run.js";
 import { readPlanFile } from "./plan-file.js";
 
-/** Load and validate the project directory (exit 2 with `file:line:col` on invalid input). */
-export async function loadValidProject(dir: string): Promise<Project> {
-  const project = await loadProjectForCommand(dir);
-  assertValid(project);
-  return project;
-}
 
 /**
  * Whether runs of this project need a change-board approval per wave: the estate's

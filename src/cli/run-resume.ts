@@ -11,7 +11,8 @@ import { RunError, runbookChanges, settleStep, readRunState } from "../engine/re
 import { resumeRun, rollbackRun, type RunOutcome } from "../engine/run.js";
 import type { RunState } from "../engine/state.js";
 import type { PreparedApp } from "../engine/prepare.js";
-import { currentInputsDigest, loadValidProject, prepareApps } from "./run-prepare.js";
+import { loadValidProject } from "./load-project.js";
+import { currentInputsDigest, prepareApps } from "./run-prepare.js";
 import { nextSteps, operatorName, stateFlagFor, withRunSession } from "./run-session.js";
 import { stateDirOf } from "./run-wave.js";
 

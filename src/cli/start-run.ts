@@ -1,6 +1,5 @@
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { assertValid } from "../model/load.js";
-import { loadProjectForCommand } from "./load-project.js";
+import { loadValidProject } from "./load-project.js";
 import { planWaves, serializePlan } from "../planner/index.js";
 import { renderPack } from "../report/index.js";
 import { planSummaryText } from "../report/summary.js";
@@ -27,8 +26,7 @@ export interface StartResult {
  */
 export async function runStart(opts: StartRunOptions): Promise<StartResult> {
   const out = opts.out ?? process.stdout;
-  const project = await loadProjectForCommand(opts.dir);
-  assertValid(project); // errors are printed as path:line:col by the command wrapper, exit 2
+  const project = await loadValidProject(opts.dir);
   // Warnings are expected in the example (it shows colliding legacy networks on purpose):
   // count them here; `ferry validate` prints each one.
   const warnings = new Map<string, number>();

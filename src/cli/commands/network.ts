@@ -45,11 +45,9 @@ Examples:
 }
 
 async function runNetwork(opts: NetworkOptions): Promise<number> {
-  const { assertValid } = await import("../../model/load.js");
-  const { loadProjectForCommand } = await import("../load-project.js");
+  const { loadValidProject } = await import("../load-project.js");
   const { analyseAddressPlan, mappingCsv, renderAddressPlan } = await import("../../network/index.js");
-  const project = await loadProjectForCommand(opts.dir);
-  assertValid(project);
+  const project = await loadValidProject(opts.dir);
   const names = [...project.stacks.keys()].sort();
   if (names.length === 0) {
     throw new UsageError(`no stacks in ${opts.dir}/stacks: the target address plan lives in stacks/Pulumi.<env>.yaml`, "file-not-found");
