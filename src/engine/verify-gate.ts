@@ -25,7 +25,10 @@ export async function runVerifyGate(
   const start = now();
   const deadline = start + v.withinMs;
   let inRow = 0;
-  let lastError = "no probe ran";
+  // What the last probe said, kept apart from a probe the gate's own deadline cut short: that
+  // one only says time ran out, while the one before it says why the service was unhealthy.
+  let lastAnswer: string | undefined;
+  let cutShort: string | undefined;
   for (let attempt = 1; ; attempt++) {
     if (deps.stop.aborted) return { kind: "interrupted" };
     const left = deadline - now();
@@ -34,8 +37,9 @@ export async function runVerifyGate(
     // A success that lands after the deadline does not count.
     const ok = error === undefined && now() <= deadline;
     inRow = ok ? inRow + 1 : 0;
-    if (error) lastError = error.message;
-    else if (!ok) lastError = "probe answered after the deadline";
+    if (error && now() >= deadline) cutShort = error.message;
+    else if (error) lastAnswer = error.message;
+    else if (!ok) lastAnswer = "probe answered after the deadline";
     await deps.events.emit({ type: "verify.probe", app, verify: v.id, attempt, ok, consecutive: inRow, ...(error ? { error } : {}) });
     if (inRow >= v.consecutive) {
       await deps.events.emit({ type: "verify.passed", app, verify: v.id });
@@ -45,7 +49,7 @@ export async function runVerifyGate(
     if (now() + needed * v.intervalMs > deadline) break;
     await (deps.sleep ?? defaultSleep)(v.intervalMs, deps.stop);
   }
-  const reason = `${v.consecutive} successful probe(s) in a row not reached within ${formatDuration(v.withinMs)} (last: ${lastError})`;
+  const reason = `${v.consecutive} successful probe(s) in a row not reached within ${formatDuration(v.withinMs)} (last: ${lastAnswer ?? cutShort ?? "no probe ran"})`;
   await deps.events.emit({ type: "verify.failed", app, verify: v.id, reason });
   return { kind: "failed", reason };
 }

@@ -79,6 +79,19 @@ describe("with real processes and servers on 127.0.0.1", () => {
     expect(run.state.apps.get("revs")!.status).toBe("rolled-back");
   });
 
+  it("a failed gate reports the last probe that answered, not one its own deadline cut short", async () => {
+    http.route("/sick-then-slow", (_req, n) => (n === 0 ? { status: 503 } : { status: 200, delayMs: 5000 }));
+    const rb = runbook("gate", {
+      steps: [{ id: "noop", wait: "0s" }],
+      verify: [{ id: "healthy", http: { url: `${http.url}/sick-then-slow`, expect: { status: 200 } }, consecutive: 1, interval: "20ms", within: "500ms" }],
+    });
+    const est = estate([{ id: "revs" }]);
+    const run = await runWith(prepareAll(est, rb), est, realActions(), realTime);
+    expect(run.exitCode).toBe(1);
+    const failed = run.events.find((e) => e.type === "verify.failed");
+    expect(failed).toMatchObject({ reason: expect.stringMatching(/\(last: .*503/) });
+  });
+
   it("an approval gate parks its application while others finish, exits 4, and resume continues after approval", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ferry-gate-"));
     const ledger = join(dir, "ledger");
