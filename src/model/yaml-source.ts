@@ -134,7 +134,8 @@ const ESCAPED_LINE_BREAK = /\\\r?\n/;
  * at half the memory). Both implement the YAML 1.2 core schema, and test/model/yaml-plain.test.ts
  * holds them to the same data. Anything js-yaml refuses (syntax errors, duplicate keys, aliases,
  * unknown tags, runaway nesting, an empty file), any `%` directive (`%YAML 1.1` changes the
- * schema) and any escaped line break goes to yaml instead, so every problem is still reported by one parser, with its position.
+ * schema) and any escaped line break goes to yaml instead, so every problem is still reported
+ * by one parser, with its position.
  */
 export function readPlain(text: string): { data: unknown } | undefined {
   if (/^%/m.test(text) || ESCAPED_LINE_BREAK.test(text)) return undefined;
