@@ -3,6 +3,8 @@
  * edge, so the engine decides retries and uncertainty from these fields and never parses stderr.
  */
 
+import { FerryError, type ErrorCode } from "../model/codes.js";
+
 /**
  * Whether the side effect may have happened:
  * - `not-started`: failed before anything changed (connect, auth, host key): safe to retry.
@@ -26,24 +28,20 @@ export interface ActionErrorOptions {
   cause?: unknown;
 }
 
-export class ActionError extends Error {
+export class ActionError extends FerryError {
   override name = "ActionError";
-  readonly code: string;
   readonly transient: boolean;
   readonly outcome: Outcome;
-  readonly hint?: string;
   readonly exitCode?: number;
   readonly timedOut: boolean;
   readonly aborted: boolean;
   readonly signal?: string;
   readonly stderr?: string;
 
-  constructor(code: string, message: string, opts: ActionErrorOptions = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.code = code;
+  constructor(code: ErrorCode, message: string, opts: ActionErrorOptions = {}) {
+    super(code, message, opts.hint, { cause: opts.cause });
     this.transient = opts.transient ?? false;
     this.outcome = opts.outcome ?? "failed";
-    this.hint = opts.hint;
     this.exitCode = opts.exitCode;
     this.timedOut = opts.timedOut ?? false;
     this.aborted = opts.aborted ?? false;

@@ -7,6 +7,7 @@ import type { Application, Estate } from "../model/estate.js";
 import type { ActionKind, ActionOnly, Runbook, Step } from "../model/runbook.js";
 import { actionOf } from "../model/runbook.js";
 import { durationMs } from "../model/common.js";
+import { FerryError } from "../model/codes.js";
 import type { PlannedRunApp } from "../model/run-event.js";
 import { resolveInputs } from "./inputs.js";
 import { renderSpec, TemplateError } from "./render.js";
@@ -71,15 +72,11 @@ export interface PrepareProblem {
   code: "template-unresolved" | "template-syntax" | "step-cycle";
 }
 
-export class PrepareError extends Error {
+export class PrepareError extends FerryError {
   override name = "PrepareError";
-  readonly code: PrepareProblem["code"];
+  declare readonly code: PrepareProblem["code"];
   constructor(readonly problems: PrepareProblem[]) {
-    super(problems.map(formatProblem).join("\n"));
-    this.code = problems[0]?.code ?? "template-unresolved";
-  }
-  get hint(): string {
-    return "Fix the runbook or the application's params in the estate; nothing has run.";
+    super(problems[0]?.code ?? "template-unresolved", problems.map(formatProblem).join("\n"), "Fix the runbook or the application's params in the estate; nothing has run.");
   }
 }
 

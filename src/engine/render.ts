@@ -7,6 +7,7 @@
 import type { ActionOutput } from "../actions/types.js";
 import type { ActionKind } from "../model/runbook.js";
 import { parseTemplate, TemplateSyntaxError } from "../model/template.js";
+import { FerryError } from "../model/codes.js";
 import { shellQuote, UnsafeValueError } from "../actions/shell-quote.js";
 
 /** A secret value in the scope: rendered into shell commands as `"$FERRY_SECRET_<NAME>"`. */
@@ -25,13 +26,11 @@ export class SecretValue {
 }
 
 /** A lookup problem: names the path and what was there instead. */
-export class TemplateError extends Error {
+export class TemplateError extends FerryError {
   override name = "TemplateError";
-  constructor(
-    message: string,
-    readonly code: "template-unresolved" | "template-syntax" = "template-unresolved",
-  ) {
-    super(message);
+  declare readonly code: "template-unresolved" | "template-syntax";
+  constructor(message: string, code: "template-unresolved" | "template-syntax" = "template-unresolved") {
+    super(code, message);
   }
 }
 

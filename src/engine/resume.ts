@@ -4,6 +4,7 @@
  * and releasing approval gates. Each decision is journalled with the operator's name.
  */
 import type { Journal } from "../journal/types.js";
+import { FerryError } from "../model/codes.js";
 import type { RunEvent } from "../model/run-event.js";
 import { EventStream } from "./events.js";
 import { Redactor } from "./redact.js";
@@ -11,19 +12,15 @@ import { foldEvents } from "./state.js";
 import type { RunState } from "./state.js";
 
 /** An engine refusal the operator can act on; `code` is in model/codes.ts. */
-export class RunError extends Error {
+export class RunError extends FerryError {
   override name = "RunError";
-  constructor(
-    readonly code: RunErrorCode,
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
+  declare readonly code: RunErrorCode;
+  constructor(code: RunErrorCode, message: string, hint?: string) {
+    super(code, message, hint);
   }
 }
 
 export type RunErrorCode =
-  | "run-not-found"
   | "runbook-changed"
   | "not-uncertain"
   | "gate-not-waiting"

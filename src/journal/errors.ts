@@ -2,6 +2,7 @@
  * The journal's one error class. `code` is a key of the registry in model/codes.ts, so the CLI
  * maps it to an exit code and prints `message` and `hint` without a stack trace.
  */
+import { FerryError } from "../model/codes.js";
 import type { JournalDamage } from "./types.js";
 
 export type JournalErrorCode =
@@ -27,22 +28,19 @@ export interface JournalErrorOptions {
   cause?: unknown;
 }
 
-export class JournalError extends Error {
+export class JournalError extends FerryError {
   override name = "JournalError";
-  readonly code: JournalErrorCode;
+  declare readonly code: JournalErrorCode;
   readonly path?: string;
   readonly offset?: number;
   readonly seq?: number;
-  readonly hint?: string;
   readonly damage?: JournalDamage;
 
   constructor(code: JournalErrorCode, message: string, opts: JournalErrorOptions = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.code = code;
+    super(code, message, opts.hint, { cause: opts.cause });
     this.path = opts.path;
     this.offset = opts.offset;
     this.seq = opts.seq;
-    this.hint = opts.hint;
     this.damage = opts.damage;
   }
 }

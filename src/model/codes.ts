@@ -5,6 +5,7 @@
  */
 export const CODES = {
   // Reading documents
+  "input-invalid": { exit: 2, summary: "One or more input documents are invalid; each finding is printed as `file:line:col: message [code]` with its own code." },
   "yaml-syntax": { exit: 2, summary: "The file is not valid YAML (or has a duplicate key, or is too large or deep)." },
   "missing-header": { exit: 2, summary: "The document lacks `apiVersion: ferry/v1` or the right `kind`." },
   "unknown-key": { exit: 2, summary: "A key the schema does not know; usually a typo." },
@@ -101,3 +102,26 @@ export const CODES = {
 } as const satisfies Record<string, { exit: number; summary: string }>;
 
 export type ErrorCode = keyof typeof CODES;
+
+/**
+ * The one base of every error a user can act on. `code` is a key of {@link CODES}, so it is
+ * type-checked where the error is made and the CLI maps it to its exit status without guessing
+ * from the error's shape; `hint` is one sentence saying what to do next. Anything thrown that is
+ * not a FerryError is a bug (exit 70).
+ */
+export class FerryError extends Error {
+  override name = "FerryError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly hint?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+  }
+
+  /** The process exit status when this error ends a command. */
+  get exitStatus(): number {
+    return CODES[this.code].exit;
+  }
+}

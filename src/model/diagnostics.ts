@@ -1,4 +1,4 @@
-import type { ErrorCode } from "./codes.js";
+import { FerryError, type ErrorCode } from "./codes.js";
 
 /** One finding about an input document, pinned to the node that caused it. */
 export interface Diagnostic {
@@ -30,24 +30,20 @@ export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
 }
 
 /** Bad input: carries every diagnostic so the CLI prints them all and exits 2. */
-export class InputError extends Error {
+export class InputError extends FerryError {
   override name = "InputError";
   constructor(
     readonly diagnostics: Diagnostic[],
     summary?: string,
   ) {
-    super(summary ?? diagnostics.map(formatDiagnostic).join("\n"));
+    super("input-invalid", summary ?? diagnostics.map(formatDiagnostic).join("\n"));
   }
 }
 
 /** A usage or environment problem the operator can fix (missing file, bad flag value). */
-export class UsageError extends Error {
+export class UsageError extends FerryError {
   override name = "UsageError";
-  constructor(
-    message: string,
-    readonly code: ErrorCode = "usage",
-    readonly hint?: string,
-  ) {
-    super(message);
+  constructor(message: string, code: ErrorCode = "usage", hint?: string) {
+    super(code, message, hint);
   }
 }
