@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { API_VERSION, Id, IsoDate } from "./common.js";
+import { SHA256_TAGGED } from "./plan-hash.js";
 
-const Sha256 = z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>");
+const Sha256 = z.string().regex(SHA256_TAGGED, "must be sha256:<64 hex digits>");
 
 // Loose objects throughout: a plan may carry more members than these (FORMATS.md allows it), and
 // parsing must never strip them, or the re-serialised plan would no longer match its hash.
