@@ -1,6 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/model/diagnostics.js";
-import { parsePlan } from "../../src/planner/verify-plan.js";
+import { parsePlan, readPlanFile } from "../../src/model/plan-file.js";
 import { examplePack } from "../report/example-pack.js";
 
 function refusal(text: string): UsageError {
@@ -38,5 +41,46 @@ describe("parsePlan names the file, line and column of what is wrong", () => {
     edited.waves[0]!.applications[0]!.effort = "lots";
     const text = `${JSON.stringify(edited, null, 2)}\n${" ".repeat(3 * 1024 * 1024)}`;
     expect(refusal(text).message).toMatch(/^plans\/p\.json: not a ferry plan: waves\.0\.applications\.0\.effort: /);
+  });
+});
+
+describe("readPlanFile", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ferry-plan-file-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("refuses a missing file as file-not-found, naming it and saying how to make one", async () => {
+    const file = join(dir, "nope.json");
+    const err = await readPlanFile(file).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err).toMatchObject({ code: "file-not-found", message: `plan file ${file} does not exist`, hint: "Make one with `ferry plan --out <file>`." });
+  });
+
+  it("reads a plan exactly as written: the raw object is what the hash covers", async () => {
+    const { plan } = await examplePack();
+    const file = join(dir, "plan.json");
+    await writeFile(file, JSON.stringify(plan, null, 2));
+    const loaded = await readPlanFile(file);
+    expect(loaded.raw).toEqual(JSON.parse(JSON.stringify(plan)));
+    expect(loaded.plan.hash).toBe(plan.hash);
+  });
+
+  it("names the file as given in a refusal of its content", async () => {
+    const file = join(dir, "broken.json");
+    await writeFile(file, '{\n  "kind": "Plan",,\n}\n');
+    const err = await readPlanFile(file).then(
+      () => undefined,
+      (e: unknown) => e as UsageError,
+    );
+    expect(err?.code).toBe("plan-invalid");
+    const prefix = `${file}:2:18: not valid JSON: `;
+    expect(err?.message.slice(0, prefix.length)).toBe(prefix);
   });
 });
