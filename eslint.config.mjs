@@ -1,4 +1,4 @@
-// Lint enforces the layer map of ARCHITECTURE.md: each layer may import only the layers
+// Lint enforces the layer map of the README ("Layers"): each layer may import only the layers
 // below it, and only actions/ and journal/ touch hosts, processes and disks. Import cycles
 // are caught by dependency-cruiser (.dependency-cruiser.cjs), which `npm run lint` also runs.
 import js from "@eslint/js";
@@ -24,27 +24,31 @@ export default tseslint.config(
     },
   },
   layer(["src/model/**"], [
-    { group: ["**/planner/**", "**/network/**", "**/report/**", "**/engine/**", "**/actions/**", "**/journal/**", "**/stacks/**", "**/cli/**"], message: "model/ is the bottom layer." },
+    { group: ["**/planner/**", "**/network/**", "**/report/**", "**/engine/**", "**/actions/**", "**/journal/**", "**/stacks/**", "**/runs/**", "**/cli/**"], message: "model/ is the bottom layer." },
     { group: io.filter((p) => !p.startsWith("node:fs")), message: "model/ only reads the files handed to it." },
   ]),
   layer(["src/network/**"], [
-    { group: ["**/planner/**", "**/report/**", "**/engine/**", "**/actions/**", "**/journal/**", "**/stacks/**", "**/cli/**"], message: "network/ may import model/ only." },
+    { group: ["**/planner/**", "**/report/**", "**/engine/**", "**/actions/**", "**/journal/**", "**/stacks/**", "**/runs/**", "**/cli/**"], message: "network/ may import model/ only." },
     { group: io, message: "network/ is pure." },
   ]),
   layer(["src/planner/**"], [
-    { group: ["**/report/**", "**/engine/**", "**/actions/**", "**/journal/**", "**/stacks/**", "**/cli/**"], message: "planner/ may import model/ and network/ only." },
+    { group: ["**/report/**", "**/engine/**", "**/actions/**", "**/journal/**", "**/stacks/**", "**/runs/**", "**/cli/**"], message: "planner/ may import model/ and network/ only." },
     { group: io, message: "planner/ is pure and deterministic." },
   ]),
   layer(["src/report/**"], [
-    { group: ["**/engine/**", "**/actions/**", "**/journal/**", "**/stacks/**", "**/cli/**"], message: "report/ renders plans; it does not run them." },
+    { group: ["**/engine/**", "**/actions/**", "**/journal/**", "**/stacks/**", "**/runs/**", "**/cli/**"], message: "report/ renders plans; it does not run them." },
     { group: io, message: "report/ is pure: plan in, text out." },
   ]),
   layer(["src/engine/**"], [
-    { group: ["**/planner/**", "**/report/**", "**/stacks/**", "**/cli/**", "**/actions/ssh/**"], message: "engine/ orchestrates through the Action and Journal interfaces." },
+    { group: ["**/planner/**", "**/report/**", "**/stacks/**", "**/runs/**", "**/cli/**", "**/actions/ssh/**"], message: "engine/ orchestrates through the Action and Journal interfaces." },
     { group: ["ssh2", "@pulumi/*", "node:child_process", "node:net", "node:dns"], message: "engine/ never touches transports directly." },
   ]),
   layer(["src/actions/**", "src/journal/**"], [
-    { group: ["**/planner/**", "**/report/**", "**/engine/**", "**/stacks/**", "**/cli/**"], message: "actions/ and journal/ sit below the engine." },
+    { group: ["**/planner/**", "**/report/**", "**/engine/**", "**/stacks/**", "**/runs/**", "**/cli/**"], message: "actions/ and journal/ sit below the engine." },
+  ]),
+  layer(["src/runs/**"], [
+    { group: ["**/report/**", "**/stacks/**", "**/cli/**", "**/actions/*/**"], message: "runs/ is the run lifecycle: it calls planner, engine, journal and the action registry, and never the CLI." },
+    { group: ["ssh2", "@pulumi/*", "node:child_process", "node:net", "node:dns", "pino-pretty", "log-update"], message: "runs/ prints nothing and touches no transport: the CLI renders, actions/ connect." },
   ]),
   layer(["src/cli/**"], [
     { group: ["@pulumi/azure-native", "@pulumi/azure-native/*"], message: "Never load azure-native on CLI start-up; go through a dynamic import of stacks/." },

@@ -13,7 +13,11 @@ import { registerReport } from "./commands/report.js";
 import { registerApprove } from "./commands/approve.js";
 import { registerNetwork } from "./commands/network.js";
 import { registerDeploy } from "./commands/deploy.js";
-import { registerRunCommands } from "./commands/run.js";
+import { registerRun } from "./commands/run.js";
+import { registerResume } from "./commands/resume.js";
+import { registerRollback } from "./commands/rollback.js";
+import { registerStatus } from "./commands/status.js";
+import { registerGateApprove } from "./commands/gate-approve.js";
 import { registerStart } from "./commands/start.js";
 import { VERSION } from "./version.js";
 
@@ -51,6 +55,10 @@ registerReport(program);
 registerApprove(program);
 registerNetwork(program);
 registerDeploy(program);
-registerRunCommands(program);
+registerRun(program);
+registerResume(program);
+registerRollback(program);
+registerStatus(program);
+registerGateApprove(program);
 
 await program.parseAsync(process.argv);

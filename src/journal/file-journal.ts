@@ -62,8 +62,19 @@ interface Pending<T> {
   reject: (e: unknown) => void;
 }
 
-/** `<stateDir>/runs/<runId>/journal.ndjson`. */
+/**
+ * Refuse a run id that is not one: run ids name folders, so `../../etc` must never reach a path.
+ * Throws JournalError `usage`.
+ */
+export function assertRunId(runId: string): void {
+  if (!RUN_ID.test(runId)) {
+    throw new JournalError("usage", `Invalid run id "${runId}": use letters, digits, dot, dash and underscore.`, { hint: "`ferry status` lists the runs." });
+  }
+}
+
+/** `<stateDir>/runs/<runId>/journal.ndjson`, for a valid run id. */
 export function journalPath(stateDir: string, runId: string): string {
+  assertRunId(runId);
   return path.join(path.resolve(stateDir), "runs", runId, JOURNAL_FILE);
 }
 
@@ -92,9 +103,7 @@ export async function listRuns(stateDir: string): Promise<string[]> {
  * await journal.close();
  */
 export async function openJournal<T = unknown>(stateDir: string, runId: string, opts: OpenJournalOptions): Promise<FileJournal<T>> {
-  if (!RUN_ID.test(runId)) {
-    throw new JournalError("usage", `Invalid run id "${runId}": use letters, digits, dot, dash and underscore.`);
-  }
+  assertRunId(runId);
   const io = opts.fs ?? nodeFs;
   const state = path.resolve(stateDir);
   await ensurePrivateDir(state, { create: opts.mode === "create", fs: io });

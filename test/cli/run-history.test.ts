@@ -3,7 +3,7 @@
  * journals in a temporary state directory (the end-to-end case is in run.test.ts).
  */
 import { describe, expect, it } from "vitest";
-import { heldApplications } from "../../src/cli/run-history.js";
+import { heldApplications } from "../../src/runs/history.js";
 import { openJournal } from "../../src/journal/file-journal.js";
 import { RUN_EVENT_VERSION, type RunEvent, type Status } from "../../src/model/run-event.js";
 import { tempStateDir } from "../journal/helpers.js";

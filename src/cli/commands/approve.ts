@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { command } from "../exit.js";
+import { command } from "../shared/exit.js";
+import type { ApproveFlags } from "../approve.js";
 
 /** `ferry approve`: record a change-board approval of one wave. */
 export function registerApprove(program: Command): void {
@@ -26,12 +27,9 @@ Example:
     )
     .action(
       command(
-        async (opts: { plan: string; wave: string; by: string; ref: string; dir: string; force?: boolean; json?: boolean }) => {
-          const { runApprove } = await import("../approve-run.js");
-          const { file, approval } = await runApprove(opts);
-          if (opts.json) process.stdout.write(JSON.stringify({ ok: true, file, approval }) + "\n");
-          else process.stdout.write(`approved wave ${approval.wave} of plan ${approval.plan} by ${approval.approvedBy} (${approval.changeRef})\nwrote ${file}\n`);
-          return 0;
+        async (flags: ApproveFlags) => {
+          const { approveCommand } = await import("../approve.js");
+          return approveCommand(flags);
         },
         { json: ([o]) => Boolean(o.json) },
       ),

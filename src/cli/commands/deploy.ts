@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { command } from "../exit.js";
-import type { DeployOptions } from "../deploy-run.js";
+import { command } from "../shared/exit.js";
+import type { DeployOptions } from "../deploy.js";
 
 /** `ferry deploy`: preview or apply a stack through the Pulumi Automation API. */
 export function registerDeploy(program: Command): void {
@@ -30,8 +30,8 @@ Examples:
     .action(
       command(
         async (opts: DeployOptions) => {
-          const { runDeploy } = await import("../deploy-run.js");
-          return runDeploy(opts);
+          const { deployCommand } = await import("../deploy.js");
+          return deployCommand(opts);
         },
         { json: ([o]) => Boolean(o.json) },
       ),

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { command } from "../exit.js";
+import { command } from "../shared/exit.js";
 
 export function registerExample(program: Command): void {
   program
@@ -12,8 +12,8 @@ export function registerExample(program: Command): void {
     .addHelpText("after", `\nExample:\n  ferry example --apps 10000 --seed 7 --out /tmp/big && ferry plan --dir /tmp/big`)
     .action(
       command(async (opts: { apps: number; seed: number; out: string; force?: boolean }) => {
-        const { runExample } = await import("../example-run.js");
-        return runExample(opts);
+        const { exampleCommand } = await import("../example.js");
+        return exampleCommand(opts);
       }),
     );
 }

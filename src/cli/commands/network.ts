@@ -1,15 +1,6 @@
 import type { Command } from "commander";
-import { writeFile } from "node:fs/promises";
-import { UsageError } from "../../model/diagnostics.js";
-import { command, ExitWith } from "../exit.js";
-
-interface NetworkOptions {
-  dir: string;
-  stack?: string;
-  json?: boolean;
-  csv?: string;
-  moveAll?: string;
-}
+import { command } from "../shared/exit.js";
+import type { NetworkFlags } from "../network.js";
 
 /** `ferry network`: the address-plan report an engineer needs before merging networks. */
 export function registerNetwork(program: Command): void {
@@ -41,37 +32,13 @@ Examples:
   ferry network --stack dev --json | jq '.mapping'
   ferry network --csv reip.csv`,
     )
-    .action(command(async (opts: NetworkOptions) => runNetwork(opts), { json: ([o]) => Boolean(o.json) }));
-}
-
-async function runNetwork(opts: NetworkOptions): Promise<number> {
-  const { loadValidProject } = await import("../load-project.js");
-  const { analyseAddressPlan, mappingCsv, renderAddressPlan } = await import("../../network/index.js");
-  const project = await loadValidProject(opts.dir);
-  const names = [...project.stacks.keys()].sort();
-  if (names.length === 0) {
-    throw new UsageError(`no stacks in ${opts.dir}/stacks: the target address plan lives in stacks/Pulumi.<env>.yaml`, "file-not-found");
-  }
-  let name = opts.stack;
-  if (name === undefined) {
-    if (project.stacks.has("prod")) name = "prod";
-    else if (names.length === 1) name = names[0]!;
-    else throw new UsageError(`several stacks (${names.join(", ")}) and no prod: choose one with --stack`);
-  }
-  const stack = project.stacks.get(name);
-  if (!stack) throw new UsageError(`unknown stack ${name} (stacks: ${names.join(", ")})`);
-  const moveAllAt = opts.moveAll ? opts.moveAll.split(",").map((s) => s.trim()).filter(Boolean) : [];
-  const report = analyseAddressPlan(project.estate, stack.target, { moveAllAt });
-
-  if (opts.csv) {
-    await writeFile(opts.csv, mappingCsv(report.mapping));
-  }
-  if (opts.json) {
-    process.stdout.write(JSON.stringify({ ok: !report.conflicts, stack: name, file: stack.file, ...report }, null, 2) + "\n");
-  } else {
-    process.stdout.write(renderAddressPlan(report, `Address plan of stack ${name} (${stack.file})`));
-    if (opts.csv) process.stdout.write(`Wrote ${report.mapping.length} mapping row(s) to ${opts.csv}\n`);
-  }
-  if (report.conflicts) throw new ExitWith(1);
-  return 0;
+    .action(
+      command(
+        async (flags: NetworkFlags) => {
+          const { networkCommand } = await import("../network.js");
+          return networkCommand(flags);
+        },
+        { json: ([o]) => Boolean(o.json) },
+      ),
+    );
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { command } from "../exit.js";
+import { command } from "../shared/exit.js";
 
 /** `ferry plan`: turn the estate into change-board waves. */
 export function registerPlan(program: Command): void {
@@ -28,8 +28,8 @@ Examples:
     .action(
       command(
         async (opts: { dir: string; out?: string; stack?: string; json?: boolean }) => {
-          const { runPlan } = await import("../plan-run.js");
-          return runPlan(opts);
+          const { planCommand } = await import("../plan.js");
+          return planCommand(opts);
         },
         { json: ([o]) => Boolean(o.json) },
       ),

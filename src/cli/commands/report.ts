@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { command } from "../exit.js";
+import { command } from "../shared/exit.js";
 
 /** `ferry report`: write the change-board pack for a plan. */
 export function registerReport(program: Command): void {
@@ -25,11 +25,8 @@ Examples:
     .action(
       command(
         async (opts: { plan: string; out?: string; dir: string; json?: boolean }) => {
-          const { runReport } = await import("../report-run.js");
-          const { files, code } = await runReport(opts);
-          if (opts.json) process.stdout.write(JSON.stringify({ ok: true, files }) + "\n");
-          else process.stdout.write(`wrote ${files.join(", ")}\nopen ${files.find((f) => f.endsWith(".html"))} in a browser, or print it for the board\n`);
-          return code;
+          const { reportCommand } = await import("../report.js");
+          return reportCommand(opts);
         },
         { json: ([o]) => Boolean(o.json) },
       ),

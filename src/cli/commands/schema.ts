@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { command } from "../exit.js";
+import { command } from "../shared/exit.js";
 
 export function registerSchema(program: Command): void {
   program
@@ -14,8 +14,8 @@ Writes estate, runbook, stack, plan and approval schemas. Point an editor at the
     )
     .action(
       command(async (opts: { out: string }) => {
-        const { writeSchemas } = await import("../schema-run.js");
-        return writeSchemas(opts.out);
+        const { schemaCommand } = await import("../schema.js");
+        return schemaCommand(opts.out);
       }),
     );
 }

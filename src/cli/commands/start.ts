@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { command } from "../exit.js";
+import { command } from "../shared/exit.js";
 
 /** `npm start`: the main job on the bundled example. */
 export function registerStart(program: Command): void {
@@ -9,8 +9,8 @@ export function registerStart(program: Command): void {
     .option("--dir <dir>", "project directory holding estate/, runbooks/ and stacks/", ".")
     .action(
       command(async (opts: { dir: string }) => {
-        const { runStart } = await import("../start-run.js");
-        await runStart({ dir: opts.dir });
+        const { startCommand } = await import("../start.js");
+        await startCommand({ dir: opts.dir });
         return 0;
       }),
     );

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { command } from "../exit.js";
+import { command } from "../shared/exit.js";
 
 export function registerValidate(program: Command): void {
   program
@@ -23,8 +23,8 @@ Examples:
     .action(
       command(
         async (opts: { dir: string; json?: boolean; quiet?: boolean }) => {
-          const { runValidate } = await import("../validate-run.js");
-          return runValidate(opts);
+          const { validateCommand } = await import("../validate.js");
+          return validateCommand(opts);
         },
         { json: ([o]) => Boolean(o.json) },
       ),

@@ -1,4 +1,4 @@
-import { assertValid, loadProject, type Project } from "../model/load.js";
+import { assertValid, loadProject, type Project } from "../../model/load.js";
 import { statusLine, type StatusLine } from "./status-line.js";
 
 /**

@@ -2,8 +2,9 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ActionError } from "../actions/errors.js";
 import { countChanges, pulumiVersion } from "../actions/pulumi.js";
+import { FerryError } from "../model/codes.js";
 import { UsageError } from "../model/diagnostics.js";
-import { loadValidProject } from "./load-project.js";
+import { loadValidProject } from "./shared/load-project.js";
 
 export interface DeployOptions {
   dir: string;
@@ -24,7 +25,7 @@ async function checkPulumiCli(): Promise<string> {
 }
 
 /** `ferry deploy`: validate, then `pulumi preview` or `up` of one stack through the Automation API. */
-export async function runDeploy(opts: DeployOptions): Promise<number> {
+export async function deployCommand(opts: DeployOptions): Promise<number> {
   // Before anything else, so a missing CLI never leaves files behind in the repository.
   const version = await checkPulumiCli();
   const dir = resolve(opts.dir);
@@ -62,7 +63,7 @@ export async function runDeploy(opts: DeployOptions): Promise<number> {
   } catch (err) {
     if (interrupt.signal.aborted) return 130;
     const message = err instanceof Error ? err.message.split("\n").slice(-12).join("\n") : String(err);
-    throw Object.assign(new Error(`pulumi ${opts.preview ? "preview" : "up"} of ${opts.stack} failed:\n${message}`), { code: "deploy-failed" });
+    throw new FerryError("deploy-failed", `pulumi ${opts.preview ? "preview" : "up"} of ${opts.stack} failed:\n${message}`);
   } finally {
     process.removeListener("SIGINT", cancel);
   }

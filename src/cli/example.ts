@@ -8,7 +8,7 @@ import { generateExample } from "../example/generate.js";
 export const BUNDLED_RUNBOOKS = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "runbooks");
 
 /** `ferry example`: write the generated estate and copy the bundled runbooks beside it. */
-export async function runExample(opts: { apps: number; seed: number; out: string; force?: boolean }): Promise<number> {
+export async function exampleCommand(opts: { apps: number; seed: number; out: string; force?: boolean }): Promise<number> {
   if (!Number.isInteger(opts.apps) || opts.apps < 1) throw new UsageError("--apps must be a whole number of at least 1", "usage");
   if (!Number.isInteger(opts.seed)) throw new UsageError("--seed must be a whole number", "usage");
   if (!opts.force && (await stat(join(opts.out, "estate")).catch(() => undefined))) {

@@ -1,12 +1,12 @@
-import { mkdir, rename, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { writeFileAtomic } from "../journal/write-file-atomic.js";
 import { UsageError } from "../model/diagnostics.js";
 import type { Project } from "../model/load.js";
 import type { Plan } from "../model/plan.js";
 import { planWaves, serializePlan } from "../planner/index.js";
 import { planSummaryText } from "../report/summary.js";
-import { loadValidProject } from "./load-project.js";
-import { statusLine } from "./status-line.js";
+import { loadValidProject } from "./shared/load-project.js";
+import { statusLine } from "./shared/status-line.js";
 
 /** Options of `ferry plan`. */
 export interface PlanRunOptions {
@@ -36,16 +36,8 @@ export async function makePlan(dir: string, stack?: string): Promise<{ project: 
   }
 }
 
-/** Write a file through a temporary name and a rename, so a reader never sees half a plan. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
-}
-
 /** `ferry plan`: validate, plan, write the plan file, print a summary. */
-export async function runPlan(opts: PlanRunOptions): Promise<number> {
+export async function planCommand(opts: PlanRunOptions): Promise<number> {
   const { plan } = await makePlan(opts.dir, opts.stack);
   const text = serializePlan(plan);
   const out = opts.out ?? (opts.json ? undefined : join(opts.dir, "plans", "plan.json"));

@@ -1,9 +1,9 @@
 import { formatDiagnostic } from "../model/diagnostics.js";
-import { loadProjectForCommand } from "./load-project.js";
+import { loadProjectForCommand } from "./shared/load-project.js";
 import { countProject, type ProjectCounts } from "../model/summary.js";
 
 /** `ferry validate`: load everything, print every finding, exit 2 on any error. */
-export async function runValidate(opts: { dir: string; json?: boolean; quiet?: boolean }): Promise<number> {
+export async function validateCommand(opts: { dir: string; json?: boolean; quiet?: boolean }): Promise<number> {
   const project = await loadProjectForCommand(opts.dir);
   const errors = project.diagnostics.filter((d) => d.severity === "error");
   const warnings = project.diagnostics.filter((d) => d.severity === "warning");

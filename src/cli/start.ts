@@ -1,9 +1,9 @@
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { loadValidProject } from "./load-project.js";
+import { loadValidProject } from "./shared/load-project.js";
 import { planWaves, serializePlan } from "../planner/index.js";
 import { renderPack } from "../report/index.js";
 import { planSummaryText } from "../report/summary.js";
-import { writeFileAtomic } from "./plan-run.js";
+import { writeFileAtomic } from "../journal/write-file-atomic.js";
 
 /** Options of the hidden `ferry start` command (what `npm start` runs). */
 export interface StartRunOptions {
@@ -24,7 +24,7 @@ export interface StartResult {
  * `plans/example.json`, write the change-board pack under `reports/`, and print the wave
  * summary with the path of the HTML pack. Invalid input throws InputError (exit 2).
  */
-export async function runStart(opts: StartRunOptions): Promise<StartResult> {
+export async function startCommand(opts: StartRunOptions): Promise<StartResult> {
   const out = opts.out ?? process.stdout;
   const project = await loadValidProject(opts.dir);
   // Warnings are expected in the example (it shows colliding legacy networks on purpose):

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { jsonSchemas } from "../model/json-schema.js";
 
 /** `ferry schema`: one JSON Schema file per document kind. */
-export async function writeSchemas(out: string): Promise<number> {
+export async function schemaCommand(out: string): Promise<number> {
   await mkdir(out, { recursive: true });
   for (const [name, schema] of Object.entries(jsonSchemas())) {
     await writeFile(join(out, name), JSON.stringify(schema, null, 2) + "\n");

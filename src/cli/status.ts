@@ -1,18 +1,16 @@
 /**
  * `ferry status [RUN] [--json]`: a run's state folded from its journal, read without taking the
  * run lock (so it works while the run is going). Without RUN: every run in the state directory.
- * Statuses are FORMATS.md's: pending, running, succeeded, failed, rolled-back, rollback-failed,
- * uncertain, waiting, skipped.
+ * Statuses are those of docs/formats.md ("Statuses"): pending, running, succeeded, failed,
+ * rolled-back, rollback-failed, uncertain, waiting, skipped.
  */
-import { listRuns } from "../journal/file-journal.js";
 import { stateToJson, type RunState } from "../engine/state.js";
-import { readRun } from "./run-history.js";
-import { stateDirOf } from "./run-wave.js";
+import { countStatuses } from "../engine/run.js";
+import { readAllRuns, readRun } from "../runs/history.js";
+import { runsContext, type StateFlags } from "./shared/flags.js";
 
-export interface StatusOptions {
+export interface StatusFlags extends StateFlags {
   json?: boolean;
-  state?: string;
-  dir: string;
 }
 
 /** The status a person reads: interrupted runs show as such, not as `running`. */
@@ -39,15 +37,14 @@ function runText(s: RunState): string {
 }
 
 /** `ferry status`. */
-export async function statusCommand(runId: string | undefined, opts: StatusOptions): Promise<number> {
-  const stateDir = stateDirOf(opts);
+export async function statusCommand(runId: string | undefined, opts: StatusFlags): Promise<number> {
+  const { stateDir, warn } = runsContext(opts);
   if (runId !== undefined) {
-    const s = await readRun(stateDir, runId);
+    const s = await readRun(stateDir, runId, warn);
     process.stdout.write(opts.json ? JSON.stringify(stateToJson(s)) + "\n" : runText(s));
     return 0;
   }
-  const runs = await listRuns(stateDir);
-  const states = await Promise.all(runs.map((r) => readRun(stateDir, r)));
+  const states = await readAllRuns(stateDir, warn);
   if (opts.json) {
     process.stdout.write(JSON.stringify({ runs: states.map(stateToJson) }) + "\n");
     return 0;
@@ -57,10 +54,8 @@ export async function statusCommand(runId: string | undefined, opts: StatusOptio
     return 0;
   }
   for (const s of states) {
-    const counts = new Map<string, number>();
-    for (const a of s.apps.values()) counts.set(a.status, (counts.get(a.status) ?? 0) + 1);
     process.stdout.write(
-      `${s.runId}  ${shownStatus(s).padEnd(16)} ${s.started.wave !== undefined ? `wave ${s.started.wave}` : ""}  ${[...counts].map(([k, v]) => `${v} ${k}`).join(", ")}  (${s.started.operator})\n`,
+      `${s.runId}  ${shownStatus(s).padEnd(16)} ${s.started.wave !== undefined ? `wave ${s.started.wave}` : ""}  ${Object.entries(countStatuses(s)).map(([k, v]) => `${v} ${k}`).join(", ")}  (${s.started.operator})\n`,
     );
   }
   return 0;

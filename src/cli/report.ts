@@ -1,12 +1,12 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "../model/diagnostics.js";
-import { loadProjectForCommand } from "./load-project.js";
+import { loadProjectForCommand } from "./shared/load-project.js";
 import { checkInputsCurrent, verifyPlanHash } from "../planner/verify-plan.js";
 import { renderPack, type ReportInputs } from "../report/index.js";
-import { readPlanFile } from "./plan-file.js";
-import { writeFileAtomic } from "./plan-run.js";
-import { statusLine } from "./status-line.js";
+import { readPlanFile } from "../model/plan-file.js";
+import { writeFileAtomic } from "../journal/write-file-atomic.js";
+import { statusLine } from "./shared/status-line.js";
 
 /** Options of `ferry report`. */
 export interface ReportRunOptions {
@@ -23,7 +23,7 @@ export interface ReportRunOptions {
  * must see what was planned); drifted inputs are shown as a banner in the pack, since the board
  * is exactly who should see that before approving.
  */
-export async function runReport(opts: ReportRunOptions): Promise<{ files: string[]; code: number }> {
+export async function reportCommand(opts: ReportRunOptions): Promise<number> {
   const loaded = await readPlanFile(opts.plan);
   const hash = verifyPlanHash(loaded.raw);
   if (!hash.ok) {
@@ -52,7 +52,10 @@ export async function runReport(opts: ReportRunOptions): Promise<{ files: string
       await writeFileAtomic(path, text);
       written.push(path);
     }
-    return { files: written, code: 0 };
+    line.done();
+    if (opts.json) process.stdout.write(JSON.stringify({ ok: true, files: written }) + "\n");
+    else process.stdout.write(`wrote ${written.join(", ")}\nopen ${written.find((f) => f.endsWith(".html"))} in a browser, or print it for the board\n`);
+    return 0;
   } finally {
     line.done();
   }

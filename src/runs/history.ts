@@ -8,12 +8,21 @@ import { readJournal } from "../journal/read.js";
 import { UsageError } from "../model/diagnostics.js";
 import type { RunEvent, Status } from "../model/run-event.js";
 import { foldEvents, type RunState } from "../engine/state.js";
+import type { RunsContext } from "./context.js";
 
-/** Fold one run's journal (a torn last record is dropped with a warning on stderr). */
-export async function readRun(stateDir: string, runId: string): Promise<RunState> {
+/**
+ * Fold one run's journal, read without taking the run lock (so it works while the run goes
+ * on). A torn last record is dropped and reported through `warn`.
+ */
+export async function readRun(stateDir: string, runId: string, warn?: RunsContext["warn"]): Promise<RunState> {
   const contents = await readJournal<RunEvent>(journalPath(stateDir, runId));
-  for (const d of contents.damage) process.stderr.write(`ferry: warning [journal-torn-tail]: ${d.message}\n`);
+  for (const d of contents.damage) warn?.("journal-torn-tail", d.message);
   return foldEvents(contents.records.map((r) => r.event));
+}
+
+/** Every run in the state directory, oldest first. */
+export async function readAllRuns(stateDir: string, warn?: RunsContext["warn"]): Promise<RunState[]> {
+  return Promise.all((await listRuns(stateDir)).map((r) => readRun(stateDir, r, warn)));
 }
 
 /** True while a run can still do work: `ferry resume` would carry on with it. */

@@ -1,5 +1,5 @@
-import { CODES } from "../model/codes.js";
-import { formatDiagnostic, InputError, UsageError } from "../model/diagnostics.js";
+import { CODES, FerryError } from "../../model/codes.js";
+import { formatDiagnostic, InputError } from "../../model/diagnostics.js";
 
 /** Set by a command that finished with a non-zero outcome it already reported. */
 export class ExitWith extends Error {
@@ -7,13 +7,6 @@ export class ExitWith extends Error {
   constructor(readonly exitCode: number) {
     super(`exit ${exitCode}`);
   }
-}
-
-interface ErrorLike {
-  code?: unknown;
-  hint?: unknown;
-  exitCode?: unknown;
-  message: string;
 }
 
 /**
@@ -41,19 +34,12 @@ function report(err: unknown, json: boolean): number {
   if (err instanceof InputError) {
     if (json) process.stdout.write(JSON.stringify({ ok: false, errors: err.diagnostics }) + "\n");
     else for (const d of err.diagnostics) process.stderr.write(formatDiagnostic(d) + "\n");
-    return 2;
+    return err.exitStatus;
   }
-  if (err instanceof UsageError) {
+  if (err instanceof FerryError) {
     if (json) process.stdout.write(JSON.stringify({ ok: false, error: { code: err.code, message: err.message, hint: err.hint } }) + "\n");
     else process.stderr.write(`ferry: ${err.message}${err.hint ? `\n  ${err.hint}` : ""}\n`);
-    return CODES[err.code].exit;
-  }
-  const e = err as ErrorLike;
-  if (err instanceof Error && typeof e.code === "string" && e.code in CODES) {
-    const exit = CODES[e.code as keyof typeof CODES].exit;
-    if (json) process.stdout.write(JSON.stringify({ ok: false, error: { code: e.code, message: e.message } }) + "\n");
-    else process.stderr.write(`ferry: ${e.message}${typeof e.hint === "string" ? `\n  ${e.hint}` : ""}\n`);
-    return exit;
+    return err.exitStatus;
   }
   const debug = process.env.FERRY_DEBUG;
   process.stderr.write(

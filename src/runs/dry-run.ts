@@ -1,10 +1,10 @@
 /**
  * `ferry run --dry-run`: honest about its fidelity. Every template was already resolved and
- * checked by loadWave; here each action is rendered and printed, the read-only probes run
+ * checked by prepareWave; here each action is rendered, the read-only probes run
  * (prechecks, and `check` probes that need no step outputs), and every action with a
  * `preflight` is asked whether it could run (SSH: connect and authenticate, no command). Each
  * line says whether it was verified, only rendered, or cannot be checked without making the
- * change. No step and no rollback runs. Exit 0 when every probe and preflight passed, else 1.
+ * change. No step and no rollback runs.
  */
 import { formatDuration } from "../model/common.js";
 import type { ActionKind } from "../model/runbook.js";
@@ -14,7 +14,8 @@ import type { PreparedAction, PreparedApp } from "../engine/prepare.js";
 import { Redactor } from "../engine/redact.js";
 import { renderSpec } from "../engine/render.js";
 import { toEventError } from "../engine/step-runner.js";
-import type { WaveInputs } from "./run-prepare.js";
+import type { PreparedWave } from "./prepare.js";
+import type { RunsContext } from "./context.js";
 
 /** How far a dry run could check one action. */
 export type Fidelity = "verified" | "failed" | "rendered" | "unverifiable" | "nothing-to-check";
@@ -32,26 +33,19 @@ export interface DryItem {
 }
 
 const PROBE_TIMEOUT_MS = 10_000;
-const LABEL: Record<Fidelity, string> = {
-  verified: "verified",
-  failed: "FAILED",
-  rendered: "rendered only",
-  unverifiable: "not checked",
-  "nothing-to-check": "nothing to check",
-};
 
 function render(app: PreparedApp, a: PreparedAction): { spec: unknown; text: string; usesOutputs: boolean } {
   const { spec, command } = renderSpec(a.kind, a.template, { values: app.values, visibleSteps: a.visibleSteps });
   return { spec, text: command ?? JSON.stringify(spec), usesOutputs: JSON.stringify(a.template).includes("steps.") };
 }
 
-function contextFor(app: PreparedApp, inputs: WaveInputs, projectDir: string, signal: AbortSignal, log: ActionContext["log"]): ActionContext {
+function contextFor(app: PreparedApp, inputs: PreparedWave, projectDir: string, signal: AbortSignal, log: ActionContext["log"]): ActionContext {
   const hosts = new Map(inputs.project.estate.hosts.map((h) => [h.id, h]));
   return { signal, log, host: (id) => hosts.get(id), secrets: app.secrets, cwd: projectDir };
 }
 
 /** Check a wave without changing anything. Returns the items (for tests) and prints them. */
-export async function checkWave(inputs: WaveInputs, registry: ActionRegistry, projectDir: string): Promise<DryItem[]> {
+export async function checkWave(inputs: PreparedWave, registry: ActionRegistry, projectDir: string): Promise<DryItem[]> {
   const { default: pino } = await import("pino");
   const log = pino({ level: "silent" });
   const items: DryItem[] = [];
@@ -123,33 +117,15 @@ export async function checkWave(inputs: WaveInputs, registry: ActionRegistry, pr
   return items;
 }
 
-/** `ferry run --dry-run`: print what would run and what could be checked. */
-export async function dryRunWave(inputs: WaveInputs, opts: { json: boolean; acceptNew: boolean; projectDir: string }): Promise<number> {
-  const actions = createActions({ ssh: { projectDir: opts.projectDir, acceptNew: opts.acceptNew } });
-  let items: DryItem[];
+/**
+ * Check a prepared wave without changing anything: render every action, run the read-only
+ * probes and the actions' preflights. Returns one item per action; the caller prints them.
+ */
+export async function dryRunWave(ctx: Pick<RunsContext, "dir">, prepared: PreparedWave, opts: { acceptNew?: boolean } = {}): Promise<DryItem[]> {
+  const actions = createActions({ ssh: { projectDir: ctx.dir, acceptNew: Boolean(opts.acceptNew) } });
   try {
-    items = await checkWave(inputs, actions.registry, opts.projectDir);
+    return await checkWave(prepared, actions.registry, ctx.dir);
   } finally {
     await actions.close();
   }
-  const failed = items.filter((i) => i.fidelity === "failed");
-  if (opts.json) {
-    process.stdout.write(JSON.stringify({ ok: failed.length === 0, dryRun: true, plan: inputs.plan.hash, wave: inputs.wave.number, items }) + "\n");
-  } else {
-    const out: string[] = [`dry run of wave ${inputs.wave.number} (${inputs.apps.length} application(s)): nothing is changed`];
-    let app = "";
-    for (const i of items) {
-      if (i.app !== app) {
-        app = i.app;
-        out.push("", `${app}`);
-      }
-      out.push(`  ${`${i.phase} ${i.id}`.padEnd(32)} ${LABEL[i.fidelity]}: ${i.detail}`, `      ${i.kind === "local" || i.kind === "ssh" ? "$ " : `${i.kind} `}${i.rendered}`);
-    }
-    const counts = new Map<Fidelity, number>();
-    for (const i of items) counts.set(i.fidelity, (counts.get(i.fidelity) ?? 0) + 1);
-    out.push("", `${[...counts].map(([k, v]) => `${v} ${LABEL[k]}`).join(", ")}`);
-    if (failed.length) out.push(`${failed.length} problem(s): ${failed.map((f) => `${f.app} ${f.phase} ${f.id}`).join(", ")}. Fix them before running the wave.`);
-    process.stdout.write(out.join("\n") + "\n");
-  }
-  return failed.length ? 1 : 0;
 }

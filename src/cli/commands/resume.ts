@@ -1,0 +1,45 @@
+import type { Command } from "commander";
+import { command } from "../shared/exit.js";
+import { ACCEPT_NEW, DIR, EVENTS, RUN_EXITS, STATE, VERBOSE } from "../shared/flags.js";
+import type { ResumeFlags } from "../resume.js";
+
+/** `ferry resume RUN`: continue a stopped run from its journal. */
+export function registerResume(program: Command): void {
+  program
+    .command("resume")
+    .description("Continue a stopped run from its journal (after a crash, Ctrl-C, an approval gate or an uncertain step)")
+    .argument("<run>", "run id (`ferry status` lists them)")
+    .option("--step-done <step>", "the uncertain step took effect (or you finished its failed rollback by hand)")
+    .option("--step-failed <step>", "the uncertain step failed: roll the application back")
+    .option("--step-retry <step>", "the uncertain step did not take effect: run it again")
+    .option("--app <app>", "the application of --step-*, when the step id is in doubt in several")
+    .option("--accept-changes", "continue although a runbook, the estate or a stack changed since the run started (journalled)")
+    .option(...ACCEPT_NEW)
+    .option(...EVENTS)
+    .option(...VERBOSE)
+    .option(...STATE)
+    .option(...DIR)
+    .addHelpText(
+      "after",
+      `
+Resume rebuilds the run from its journal alone. A step that was running when ferry stopped
+runs again only if it is idempotent, or if its \`check\` probe says it did not take effect;
+otherwise it is uncertain and the run stops (exit 4) saying what to inspect. Settle it with
+--step-done, --step-failed or --step-retry (journalled with your name), and the run goes on.
+No step without those markers ever runs twice.
+${RUN_EXITS}
+
+Examples:
+  ferry resume 20270112-190003-3fa9c2
+  ferry resume 20270112-190003-3fa9c2 --app revs-nbc --step-done cutover-dns`,
+    )
+    .action(
+      command(
+        async (run: string, flags: ResumeFlags) => {
+          const { resumeCommand } = await import("../resume.js");
+          return resumeCommand(run, flags);
+        },
+        { json: ([, o]) => Boolean(o.json) },
+      ),
+    );
+}

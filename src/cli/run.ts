@@ -1,0 +1,58 @@
+/**
+ * `ferry run --plan F --wave N`: check the plan, approval and templates, then execute the wave
+ * under a new run id with a durable journal in `<state>/runs/<run-id>/` (or, with `--dry-run`,
+ * check it without changing anything). The exit code is the run's (docs/formats.md, "Exit
+ * codes"): 0 done, 1 failed and rolled back, 3 rollback failed, 4 waiting or uncertain, 130
+ * interrupted.
+ */
+import { UsageError } from "../model/diagnostics.js";
+import { parseFailureBudget } from "../engine/failure-budget.js";
+import { prepareWave } from "../runs/prepare.js";
+import { startWave } from "../runs/start.js";
+import { positiveInt, runsContext, stateFlagFor, waveNumber, type StateFlags } from "./shared/flags.js";
+import { finishRun, withTerminal, type OutputFlags } from "./shared/run-output.js";
+
+/** Flags of `ferry run`, as commander gives them. */
+export interface RunFlags extends StateFlags, OutputFlags {
+  plan: string;
+  wave: string;
+  only?: string;
+  dryRun?: boolean;
+  concurrency?: string;
+  maxFailures?: string;
+  perSite?: string;
+  perHost?: string;
+}
+
+/** `ferry run`. Returns the exit code. */
+export async function runCommand(flags: RunFlags): Promise<number> {
+  const wave = waveNumber(flags.wave);
+  const concurrency = positiveInt("--concurrency", flags.concurrency);
+  const perSite = positiveInt("--per-site", flags.perSite);
+  const perHost = positiveInt("--per-host", flags.perHost);
+  const budget = flags.maxFailures === undefined ? undefined : parseFailureBudget(flags.maxFailures);
+  if (flags.maxFailures !== undefined && !budget) {
+    throw new UsageError(`--max-failures must be a count (2), a percentage (10%) or "unlimited", got ${JSON.stringify(flags.maxFailures)}`);
+  }
+  const only = flags.only?.split(",").map((s) => s.trim()).filter(Boolean);
+  const ctx = runsContext(flags);
+  const prepared = await prepareWave(ctx, { plan: flags.plan, wave, only });
+
+  if (flags.dryRun) {
+    const [{ dryRunWave }, { printDryRun }] = await Promise.all([import("../runs/dry-run.js"), import("./shared/dry-run-text.js")]);
+    const items = await dryRunWave(ctx, prepared, { acceptNew: flags.acceptNew });
+    return printDryRun(prepared, items, Boolean(flags.json));
+  }
+
+  const outcome = await withTerminal(flags, (exec) =>
+    startWave(ctx, prepared, {
+      ...exec,
+      limits: { concurrency, perSite, perHost, budget },
+      commandFlags: stateFlagFor(flags),
+      onStart: ({ runId, journal }) => {
+        if (!flags.json) process.stderr.write(`run ${runId}: wave ${wave}, ${prepared.apps.length} application(s); journal ${journal}\n`);
+      },
+    }),
+  );
+  return finishRun(outcome, flags, stateFlagFor(flags));
+}

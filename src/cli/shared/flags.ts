@@ -1,0 +1,62 @@
+/**
+ * Flags several commands share, their parsing into numbers, and the runs context built from
+ * them. Option tuples are spread into commander's `.option(...)`, so each flag's wording is
+ * written once.
+ */
+import { resolve } from "node:path";
+import { UsageError } from "../../model/diagnostics.js";
+import type { RunsContext } from "../../runs/context.js";
+import { operatorName, stateDirOf } from "../../runs/context.js";
+import { loadValidProject } from "./load-project.js";
+
+export const DIR = ["--dir <dir>", "project directory (estate/, runbooks/, stacks/, approvals/)", "."] as const;
+export const STATE = ["--state <dir>", "state directory with the run journals (default: <dir>/.ferry)"] as const;
+export const ACCEPT_NEW = ["--accept-new", "pin first-seen SSH host keys into .ferry/known_hosts (a changed key is always refused)"] as const;
+export const EVENTS = ["--json", "stream NDJSON events on stdout (for pipelines)"] as const;
+export const VERBOSE = ["--verbose", "debug log, pretty, on stderr (terminal only)"] as const;
+
+export const RUN_EXITS = `
+Exit codes: 0 done, 1 failed and rolled back, 2 invalid input or usage, 3 rollback failed (a
+person must act; the message lists the steps), 4 waiting at an approval gate or an uncertain
+step, 130 interrupted (resume continues it).`;
+
+/** The flags every command that touches runs has. */
+export interface StateFlags {
+  /** State directory. @default `<dir>/.ferry` */
+  state?: string;
+  /** Project directory. @default "." */
+  dir: string;
+}
+
+/** A positive integer flag, or a usage error naming it. */
+export function positiveInt(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a whole number of at least 1, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** `--wave N`: a wave number, or a usage error. */
+export function waveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--wave must be a wave number (1, 2, …), got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** ` --dir D --state D` as far as they differ from the defaults, for commands the operator copies. */
+export function stateFlagFor(opts: Partial<StateFlags>): string {
+  return `${opts.dir !== undefined && opts.dir !== "." ? ` --dir ${opts.dir}` : ""}${opts.state !== undefined ? ` --state ${opts.state}` : ""}`;
+}
+
+/** The runs context of a command: project and state folders, operator, environment; warnings on stderr. */
+export function runsContext(opts: StateFlags): RunsContext {
+  return {
+    dir: resolve(opts.dir),
+    stateDir: stateDirOf(opts),
+    operator: operatorName(),
+    env: process.env,
+    // Loaded as the operator typed it, so messages name the folder the way they wrote it.
+    loadProject: () => loadValidProject(opts.dir),
+    warn: (code, message) => void process.stderr.write(`ferry: warning [${code}]: ${message}\n`),
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * How `run`, `resume` and `rollback` look on the operator's screen: the renderer of the event
+ * stream (live view on a terminal, plain lines otherwise, NDJSON with `--json`), `--verbose`'s
+ * pretty log, SIGINT/SIGTERM wired to the run (first: start nothing new; second: abort running
+ * steps), and what to do next once the run stops.
+ */
+import type { DestinationStream } from "pino";
+import { RunControl, type RunOutcome } from "../../engine/run.js";
+import type { EventListener } from "../../engine/events.js";
+import { ndjsonListener } from "../../engine/output/ndjson.js";
+import { plainListener } from "../../engine/output/plain.js";
+import type { ExecuteOptions } from "../../runs/session.js";
+
+/** The output flags of a command that runs steps. */
+export interface OutputFlags {
+  json?: boolean;
+  verbose?: boolean;
+  acceptNew?: boolean;
+}
+
+async function humanListener(json: boolean): Promise<{ listener: EventListener; stop(): void }> {
+  if (json) return { listener: ndjsonListener(), stop() {} };
+  if (process.stdout.isTTY) {
+    const [{ createLogUpdate }, { liveView }] = await Promise.all([import("log-update"), import("../../engine/output/live.js")]);
+    return liveView((s) => createLogUpdate(s), process.stdout);
+  }
+  return { listener: plainListener((l) => void process.stdout.write(l)), stop() {} };
+}
+
+/**
+ * Run `body` with the screen and signals wired as the flags say; undone afterwards whatever
+ * happens, so a later command in the same process starts clean.
+ */
+export async function withTerminal(flags: OutputFlags, body: (exec: ExecuteOptions) => Promise<RunOutcome>): Promise<RunOutcome> {
+  const human = await humanListener(Boolean(flags.json));
+  let pretty: DestinationStream | undefined;
+  if (flags.verbose && process.stderr.isTTY) {
+    const { default: pinoPretty } = await import("pino-pretty");
+    pretty = pinoPretty({ destination: 2, colorize: true });
+  }
+  const control = new RunControl();
+  const onSignal = (signal: NodeJS.Signals) => control.interrupt(signal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await body({ listeners: [human.listener], control, pretty, acceptNew: Boolean(flags.acceptNew) });
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    human.stop();
+  }
+}
+
+/**
+ * What the operator must do next, in words: the steps to finish by hand (exit 3), uncertain
+ * steps to inspect and settle or gates to release (exit 4), how to continue after an interrupt.
+ */
+export function nextSteps(outcome: RunOutcome, stateFlag: string): string {
+  const { state, runId, exitCode } = outcome;
+  const lines: string[] = [];
+  const resume = `ferry resume ${runId}${stateFlag}`;
+  for (const a of state.apps.values()) {
+    if (a.status === "rollback-failed") {
+      lines.push(`${a.id}: ROLLBACK FAILED. A person must finish these steps by hand: ${(a.manual ?? []).join(", ") || "(see ferry status)"}${a.reason ? `\n  why: ${a.reason}` : ""}`);
+    }
+    for (const s of a.steps.values()) {
+      if (s.status === "uncertain") {
+        lines.push(`${a.id}: step ${s.id} is UNCERTAIN: it may or may not have taken effect.\n  ${s.uncertainInspect ?? "Inspect it"}`.replaceAll("ferry resume RUN", `ferry resume ${runId}`));
+      }
+      if (s.status === "waiting" && a.status === "waiting") {
+        lines.push(`${a.id}: waiting for approval at ${s.id}: ferry gate approve ${runId} --app ${a.id} --step ${s.id} --by NAME${stateFlag}, then ${resume}`);
+      }
+    }
+  }
+  const head = `run ${runId}: ${outcome.status} (exit ${exitCode})`;
+  if (exitCode === 130) lines.push(`Interrupted: everything done so far is journalled. Continue with: ${resume}`);
+  if (exitCode === 3) {
+    lines.push(
+      `Either fix the cause and retry the rollback: ${resume}\n` +
+        `or finish the failed rollback by hand, record it, and let ferry undo the rest: ${resume} --app APP --step-done STEP`,
+    );
+  }
+  return [head, ...lines].join("\n") + "\n";
+}
+
+/** Print what to do next (on stderr under `--json`, where stdout carries the events) and return the run's exit code. */
+export function finishRun(outcome: RunOutcome, flags: OutputFlags, stateFlag: string): number {
+  (flags.json ? process.stderr : process.stdout).write(nextSteps(outcome, stateFlag));
+  return outcome.exitCode;
+}

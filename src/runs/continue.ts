@@ -1,0 +1,139 @@
+/**
+ * `ferry resume RUN` and `ferry rollback RUN`: rebuild the run from its journal alone, refuse
+ * when the runbooks (or the estate or stacks) changed since it started unless the operator
+ * accepts the change, journal the operator's verdict on an uncertain step, then continue.
+ */
+import type { RunEvent } from "../model/run-event.js";
+import type { Project } from "../model/load.js";
+import { UsageError } from "../model/diagnostics.js";
+import { openJournal, type FileJournal } from "../journal/file-journal.js";
+import { RunError, runbookChanges, settleStep, readRunState, type RunbookChange } from "../engine/resume.js";
+import { resumeRun, rollbackRun, type RunOutcome } from "../engine/run.js";
+import type { RunState } from "../engine/state.js";
+import type { PreparedApp } from "../engine/prepare.js";
+import { currentInputsDigest, prepareApps } from "./prepare.js";
+import { withRunSession, type ExecuteOptions } from "./session.js";
+import { loadContextProject, type RunsContext } from "./context.js";
+
+/** An operator's verdict on a step in doubt (`--step-done`, `--step-failed`, `--step-retry`). */
+export interface Settlement {
+  step: string;
+  outcome: "done" | "failed" | "not-done";
+  /** The application, when the step is in doubt in several. */
+  app?: string;
+}
+
+export interface ContinueOptions extends ExecuteOptions {
+  /** Continue although a runbook, the estate or a stack changed since the run started (journalled). @default false */
+  acceptChanges?: boolean;
+}
+
+export interface ResumeOptions extends ContinueOptions {
+  settle?: Settlement;
+}
+
+/** Open a run's journal for continuing it; a dropped torn tail is reported through `warn`. */
+export async function openRun(ctx: Pick<RunsContext, "stateDir" | "operator" | "warn">, runId: string): Promise<FileJournal<RunEvent>> {
+  const journal = await openJournal<RunEvent>(ctx.stateDir, runId, { mode: "resume", owner: ctx.operator });
+  for (const w of journal.warnings) ctx.warn?.("journal-torn-tail", w.message);
+  return journal;
+}
+
+/** The application whose step `step` is to be settled: `app`, else the one where it is in doubt. */
+function appOfStep(state: RunState, step: string, app: string | undefined): string {
+  if (app !== undefined) return app;
+  const candidates = [...state.apps.values()].filter((a) => {
+    const s = a.steps.get(step);
+    return s && (s.status === "uncertain" || s.inFlight || s.rollback.inFlight || s.status === "rollback-failed");
+  });
+  if (candidates.length === 1) return candidates[0]!.id;
+  throw new UsageError(
+    candidates.length === 0 ? `no application of run ${state.runId} has step ${step} in doubt` : `step ${step} is in doubt in ${candidates.map((a) => a.id).join(", ")}`,
+    candidates.length === 0 ? "not-uncertain" : "usage",
+    candidates.length === 0 ? "`ferry status RUN` shows which steps are uncertain." : "Name the application with --app.",
+  );
+}
+
+/** What the operator accepted by continuing over changed inputs. */
+interface AcceptedDrift {
+  changes: RunbookChange[];
+  /** The new inputs digest, when the estate or a stack changed. */
+  inputsDigest?: string;
+}
+
+/** Refuse to continue over changed inputs unless accepted; returns what was accepted. */
+function checkDrift(state: RunState, project: Project, compareInputs: boolean, accept: boolean): AcceptedDrift {
+  const changes = runbookChanges(state, new Map([...project.runbooks].map(([name, r]) => [name, r.digest])));
+  const inputsNow = compareInputs && state.inputsDigest !== undefined ? currentInputsDigest(project, Object.keys(state.started.runbooks)) : undefined;
+  const inputsDrifted = inputsNow !== undefined && inputsNow !== state.inputsDigest;
+  if ((changes.length > 0 || inputsDrifted) && !accept) {
+    const what = changes.map((c) => `runbook ${c.runbook} ${c.to === "missing" ? "was removed" : `changed (was ${c.from.slice(0, 12)}…, now ${c.to.slice(0, 12)}…)`}`);
+    if (inputsDrifted && changes.length === 0) what.push(`the estate or a stack config changed (inputs ${state.inputsDigest} → ${inputsNow})`);
+    throw new RunError(
+      "runbook-changed",
+      `run ${state.runId} cannot continue: ${what.join("; ")} since the run started`,
+      "Restore the files the run started with, or pass --accept-changes to continue with them as they are now (the change is journalled with your name).",
+    );
+  }
+  return { changes, inputsDigest: inputsDrifted ? inputsNow : undefined };
+}
+
+/** Prepare the run's applications from the project as it is now. */
+async function prepareRun(ctx: RunsContext, state: RunState): Promise<{ project: Project; apps: PreparedApp[] }> {
+  const project = await loadContextProject(ctx);
+  const apps = prepareApps(project, state.started.apps.map((a) => ({ id: a.app, runbook: a.runbook })), ctx.env);
+  return { project, apps };
+}
+
+/**
+ * Continue a stopped run (after a crash, Ctrl-C, an approval gate or an uncertain step), after
+ * journalling the operator's verdict on a step in doubt when one is given.
+ */
+export async function resumeRunById(ctx: RunsContext, runId: string, opts: ResumeOptions = {}): Promise<RunOutcome> {
+  const journal = await openRun(ctx, runId);
+  let handedOver = false;
+  try {
+    let state = await readRunState(journal);
+    if (state.finished && ["succeeded", "failed", "rolled-back"].includes(state.status) && !opts.settle) {
+      throw new RunError("run-finished", `run ${runId} already finished: ${state.status}`, state.status === "succeeded" ? `To undo it: ferry rollback ${runId}` : "`ferry status` shows what happened.");
+    }
+    const { project, apps } = await prepareRun(ctx, state);
+    const drift = checkDrift(state, project, true, Boolean(opts.acceptChanges));
+    if (opts.settle) {
+      const app = appOfStep(state, opts.settle.step, opts.settle.app);
+      await settleStep(journal, state, { app, step: opts.settle.step, outcome: opts.settle.outcome, by: ctx.operator });
+      state = await readRunState(journal);
+    }
+    handedOver = true;
+    return await withRunSession({ journal, projectDir: ctx.dir, estate: project.estate, apps }, opts, (engine) =>
+      resumeRun(engine, { runId, operator: ctx.operator, apps, acceptedChanges: drift.changes, inputsDigest: drift.inputsDigest }),
+    );
+  } finally {
+    if (!handedOver) await journal.close();
+  }
+}
+
+/** Undo what a finished run completed, latest application first, through its steps' rollbacks. */
+export async function rollbackRunById(ctx: RunsContext, runId: string, opts: ContinueOptions = {}): Promise<RunOutcome> {
+  const journal = await openRun(ctx, runId);
+  let handedOver = false;
+  try {
+    const state = await readRunState(journal);
+    if (!state.finished || state.rollback) {
+      throw new RunError(
+        "run-not-finished",
+        state.rollback ? `run ${runId} is already being rolled back` : `run ${runId} has not finished (it is ${state.status})`,
+        state.rollback ? `Continue it with: ferry resume ${runId}` : `Resume it first (ferry resume ${runId}), or settle its uncertain steps.`,
+      );
+    }
+    const done = [...state.apps.values()].filter((a) => a.status === "succeeded");
+    if (done.length === 0) throw new RunError("run-finished", `run ${runId} completed no application: there is nothing to roll back`);
+    const { project, apps } = await prepareRun(ctx, state);
+    // Rollbacks written in the runbooks run now: refuse if they are not the ones the run started with.
+    checkDrift(state, project, false, Boolean(opts.acceptChanges));
+    handedOver = true;
+    return await withRunSession({ journal, projectDir: ctx.dir, estate: project.estate, apps }, opts, (engine) => rollbackRun(engine, { runId, operator: ctx.operator, apps }));
+  } finally {
+    if (!handedOver) await journal.close();
+  }
+}
