@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
 import { isAbsolute, resolve } from "node:path";
 import { abortError } from "./abort.js";
-import { head, LineSplitter, tail, TailBuffer } from "./bounded-output.js";
-import { ActionError, CommandFailedError } from "./errors.js";
+import { head, LineSplitter, TailBuffer } from "./bounded-output.js";
+import { commandResult } from "./command-result.js";
+import { ActionError } from "./errors.js";
 import { terminateGroup } from "./process-tree.js";
 import type { Action, ActionContext, ActionOutput } from "./types.js";
 import type { LocalSpec } from "../model/runbook.js";
@@ -86,52 +87,22 @@ export function createLocalAction(opts: LocalActionOptions = {}): Action<"local"
           throw abortError(ctx.signal, `killed the process group of \`${command}\``);
         }
 
-        const out = stdout.text();
-        const err = stderr.text();
-        const exitCode = result.code ?? undefined;
-        const expected = spec.expectExit === undefined ? [0] : Array.isArray(spec.expectExit) ? spec.expectExit : [spec.expectExit];
-        if (exitCode === undefined || !expected.includes(exitCode)) {
-          const how = exitCode === undefined ? `was killed by ${result.signal}` : `exited with ${exitCode}`;
-          const want = expected.length === 1 ? `${expected[0]}` : `one of ${expected.join(", ")}`;
-          const short = `Command \`${command}\` ${how} (expected ${want})`;
-          const stderrTail = tail(err);
-          throw new CommandFailedError(stderrTail ? `${short}\n${stderrTail}` : short, {
-            exitCode,
+        return commandResult(
+          {
+            what: `\`${command}\``,
+            exitCode: result.code ?? undefined,
             signal: result.signal ?? undefined,
-            stderr: stderrTail,
-          });
-        }
-
-        const output: ActionOutput = { stdout: tailOf(out, maxOutput).trim(), stderr: err.trim(), exitCode };
-        if (stdout.truncated) output.stdoutTruncated = true;
-        if (stderr.truncated) output.stderrTruncated = true;
-        if (spec.json) output.json = parseJsonOutput(out, stdout.truncated, maxJson, command);
-        return output;
+            stdout: stdout.text(),
+            stderr: stderr.text(),
+            stdoutTruncated: stdout.truncated,
+            stderrTruncated: stderr.truncated,
+          },
+          // stdout may have been kept up to maxJson for `json: true`; the output shows its tail.
+          { expectExit: spec.expectExit, json: spec.json, maxJsonBytes: maxJson, maxStdoutBytes: maxOutput },
+        );
       } finally {
         ctx.signal.removeEventListener("abort", onAbort);
       }
     },
   };
-}
-
-function tailOf(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text) <= maxBytes) return text;
-  return Buffer.from(text).subarray(-maxBytes).toString("utf8");
-}
-
-function parseJsonOutput(text: string, truncated: boolean, maxJson: number, command: string): unknown {
-  if (truncated) {
-    throw new ActionError("output-not-json", `\`${command}\` printed more than ${maxJson} bytes; too large to parse as JSON`, {
-      hint: "Print only the JSON document the later steps need.",
-    });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    const shown = head(text, 200) || "(empty)";
-    throw new ActionError("output-not-json", `\`${command}\` succeeded but its stdout is not JSON (${(err as Error).message}): ${shown}`, {
-      hint: "The step has `json: true`: make the command print one JSON document on stdout and anything else on stderr.",
-      cause: err,
-    });
-  }
 }

@@ -1,8 +1,9 @@
 import { homedir, userInfo } from "node:os";
 import { isAbsolute, join, resolve as resolvePath } from "node:path";
 import { abortError } from "../abort.js";
-import { head, tail } from "../bounded-output.js";
-import { ActionError, AuthError, CommandFailedError } from "../errors.js";
+import { head } from "../bounded-output.js";
+import { commandResult } from "../command-result.js";
+import { AuthError } from "../errors.js";
 import { invalidSpec } from "../invalid-spec.js";
 import type { Action, ActionContext, ActionOutput } from "../types.js";
 import type { CopySpec, SshSpec } from "../../model/runbook.js";
@@ -153,29 +154,11 @@ export function createSshActions(opts: SshOptions = {}): SshActions {
           exitCode: r.exitCode,
         });
       }
-      const expected = spec.expectExit === undefined ? [0] : Array.isArray(spec.expectExit) ? spec.expectExit : [spec.expectExit];
-      if (r.exitCode === undefined || !expected.includes(r.exitCode)) {
-        const how = r.exitCode === undefined ? `was killed by ${r.signal}` : `exited with ${r.exitCode}`;
-        const want = expected.length === 1 ? `${expected[0]}` : `one of ${expected.join(", ")}`;
-        const short = `Command ${what} ${how} (expected ${want})`;
-        const stderrTail = tail(r.stderr);
-        throw new CommandFailedError(stderrTail ? `${short}\n${stderrTail}` : short, { exitCode: r.exitCode, signal: r.signal, stderr: stderrTail });
-      }
-      const out: ActionOutput = { stdout: r.stdout.trim(), stderr: r.stderr.trim(), exitCode: r.exitCode };
-      if (r.stdoutTruncated) out.stdoutTruncated = true;
-      if (r.stderrTruncated) out.stderrTruncated = true;
-      if (spec.json) {
-        if (r.stdoutTruncated) throw new ActionError("output-not-json", `${what} printed more than ${maxJson} bytes; too large to parse as JSON`, { hint: "Print only the JSON document the later steps need." });
-        try {
-          out.json = JSON.parse(r.stdout);
-        } catch (err) {
-          throw new ActionError("output-not-json", `${what} succeeded but its stdout is not JSON (${(err as Error).message}): ${head(r.stdout, 200) || "(empty)"}`, {
-            hint: "The step has `json: true`: make the command print one JSON document on stdout and anything else on stderr.",
-            cause: err,
-          });
-        }
-      }
-      return out;
+      // stdout is returned as execOnHost kept it (up to maxJson with `json: true`), as it always was.
+      return commandResult(
+        { what, exitCode: r.exitCode, signal: r.signal, stdout: r.stdout, stderr: r.stderr, stdoutTruncated: r.stdoutTruncated, stderrTruncated: r.stderrTruncated },
+        { expectExit: spec.expectExit, json: spec.json, maxJsonBytes: maxJson },
+      );
     },
     preflight(ctx: ActionContext, spec: SshSpec): Promise<string> {
       return preflight(ctx, endpointFor(ctx, spec.host, { user: spec.user, port: spec.port }));
