@@ -198,30 +198,6 @@ export async function loadProject(dir: string, opts: { progress?: LoadProgress }
   return { dir, estate, runbooks, stacks, files, folders, diagnostics: sortDiagnostics(diagnostics) };
 }
 
-/**
- * A stack's target from Pulumi's runtime config, for the stacks program: `get(key)` returns
- * `ferry:<key>` as Pulumi holds it (structured values as JSON text, scalars as plain text).
- * Checked with the schema {@link loadProject} applies to stack files, which already reported
- * any error with file:line:col; this is the program's guard, so it names keys only.
- */
-export function stackTargetFromConfig(get: (key: (typeof STACK_KEYS)[number]) => string | undefined, stack: string): StackTarget {
-  const raw: Record<string, unknown> = {};
-  for (const key of STACK_KEYS) {
-    const text = get(key);
-    if (text === undefined) continue;
-    try {
-      raw[key] = JSON.parse(text);
-    } catch {
-      raw[key] = text;
-    }
-  }
-  const parsed = StackTarget.safeParse(raw);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ferry:${i.path.map(String).join(".")}: ${i.message}`);
-    throw new Error(`stack ${stack}: invalid ferry config (run \`ferry validate\` for file:line:col):\n${lines.join("\n")}`);
-  }
-  return parsed.data;
-}
 
 const ITEM_SCHEMAS = { organisations: Organisation, sites: Site, networks: Network, hosts: Host, applications: Application, datasets: Dataset } as const;
 

@@ -5,6 +5,6 @@ export { chooseTargetStack } from "./inputs.js";
 export { chooseRunbook } from "./choose-runbook.js";
 export { canonicalJson, computePlanHash } from "./canonical.js";
 export { digestInputs, type InputDigests } from "./inputs-digest.js";
-export { verifyPlanHash, checkInputsCurrent, parsePlan, assertPlanTrusted } from "./verify-plan.js";
-export type { HashCheck, Drift, InputsCheck, LoadedPlan } from "./verify-plan.js";
+export { verifyPlanHash, checkInputsCurrent, assertPlanTrusted } from "./verify-plan.js";
+export type { HashCheck, Drift, InputsCheck } from "./verify-plan.js";
 export { serializePlan } from "./serialize.js";

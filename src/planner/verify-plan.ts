@@ -6,7 +6,6 @@ import { digestInputs } from "./inputs-digest.js";
 import type { PlanInputs } from "./inputs.js";
 
 // Plans are parsed in the model (src/model/plan-file.ts); re-exported until every caller imports it there.
-export { parsePlan, type LoadedPlan } from "../model/plan-file.js";
 
 /** The result of checking a plan's `hash` against its content. */
 export interface HashCheck {

@@ -2,11 +2,13 @@
  * Change-board approvals of waves: where they live, when a wave needs one, whether the one on
  * file approves exactly this plan and wave, and recording a new one (`ferry approve`).
  */
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { parse as parseYaml, stringify } from "yaml";
+import { stringify } from "yaml";
 import { API_VERSION } from "../model/common.js";
 import { Approval } from "../model/approval.js";
+import { readApproval } from "../model/approval-file.js";
+import { approvalFileName } from "../model/plan-hash.js";
 import { UsageError } from "../model/diagnostics.js";
 import type { Project } from "../model/load.js";
 import type { Plan } from "../model/plan.js";
@@ -16,7 +18,7 @@ import type { RunsContext } from "./context.js";
 
 /** Where `ferry approve` writes an approval, and where `ferry run` looks for it. */
 export function approvalPath(dir: string, planHash: string, wave: number): string {
-  return join(dir, "approvals", `${planHash.replace(/^sha256:/, "")}-wave-${wave}.yaml`);
+  return join(dir, "approvals", approvalFileName(planHash, wave));
 }
 
 /**
@@ -46,11 +48,9 @@ export interface WaveApproval {
 export async function checkWaveApproval(dir: string, plan: Plan, wave: number, required: boolean): Promise<WaveApproval | undefined> {
   const file = approvalPath(dir, plan.hash, wave);
   const shown = relative(process.cwd(), file) || file;
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  // Malformed, duplicate-key or schema-breaking files are `approval-invalid` at their line.
+  const a = await readApproval(shown);
+  if (!a) {
     if (!required) return undefined;
     throw new UsageError(
       `wave ${wave} of plan ${plan.hash} has no change-board approval: ${shown} does not exist, and change control requires one`,
@@ -58,12 +58,6 @@ export async function checkWaveApproval(dir: string, plan: Plan, wave: number, r
       `Have the change board approve it: ferry approve --plan <file> --wave ${wave} --by NAME --ref CHG…`,
     );
   }
-  const parsed = Approval.safeParse(parseYaml(text));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UsageError(`${shown} is not a valid approval: ${issue.path.join(".") || "(top level)"}: ${issue.message}`, "approval-invalid", "Re-create it with `ferry approve`.");
-  }
-  const a = parsed.data;
   const wrong =
     a.plan !== plan.hash
       ? `it approves plan ${a.plan}, not ${plan.hash}`

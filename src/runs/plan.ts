@@ -5,8 +5,8 @@
 import { UsageError } from "../model/diagnostics.js";
 import type { Project } from "../model/load.js";
 import type { Plan, Wave } from "../model/plan.js";
-import { assertPlanTrusted, type LoadedPlan } from "../planner/verify-plan.js";
-import { readPlanFile } from "../model/plan-file.js";
+import { assertPlanTrusted } from "../planner/verify-plan.js";
+import { readPlanFile, type LoadedPlan } from "../model/plan-file.js";
 import { loadContextProject, type RunsContext } from "./context.js";
 
 /**

@@ -3,6 +3,7 @@
  * earlier run still holds, create the durable journal, and execute.
  */
 import type { RunEvent } from "../model/run-event.js";
+import { planHashForms } from "../model/plan-hash.js";
 import { openJournal } from "../journal/file-journal.js";
 import { acquireRunLock } from "../journal/run-lock.js";
 import { newRunId, startRun, type RunOutcome } from "../engine/run.js";
@@ -23,7 +24,7 @@ export interface StartWaveOptions extends ExecuteOptions {
 export async function startWave(ctx: RunsContext, prepared: PreparedWave, opts: StartWaveOptions = {}): Promise<RunOutcome> {
   const wave = prepared.wave.number;
   // One run of a wave at a time on this machine: a second operator is told who holds it.
-  const waveLock = await acquireRunLock(ctx.stateDir, `wave-${prepared.plan.hash.slice(7, 23)}-${wave}`, { owner: ctx.operator });
+  const waveLock = await acquireRunLock(ctx.stateDir, `wave-${planHashForms(prepared.plan.hash).short}-${wave}`, { owner: ctx.operator });
   try {
     // Under the wave lock, so no other run of this wave can start between the check and ours.
     await refuseHeldApplications(ctx.stateDir, prepared.plan.hash, wave, prepared.apps.map((a) => a.app.id), opts.commandFlags ?? "");

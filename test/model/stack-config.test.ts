@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { loadProject, stackTargetFromConfig } from "../../src/model/load.js";
+import { loadProject } from "../../src/model/load.js";
+import { stackTargetFromConfig } from "../../src/model/stack.js";
 import { REPO_ROOT } from "../planner/repo-copy.js";
 
 /** `ferry:*` of a stack file as Pulumi's runtime config holds them: objects as JSON text, scalars as text. */
