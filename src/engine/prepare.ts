@@ -10,8 +10,7 @@ import { durationMs } from "../model/common.js";
 import { FerryError } from "../model/codes.js";
 import type { PlannedRunApp } from "../model/run-event.js";
 import { resolveInputs } from "./inputs.js";
-import { renderSpec, TemplateError } from "./render.js";
-import type { RenderScope } from "./render.js";
+import { renderFor, TemplateError } from "./render.js";
 
 /** Retry policy with durations in milliseconds. */
 export interface RetryPolicy {
@@ -167,9 +166,8 @@ export function prepareApplication(
   }
   const allSteps = new Set(runbook.steps.map((s) => s.id));
   const check = (where: string, a: PreparedAction) => {
-    const rs: RenderScope = { values: scope.values, visibleSteps: a.visibleSteps };
     try {
-      renderSpec(a.kind, a.template, rs);
+      renderFor(scope, a);
     } catch (err) {
       problem(where, err);
     }

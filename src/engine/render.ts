@@ -207,3 +207,31 @@ export function renderSpec<S>(kind: ActionKind, spec: S, scope: RenderScope): Re
   }
   return { spec: rendered, command };
 }
+
+/** What renderFor reads of a prepared action (a PreparedAction has it). */
+export interface RenderableAction {
+  kind: ActionKind;
+  /** The spec as written in the runbook. */
+  template: unknown;
+  /** Steps whose outputs the action may read. */
+  visibleSteps: ReadonlySet<string>;
+}
+
+/** What renderFor reads of a prepared application (a PreparedApp has it): its scope minus step outputs. */
+export interface RenderableApp {
+  values: Record<string, unknown>;
+}
+
+/**
+ * Render one action of an application: the one place a step's spec is rendered, so the engine
+ * (before and during a run) and the dry run see the same scope. Without `outputs` (before the
+ * run, or a dry run) references to step outputs are only checked, and render as empty text.
+ * The parameters are structural so this module needs nothing from prepare.ts, which imports it.
+ *
+ * @example
+ * const { spec, command } = renderFor(app, step.action); // dry run: no step outputs yet
+ * const { spec } = renderFor(run.prepared, step.action, run.outputs);
+ */
+export function renderFor(app: RenderableApp, action: RenderableAction, outputs?: ReadonlyMap<string, ActionOutput>): RenderedSpec {
+  return renderSpec(action.kind, action.template, { values: app.values, outputs, visibleSteps: action.visibleSteps });
+}
