@@ -12,8 +12,12 @@
 import type { Status } from "../model/run-event.js";
 import type { PreparedApp, PreparedStep } from "./prepare.js";
 import type { AppState } from "./state.js";
-import type { AppRun, StepOutcome, StepRunnerDeps } from "./step-runner.js";
-import { emitSoon, probeOnce, runRollback, runStep } from "./step-runner.js";
+import { runRollback } from "./rollback.js";
+import { probeOnce } from "./run-action.js";
+import { emitSoon } from "./run-context.js";
+import type { AppRun, StepRunnerDeps } from "./run-context.js";
+import { runStep } from "./step.js";
+import type { StepOutcome } from "./step.js";
 import { runVerifyGate } from "./verify-gate.js";
 
 /** Run (or continue) one application; returns its status when it stops. */

@@ -19,10 +19,10 @@ import type { FailureBudget } from "./failure-budget.js";
 import type { PreparedApp } from "./prepare.js";
 import { plannedRunApp } from "./prepare.js";
 import { Redactor } from "./redact.js";
+import type { StepRunnerDeps } from "./run-context.js";
 import { FAILURE_STATUSES, schedule } from "./scheduler.js";
 import { foldEvents, initialState } from "./state.js";
 import type { RunState } from "./state.js";
-import type { StepRunnerDeps } from "./step-runner.js";
 
 /** A sortable run id: UTC timestamp then 6 random hex digits, e.g. 20270112-190003-3fa9c2. */
 export function newRunId(now: Date = new Date()): string {

@@ -6,8 +6,9 @@
  */
 import { formatDuration } from "../model/common.js";
 import type { PreparedVerify } from "./prepare.js";
-import type { AppRun, StepRunnerDeps } from "./step-runner.js";
-import { defaultSleep, probeOnce } from "./step-runner.js";
+import { probeOnce } from "./run-action.js";
+import { defaultSleep } from "./run-context.js";
+import type { AppRun, StepRunnerDeps } from "./run-context.js";
 
 export type GateVerdict = { kind: "passed" } | { kind: "failed"; reason: string } | { kind: "interrupted" };
 
@@ -33,7 +34,9 @@ export async function runVerifyGate(
     if (deps.stop.aborted) return { kind: "interrupted" };
     const left = deadline - now();
     if (left <= 0) break;
-    const error = await probeOnce(deps, run, { ...v.action, timeoutMs: v.action.timeoutMs ?? DEFAULT_VERIFY_PROBE_TIMEOUT_MS }, { verify: v.id }, left);
+    // A probe may not outlast the gate: its timeout is cut to the time left.
+    const probe = { ...v.action, timeoutMs: Math.min(v.action.timeoutMs ?? DEFAULT_VERIFY_PROBE_TIMEOUT_MS, left) };
+    const error = await probeOnce(deps, run, probe, { verify: v.id });
     // A success that lands after the deadline does not count.
     const ok = error === undefined && now() <= deadline;
     inRow = ok ? inRow + 1 : 0;

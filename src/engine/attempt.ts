@@ -1,0 +1,67 @@
+/**
+ * One attempt of an action, bounded by its timeout. The timeout aborts the signal the action
+ * was given, so the action kills its process tree or remote command; it does not race a timer
+ * against a promise that keeps running. It needs no run, so the dry run uses it as it is.
+ */
+import { ActionError } from "../actions/errors.js";
+import type { Action, ActionContext, ActionOutput } from "../actions/types.js";
+import { formatDuration } from "../model/common.js";
+
+/** Longest delay a Node timer takes (about 24.8 days); longer ones would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface AttemptOptions {
+  /** The action's implementation (from the registry). */
+  impl: Action;
+  /** What the action gets, except `signal`: the attempt gives it one of its own. */
+  ctx: Omit<ActionContext, "signal">;
+  /** The spec, already rendered. */
+  spec: unknown;
+  /** Milliseconds before the attempt is aborted; rounded up, at least 1, at most about 24.8 days. */
+  timeoutMs: number;
+  /** Aborts the attempt with this signal's reason (the operator's second signal). @default none */
+  signal?: AbortSignal;
+}
+
+/**
+ * Run the action once. Resolves with its output; rejects with what it threw, except that an
+ * action stopped by the timeout without saying so rejects with a `timeout` ActionError
+ * (transient; outcome `unknown` unless the action said it had not started).
+ *
+ * @example
+ * const out = await runAttempt({ impl: registry.local!, ctx, spec: { run: "true" }, timeoutMs: 10_000 });
+ */
+export async function runAttempt(opts: AttemptOptions): Promise<ActionOutput> {
+  const timeoutMs = Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(opts.timeoutMs)));
+  const outer = opts.signal;
+  // One controller, one timer cleared when the action settles, one listener removed: cheaper
+  // than AbortSignal.timeout + AbortSignal.any per action (whose timers stay armed for the
+  // whole default 30 minutes after a no-op step), with the same reasons: a TimeoutError
+  // DOMException on timeout, the operator's reason on a second signal.
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError"));
+  }, timeoutMs);
+  const onAbort = () => controller.abort(outer?.reason);
+  if (outer?.aborted) onAbort();
+  else outer?.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await opts.impl.run({ ...opts.ctx, signal: controller.signal }, opts.spec as never);
+  } catch (err) {
+    if (timedOut && !(err instanceof ActionError && err.timedOut)) {
+      // The action stopped on our signal but did not say why: it was the timeout.
+      throw new ActionError("timeout", `timed out after ${formatDuration(timeoutMs)}`, {
+        transient: true,
+        outcome: err instanceof ActionError && err.outcome === "not-started" ? "not-started" : "unknown",
+        timedOut: true,
+        cause: err,
+      });
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener("abort", onAbort);
+  }
+}
