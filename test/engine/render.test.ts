@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { shellQuote } from "../../src/actions/shell-quote.js";
 import { PrepareError } from "../../src/engine/prepare.js";
+import { renderFor } from "../../src/engine/render.js";
 import { estate, prepareAll, realActions, runbook, runWith } from "./helpers.js";
 
 const HOSTILE = [
@@ -107,5 +108,21 @@ describe("template resolution", () => {
   it("refuses a record where a value is needed, with the fix", () => {
     const rb = runbook("r", { inputs: { target: { type: "host", default: "nbc-app01" } }, steps: [{ id: "s", local: { run: "ssh {{ target }}" } }] });
     expect(() => prepareAll(estate([{ id: "revs" }]), rb)).toThrow(/write \{\{ target.id \}\} or \{\{ target.address \}\}/);
+  });
+});
+
+describe("renderFor", () => {
+  it("renders a step's spec and command from the application's scope, with no step outputs before the run", () => {
+    const rb = runbook("r", {
+      inputs: { svc: { type: "string", default: "nginx" } },
+      steps: [
+        { id: "ver", local: { run: "echo 1", json: true } },
+        { id: "stop", local: { run: "systemctl stop {{ svc }} {{ steps.ver.outputs.json.v }}" } },
+      ],
+    });
+    const [app] = prepareAll(estate([{ id: "a" }]), rb);
+    const stop = app!.steps[1]!.action;
+    expect(renderFor(app!, stop).command).toBe("systemctl stop 'nginx' ''");
+    expect(renderFor(app!, stop, new Map([["ver", { json: { v: 2 } }]])).command).toBe("systemctl stop 'nginx' '2'");
   });
 });
