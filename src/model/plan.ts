@@ -4,8 +4,9 @@ import { SHA256_TAGGED } from "./plan-hash.js";
 
 const Sha256 = z.string().regex(SHA256_TAGGED, "must be sha256:<64 hex digits>");
 
-// Loose objects throughout: a plan may carry more members than these (FORMATS.md allows it), and
-// parsing must never strip them, or the re-serialised plan would no longer match its hash.
+// Loose objects throughout: a plan may carry more members than these (docs/formats.md, "Plan
+// file", allows it), and parsing must never strip them, or the re-serialised plan would no longer
+// match its hash.
 export const PlannedApplication = z.looseObject({
   id: Id,
   runbook: Id,

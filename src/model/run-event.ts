@@ -9,7 +9,7 @@
 /** Version of the event schema written by this build. */
 export const RUN_EVENT_VERSION = 1 as const;
 
-/** Statuses of runs, applications and steps (FORMATS.md, "Command line"). */
+/** Statuses of runs, applications and steps (docs/formats.md, "Statuses"). */
 export const STATUSES = [
   "pending",
   "running",
@@ -238,7 +238,7 @@ export type RunEventType = RunEvent["type"];
 /** An event as emitted, before the engine stamps version, time and run id. */
 export type RunEventInput = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, "v" | "at" | "run"> : never) : never;
 
-/** Run exit codes (FORMATS.md). */
+/** Run exit codes (docs/formats.md, "Exit codes"). */
 export const EXIT = {
   done: 0,
   failed: 1,

@@ -68,7 +68,8 @@ export interface Grouping {
 /**
  * The applications of one group that sit on an order cycle. `merged` says the cycle is what put
  * them in one group; when false, together-links already did and the cycle constrains nothing,
- * but it is still reported (FORMATS.md: every order cycle is named in a warning).
+ * but it is still reported (docs/formats.md, "Planning rules": every order cycle is named in a
+ * warning).
  */
 export interface OrderCycle {
   /** Application indices, ascending. */

@@ -86,8 +86,8 @@ function deadlineWarnings(groups: readonly Group[], facts: readonly AppFacts[], 
 
 /**
  * Plan migration waves from a validated project: pure and deterministic, so the same inputs
- * give a byte-identical plan. Every rule of FORMATS.md "Planning rules" holds for the result;
- * what cannot be placed without breaking one is listed in `unplaced` with the reason.
+ * give a byte-identical plan. Every rule of docs/formats.md, "Planning rules", holds for the
+ * result; what cannot be placed without breaking one is listed in `unplaced` with the reason.
  *
  * @example
  * const project = await loadProject("."); assertValid(project);

@@ -1,6 +1,6 @@
 /**
- * An independent checker of FORMATS.md "Planning rules", written from the text of the rules
- * and not from the planner's code: it shares no helper with src/planner/. Returns every
+ * An independent checker of docs/formats.md, "Planning rules", written from the text of the
+ * rules and not from the planner's code: it shares no helper with src/planner/. Returns every
  * violation as a sentence, so a failing property test prints what went wrong.
  */
 import { createHash } from "node:crypto";

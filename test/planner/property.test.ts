@@ -9,7 +9,7 @@ import { inputs } from "./fixtures.js";
 export const PROPERTY_RUNS = Number(process.env.FERRY_PROPERTY_RUNS ?? 400);
 
 describe("planWaves on random valid estates", () => {
-  it("satisfies every planning rule of FORMATS.md (independent checker)", () => {
+  it("satisfies every planning rule of docs/formats.md (independent checker)", () => {
     fc.assert(
       fc.property(arbitraryEstate(), (estate) => {
         const plan = planWaves(inputs(estate));
