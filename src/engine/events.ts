@@ -6,7 +6,8 @@
 import type { Journal } from "../journal/types.js";
 import { RUN_EVENT_VERSION } from "../model/run-event.js";
 import type { RunEvent, RunEventInput } from "../model/run-event.js";
-import type { Redactor } from "./redact.js";
+import { redactorFor } from "./redact.js";
+import type { HasSecrets, Redactor } from "./redact.js";
 import { applyEvent } from "./state.js";
 import type { RunState } from "./state.js";
 
@@ -58,4 +59,25 @@ export class EventStream {
     }
     return event;
   }
+}
+
+export interface RunStreamOptions {
+  runId: string;
+  journal: Journal<RunEvent>;
+  /** Applications whose secrets are redacted from every event. @default none */
+  apps?: readonly HasSecrets[];
+  /** The redactor they are added to, shared with the CLI. @default a new Redactor */
+  redactor?: Redactor;
+  listeners?: EventListener[];
+  /** Clock for `at`. @default () => new Date() */
+  now?: () => Date;
+  /** The state read back from the journal, kept current by the stream. @default none (a new run sets it after run.started) */
+  state?: RunState;
+}
+
+/** The event stream of a run: the one place it is built, with the run's secrets registered for redaction. */
+export function runStream(opts: RunStreamOptions): EventStream {
+  const stream = new EventStream({ runId: opts.runId, journal: opts.journal, redactor: redactorFor(opts.apps ?? [], opts.redactor), listeners: opts.listeners, now: opts.now });
+  stream.state = opts.state;
+  return stream;
 }

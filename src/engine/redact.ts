@@ -82,6 +82,24 @@ export class Redactor {
   }
 }
 
+/** What redactorFor reads of an application (a PreparedApp has it). */
+export interface HasSecrets {
+  readonly secrets: ReadonlyMap<string, string>;
+}
+
+/**
+ * The one place a run's secrets are registered: every secret of `apps`, added to `base` when
+ * given (the CLI shares one redactor with the engine so the errors it prints are redacted too)
+ * or to a new redactor. Returns the redactor added to. Structural, so this module stays a leaf.
+ *
+ * @example
+ * const redactor = redactorFor(prepared.apps);
+ */
+export function redactorFor(apps: readonly HasSecrets[], base: Redactor = new Redactor()): Redactor {
+  for (const a of apps) for (const v of a.secrets.values()) base.add(v);
+  return base;
+}
+
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -6,8 +6,7 @@
 import type { Journal } from "../journal/types.js";
 import { FerryError } from "../model/codes.js";
 import type { RunEvent } from "../model/run-event.js";
-import { EventStream } from "./events.js";
-import { Redactor } from "./redact.js";
+import { runStream } from "./events.js";
 import { foldEvents } from "./state.js";
 import type { RunState } from "./state.js";
 
@@ -101,8 +100,7 @@ export async function settleStep(journal: Journal<RunEvent>, state: RunState, in
       "Only steps reported uncertain (or left running by a crash) can be settled.",
     );
   }
-  const stream = new EventStream({ runId: state.runId, journal, redactor: new Redactor() });
-  stream.state = state;
+  const stream = runStream({ runId: state.runId, journal, state });
   await stream.emit({ type: "operator.settled", app: input.app, step: input.step, phase: phase ?? "step", outcome: input.outcome, by: input.by });
 }
 
@@ -143,8 +141,7 @@ export async function approveGate(journal: Journal<RunEvent>, state: RunState, i
       "Four eyes: another person approves, or the runbook lists approvers by name.",
     );
   }
-  const stream = new EventStream({ runId: state.runId, journal, redactor: new Redactor() });
-  stream.state = state;
+  const stream = runStream({ runId: state.runId, journal, state });
   await stream.emit({
     type: "gate.approved",
     app: input.app,

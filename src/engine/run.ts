@@ -12,13 +12,13 @@ import type { Estate } from "../model/estate.js";
 import { EXIT } from "../model/run-event.js";
 import type { RunEvent, RunStarted, Status } from "../model/run-event.js";
 import { runApplication } from "./application.js";
-import { EventStream } from "./events.js";
-import type { EventListener } from "./events.js";
+import { runStream } from "./events.js";
+import type { EventListener, EventStream } from "./events.js";
 import { formatBudget } from "./failure-budget.js";
 import type { FailureBudget } from "./failure-budget.js";
 import type { PreparedApp } from "./prepare.js";
 import { plannedRunApp } from "./prepare.js";
-import { Redactor } from "./redact.js";
+import type { Redactor } from "./redact.js";
 import type { StepRunnerDeps } from "./run-context.js";
 import { FAILURE_STATUSES, schedule } from "./scheduler.js";
 import { foldEvents, initialState } from "./state.js";
@@ -112,16 +112,15 @@ export interface StartRunInput {
   approval?: RunStarted["approval"];
 }
 
-function redactorFor(opts: EngineOptions, apps: PreparedApp[]): Redactor {
-  const r = opts.redactor ?? new Redactor();
-  for (const a of apps) for (const v of a.secrets.values()) r.add(v);
-  return r;
+/** This run's event stream, the secrets of `apps` added to the shared redactor. */
+function streamOf(opts: EngineOptions, runId: string, apps: PreparedApp[], state?: RunState): EventStream {
+  return runStream({ runId, journal: opts.journal, apps, redactor: opts.redactor, listeners: opts.listeners, now: opts.now, state });
 }
 
 /** Start a new run of the given prepared applications. */
 export async function startRun(opts: EngineOptions, input: StartRunInput): Promise<RunOutcome> {
   const runId = input.runId ?? newRunId(opts.now?.());
-  const stream = new EventStream({ runId, journal: opts.journal, redactor: redactorFor(opts, input.apps), listeners: opts.listeners, now: opts.now });
+  const stream = streamOf(opts, runId, input.apps);
   const budget = opts.budget ?? { kind: "count", count: 0 };
   const started = (await stream.emit({
     type: "run.started",
@@ -157,9 +156,7 @@ export interface ResumeInput {
 /** Continue a run from its journal. The caller has checked runbook digests and settled steps. */
 export async function resumeRun(opts: EngineOptions, input: ResumeInput): Promise<RunOutcome> {
   const records = await opts.journal.records();
-  const state = foldEvents(records.map((r) => r.event));
-  const stream = new EventStream({ runId: input.runId, journal: opts.journal, redactor: redactorFor(opts, input.apps), listeners: opts.listeners, now: opts.now });
-  stream.state = state;
+  const stream = streamOf(opts, input.runId, input.apps, foldEvents(records.map((r) => r.event)));
   await stream.emit({
     type: "run.resumed",
     operator: input.operator,
@@ -199,9 +196,7 @@ export interface RollbackInput {
  */
 export async function rollbackRun(opts: EngineOptions, input: RollbackInput): Promise<RunOutcome> {
   const records = await opts.journal.records();
-  const state = foldEvents(records.map((r) => r.event));
-  const stream = new EventStream({ runId: input.runId, journal: opts.journal, redactor: redactorFor(opts, input.apps), listeners: opts.listeners, now: opts.now });
-  stream.state = state;
+  const stream = streamOf(opts, input.runId, input.apps, foldEvents(records.map((r) => r.event)));
   await stream.emit({ type: "run.resumed", operator: input.operator, rollback: true });
   return execute({ ...opts, concurrency: 1, perSite: undefined, perHost: undefined, budget: { kind: "unlimited" } }, stream, input.apps);
 }
