@@ -45,6 +45,7 @@ export const CODES = {
   "plan-invalid": { exit: 2, summary: "A file given as a plan is not valid JSON or not a ferry plan." },
   "plan-tampered": { exit: 2, summary: "The plan's content does not match its `hash`: it was edited after `ferry plan` wrote it." },
   "plan-drift": { exit: 2, summary: "The estate, a stack config or a runbook changed since the plan was made (its `inputsDigest` no longer matches)." },
+  "plan-not-reproducible": { exit: 2, summary: "Planning the current inputs does not give this plan: it was edited (its hash recomputed) or names a stack that does not exist. The message names the first difference; re-run `ferry plan`." },
   "wave-not-found": { exit: 2, summary: "The plan has no wave with that number." },
   // Step actions (src/actions/): a failed step ends its application rolled back (run exit 1)
   "host-unreachable": { exit: 1, summary: "A host or service could not be reached (connection refused, name does not resolve, no answer to connect); nothing ran." },

@@ -5,8 +5,6 @@ import { computePlanHash } from "./canonical.js";
 import { digestInputs } from "./inputs-digest.js";
 import type { PlanInputs } from "./inputs.js";
 
-// Plans are parsed in the model (src/model/plan-file.ts); re-exported until every caller imports it there.
-
 /** The result of checking a plan's `hash` against its content. */
 export interface HashCheck {
   ok: boolean;

@@ -22,14 +22,15 @@ export function approvalPath(dir: string, planHash: string, wave: number): strin
 }
 
 /**
- * Whether runs of this project need a change-board approval per wave: the estate's
- * `changeControl.requireApproval`, or `ferry:requireApproval` in the plan's target stack (every
- * stack when the plan names none: a runbook may touch any environment).
+ * Whether a wave of this project needs a change-board approval: the estate's
+ * `changeControl.requireApproval`, or `ferry:requireApproval` on any stack. Decided from the
+ * inputs as they are now, never from a field of the plan file: a plan made with `--stack dev`
+ * runs the same runbooks against the same hosts as one made for prod, and a plan's fields can
+ * be edited. So one stack that requires approval makes every wave of the project need one.
  */
-export function approvalRequired(project: Pick<Project, "estate" | "stacks">, plan: Pick<Plan, "targetStack">): boolean {
+export function approvalRequired(project: Pick<Project, "estate" | "stacks">): boolean {
   if (project.estate.changeControl?.requireApproval) return true;
-  const stacks = plan.targetStack ? [project.stacks.get(plan.targetStack)].filter((s) => s !== undefined) : [...project.stacks.values()];
-  return stacks.some((s) => s.target.requireApproval);
+  return [...project.stacks.values()].some((s) => s.target.requireApproval);
 }
 
 /** The approval a wave runs under, as recorded in run.started. */

@@ -79,7 +79,7 @@ export interface PrepareWaveOptions {
 export async function prepareWave(ctx: Pick<RunsContext, "dir" | "env" | "loadProject">, opts: PrepareWaveOptions): Promise<PreparedWave> {
   const { plan, project } = await readTrustedPlan(ctx, opts.plan);
   const wave = findWave(plan, opts.plan, opts.wave);
-  const approval = await checkWaveApproval(ctx.dir, plan, opts.wave, approvalRequired(project, plan));
+  const approval = await checkWaveApproval(ctx.dir, plan, opts.wave, approvalRequired(project));
   let planned = wave.applications;
   if (opts.only?.length) {
     const ids = new Set(planned.map((a) => a.id));

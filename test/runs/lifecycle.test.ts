@@ -6,9 +6,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { FerryError } from "../../src/model/codes.js";
 import { InputError } from "../../src/model/diagnostics.js";
-import { planWaves, serializePlan } from "../../src/planner/index.js";
+import { computePlanHash, planWaves, serializePlan } from "../../src/planner/index.js";
 import { RunControl } from "../../src/engine/run.js";
 import { approveWave } from "../../src/runs/approval.js";
 import { loadValidProjectQuietly, type RunsContext } from "../../src/runs/context.js";
@@ -17,6 +18,7 @@ import { readRun } from "../../src/runs/history.js";
 import { prepareWave } from "../../src/runs/prepare.js";
 import { startWave } from "../../src/runs/start.js";
 import { runProject } from "../cli/run-project.js";
+import { REPO_ROOT } from "../planner/repo-copy.js";
 
 const marker = (id: string) => `  - id: ${id}
     local: { run: "echo run:${id}:{{ app.id }} >> ledger" }
@@ -44,11 +46,20 @@ async function refusal(p: Promise<unknown>): Promise<FerryError> {
   return err as FerryError;
 }
 
-async function writePlan(): Promise<string> {
+async function writePlan(stack?: string): Promise<string> {
   const file = join(dir, "plans", "p.json");
   mkdirSync(join(dir, "plans"), { recursive: true });
-  writeFileSync(file, serializePlan(planWaves(await loadValidProjectQuietly(dir))));
+  writeFileSync(file, serializePlan(planWaves(await loadValidProjectQuietly(dir), { stack })));
   return file;
+}
+
+/** Edit the plan file as an attacker would: change it, then recompute its hash. */
+function editPlan(edit: (plan: Record<string, unknown>) => void): void {
+  const raw = JSON.parse(readFileSync(plan, "utf8")) as Record<string, unknown>;
+  edit(raw);
+  delete raw.hash;
+  raw.hash = computePlanHash(raw);
+  writeFileSync(plan, JSON.stringify(raw, null, 2));
 }
 
 beforeEach(async () => {
@@ -97,6 +108,42 @@ describe("preparing a wave", () => {
     const [d] = (err as InputError).diagnostics;
     expect(d).toMatchObject({ code: "approval-invalid", line: expect.any(Number) });
     expect(d!.line).toBeGreaterThan(1);
+  });
+
+  it("decides the approval requirement from the estate and every stack, not from the plan's target stack", async () => {
+    dir = runProject([{ id: "billing", runbook: "plain" }], { plain: `steps:\n${marker("move")}` }, { requireApproval: false });
+    mkdirSync(join(dir, "stacks"));
+    for (const env of ["dev", "prod"]) {
+      // The bundled stacks, less what names the bundled estate's sites.
+      const stack = parseYaml(readFileSync(join(REPO_ROOT, "stacks", `Pulumi.${env}.yaml`), "utf8")) as { config: Record<string, { sites?: unknown }> };
+      delete stack.config["ferry:connectivity"];
+      delete stack.config["ferry:desktops"];
+      delete stack.config["ferry:network"]!.sites;
+      delete (stack.config["ferry:network"] as { dataCentre?: unknown }).dataCentre;
+      writeFileSync(join(dir, "stacks", `Pulumi.${env}.yaml`), stringifyYaml(stack));
+    }
+    ctx = { ...ctx, dir, stateDir: join(dir, ".ferry") };
+    plan = await writePlan("dev");
+    // dev does not require approval, prod does: the same runbooks touch the same hosts.
+    expect((await refusal(prepareWave(ctx, { plan, wave: 1 }))).code).toBe("approval-missing");
+  });
+
+  it("refuses a plan edited with its hash recomputed, naming the first difference", async () => {
+    editPlan((p) => {
+      const [w] = p.waves as { applications: { id: string }[] }[];
+      w!.applications.reverse();
+    });
+    for (const err of [await refusal(approve()), await refusal(prepareWave(ctx, { plan, wave: 1 }))]) {
+      expect(err.code).toBe("plan-not-reproducible");
+      expect(err.message).toMatch(/at waves\.0\.applications\.0\.\w+ it has "[^"]+", planning gives "[^"]+"/);
+    }
+  });
+
+  it("refuses a plan whose target stack was renamed to one that does not exist", async () => {
+    editPlan((p) => (p.targetStack = "nope"));
+    const err = await refusal(approve());
+    expect(err.code).toBe("plan-not-reproducible");
+    expect(err.message).toContain('at targetStack it has "nope"');
   });
 
   it("refuses --only naming an application that is not in the wave", async () => {
