@@ -1,7 +1,8 @@
 /**
  * What happens between a stopped run and its continuation: reading the state back from the
- * journal, refusing a resume whose runbooks changed (unless accepted), settling uncertain steps
- * and releasing approval gates. Each decision is journalled with the operator's name.
+ * journal, finding the runbooks that changed since it started (the caller refuses or accepts
+ * them), settling uncertain steps and releasing approval gates. Each decision is journalled
+ * with the operator's name.
  */
 import type { Journal } from "../journal/types.js";
 import { FerryError } from "../model/codes.js";
@@ -49,21 +50,6 @@ export function runbookChanges(state: RunState, current: ReadonlyMap<string, str
   for (const [name, digest] of Object.entries(was).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const now = current.get(name) ?? "missing";
     if (now !== digest) changes.push({ runbook: name, from: digest, to: now });
-  }
-  return changes;
-}
-
-/** Refuse to resume over changed runbooks unless the operator accepted them. */
-export function assertRunbooksUnchanged(state: RunState, current: ReadonlyMap<string, string>, accept: boolean): RunbookChange[] {
-  const changes = runbookChanges(state, current);
-  if (changes.length > 0 && !accept) {
-    throw new RunError(
-      "runbook-changed",
-      `run ${state.runId} cannot resume: ${changes
-        .map((c) => `runbook ${c.runbook} ${c.to === "missing" ? "was removed" : `changed (was sha256:${c.from.slice(0, 12)}…, now sha256:${c.to.slice(0, 12)}…)`}`)
-        .join("; ")} since the run started`,
-      "Restore the runbook, or resume with --accept-changes to continue with the new version (the change is journalled).",
-    );
   }
   return changes;
 }

@@ -20,7 +20,7 @@ import type { PreparedApp } from "./prepare.js";
 import { plannedRunApp } from "./prepare.js";
 import type { Redactor } from "./redact.js";
 import type { StepRunnerDeps } from "./run-context.js";
-import { FAILURE_STATUSES, schedule } from "./scheduler.js";
+import { DEFAULT_CONCURRENCY, FAILURE_STATUSES, schedule } from "./scheduler.js";
 import { foldEvents, initialState } from "./state.js";
 import type { RunState } from "./state.js";
 
@@ -81,7 +81,7 @@ export interface EngineOptions {
   /** Shared with the CLI so errors it prints are redacted too. @default a new Redactor */
   redactor?: Redactor;
   control?: RunControl;
-  /** @default 10 */
+  /** Applications running at once. @default DEFAULT_CONCURRENCY (10) */
   concurrency?: number;
   perSite?: number;
   perHost?: number;
@@ -91,6 +91,9 @@ export interface EngineOptions {
   clock?: StepRunnerDeps["clock"];
   now?: () => Date;
 }
+
+/** A run's failure budget when none is given: `--max-failures 0`, the first failure stops new starts. */
+const DEFAULT_BUDGET: FailureBudget = { kind: "count", count: 0 };
 
 export interface RunOutcome {
   runId: string;
@@ -121,7 +124,7 @@ function streamOf(opts: EngineOptions, runId: string, apps: PreparedApp[], state
 export async function startRun(opts: EngineOptions, input: StartRunInput): Promise<RunOutcome> {
   const runId = input.runId ?? newRunId(opts.now?.());
   const stream = streamOf(opts, runId, input.apps);
-  const budget = opts.budget ?? { kind: "count", count: 0 };
+  const budget = opts.budget ?? DEFAULT_BUDGET;
   const started = (await stream.emit({
     type: "run.started",
     operator: input.operator,
@@ -134,7 +137,7 @@ export async function startRun(opts: EngineOptions, input: StartRunInput): Promi
     runbooks: input.runbooks,
     apps: input.apps.map(plannedRunApp),
     options: {
-      concurrency: opts.concurrency ?? 10,
+      concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
       ...(opts.perSite ? { perSite: opts.perSite } : {}),
       ...(opts.perHost ? { perHost: opts.perHost } : {}),
       maxFailures: formatBudget(budget),
@@ -234,7 +237,7 @@ async function execute(opts: EngineOptions, stream: EventStream, apps: PreparedA
       concurrency: opts.concurrency ?? state.started.options.concurrency,
       perSite: opts.perSite ?? state.started.options.perSite,
       perHost: opts.perHost ?? state.started.options.perHost,
-      budget: opts.budget ?? { kind: "count", count: 0 },
+      budget: opts.budget ?? DEFAULT_BUDGET,
       total: state.apps.size,
       failures,
       stop: control.stop,
@@ -284,10 +287,4 @@ export function summariseRollback(state: RunState, interrupted: boolean): { stat
   if (undone.includes("uncertain")) return { status: "uncertain", exitCode: EXIT.waiting };
   if (undone.some((s) => s !== "rolled-back")) return { status: "running", exitCode: EXIT.interrupted };
   return { status: "rolled-back", exitCode: EXIT.done };
-}
-
-/** Rebuild a run's state from its journal alone. */
-export async function loadRunState(journal: Journal<RunEvent>): Promise<RunState> {
-  const records = await journal.records();
-  return foldEvents(records.map((r) => r.event));
 }

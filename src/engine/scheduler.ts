@@ -16,8 +16,15 @@ export interface ScheduleItem {
   hosts: string[];
 }
 
+/**
+ * Applications running at once when the operator sets no `--concurrency`. One constant, so the
+ * scheduler, the options that run.started records and the CLI's help cannot disagree. The
+ * per-site and per-host limits have no number to share: unset means unlimited.
+ */
+export const DEFAULT_CONCURRENCY = 10;
+
 export interface SchedulerOptions {
-  /** Applications running at once. @default 10 */
+  /** Applications running at once. @default DEFAULT_CONCURRENCY (10) */
   concurrency?: number;
   /** Applications per source site at once. @default unlimited */
   perSite?: number;
@@ -64,7 +71,7 @@ export async function schedule(
 ): Promise<ScheduleResult> {
   const budget = opts.budget ?? { kind: "unlimited" };
   const total = opts.total ?? items.length;
-  const global = new PQueue({ concurrency: Math.max(1, opts.concurrency ?? 10) });
+  const global = new PQueue({ concurrency: Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY) });
   const keyed = new Map<string, PQueue>();
   const queueFor = (key: string, limit: number) => {
     let q = keyed.get(key);
