@@ -44,6 +44,7 @@ export function createTcpAction(opts: TcpActionOptions = {}): Action<"tcp"> {
       if (expect === "closed" && result.open) {
         throw new ProbeFailedError(`${subject} is open, expected closed: a connection was accepted`);
       }
+      // No `connectMs` key on a closed port: a template reading it should hear "no output connectMs".
       return { open: result.open, host: spec.host, port, ...(result.open ? { connectMs: result.ms } : {}) };
     },
   };

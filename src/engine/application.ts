@@ -65,7 +65,7 @@ async function runFromState(deps: StepRunnerDeps, run: AppRun, state: AppState):
     for (const p of prepared.prechecks) {
       if (deps.stop.aborted) return "running";
       const error = await probeOnce(deps, run, p.action, { precheck: p.id });
-      await emit({ type: error ? "precheck.failed" : "precheck.passed", app: appId, step: p.id, ...(error ? { error } : {}) });
+      await emit({ type: error ? "precheck.failed" : "precheck.passed", app: appId, step: p.id, error });
       if (error) failed.push(`${p.id}: ${error.message}`);
     }
     if (failed.length > 0) {

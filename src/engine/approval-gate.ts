@@ -46,7 +46,7 @@ export async function runApprovalGate(deps: StepRunnerDeps, run: AppRun, step: P
     } catch {
       // Checked before the run; keep the raw text if outputs changed since.
     }
-    await deps.events.emit({ type: "gate.waiting", app, step: step.id, message, ...(spec.approvers ? { approvers: spec.approvers } : {}) });
+    await deps.events.emit({ type: "gate.waiting", app, step: step.id, message, approvers: spec.approvers });
   }
   return { status: "waiting" };
 }

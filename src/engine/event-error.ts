@@ -18,9 +18,10 @@ export function toEventError(err: unknown): EventError {
       message: err.message,
       transient: err.transient,
       outcome: err.outcome,
+      // Journalled only when set: `false` flags and an empty hint are left out, as `x: value` would not.
       ...(err.timedOut ? { timedOut: true } : {}),
       ...(err.aborted ? { aborted: true } : {}),
-      ...(err.exitCode !== undefined ? { exitCode: err.exitCode } : {}),
+      exitCode: err.exitCode,
       ...(err.hint ? { hint: err.hint } : {}),
     };
   }

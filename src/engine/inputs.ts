@@ -22,6 +22,7 @@ export function appView(app: Application, estate: Estate): Record<string, unknow
   const hosts = app.hosts.map((id) => estate.hosts.find((h) => h.id === id) ?? { id });
   const siteId = (hosts[0] as Partial<Host> | undefined)?.site;
   const site = estate.sites.find((s) => s.id === siteId);
+  // No `site` key without a site: templates list the keys present when a lookup names nothing.
   return { ...app, params: app.params ?? {}, hosts, ...(site ? { site } : {}) };
 }
 

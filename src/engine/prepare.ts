@@ -97,7 +97,7 @@ function prepAction(x: ActionOnly | Step, visible: ReadonlySet<string>): Prepare
     kind,
     template: spec,
     visibleSteps: visible,
-    ...(x.timeout ? { timeoutMs: durationMs(x.timeout) } : {}),
+    timeoutMs: x.timeout ? durationMs(x.timeout) : undefined,
     retry: retryOf(x.retry),
   };
 }
@@ -147,6 +147,7 @@ export function prepareApplication(
   const problem = (where: string, err: unknown) => {
     if (!(err instanceof TemplateError)) throw err;
     const code = /cycle/.test(err.message) ? "step-cycle" : err.code;
+    // No empty `file`: formatProblem names the runbook instead only when `file` is absent.
     problems.push({ runbook: runbookName, ...(file ? { file } : {}), app: app.id, where, message: err.message, code });
   };
   let scope;
@@ -210,7 +211,7 @@ export function prepareApplication(
     prepared: {
       app,
       runbookName,
-      ...(site ? { site } : {}),
+      site,
       hosts,
       values: scope.values,
       secrets: scope.secrets,
@@ -228,6 +229,7 @@ export function plannedRunApp(p: PreparedApp): PlannedRunApp {
   return {
     app: p.app.id,
     runbook: p.runbookName,
+    // run.started journals no empty site.
     ...(p.site ? { site: p.site } : {}),
     hosts: p.hosts,
     steps: p.steps.map((s) => ({

@@ -133,6 +133,7 @@ export async function approveGate(journal: Journal<RunEvent>, state: RunState, i
     app: input.app,
     step: input.step,
     by: input.by,
+    // Bound to the run's plan when it has one; an empty hash is not journalled (as in run.started).
     ...(state.started.planHash ? { planHash: state.started.planHash } : {}),
   });
 }

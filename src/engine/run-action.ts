@@ -45,7 +45,7 @@ export async function runActionOnce(deps: StepRunnerDeps, run: AppRun, action: P
     host: (id) => deps.host(id),
     secrets: run.prepared.secrets,
     cwd: deps.cwd,
-    ...(opts.gate ? { gate: opts.gate } : {}),
+    gate: opts.gate,
   };
   return runAttempt({ impl, ctx, spec, timeoutMs: action.timeoutMs ?? opts.defaultTimeoutMs, signal: deps.abort });
 }

@@ -128,16 +128,18 @@ export async function startRun(opts: EngineOptions, input: StartRunInput): Promi
   const started = (await stream.emit({
     type: "run.started",
     operator: input.operator,
-    ...(input.approval ? { approval: input.approval } : {}),
+    approval: input.approval,
+    // An empty string is journalled as absent: approvals and gates compare planHash exactly.
     ...(input.planFile ? { planFile: input.planFile } : {}),
     ...(input.planHash ? { planHash: input.planHash } : {}),
     ...(input.inputsDigest ? { inputsDigest: input.inputsDigest } : {}),
-    ...(input.wave !== undefined ? { wave: input.wave } : {}),
+    wave: input.wave,
     dryRun: false,
     runbooks: input.runbooks,
     apps: input.apps.map(plannedRunApp),
     options: {
       concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
+      // 0 means no limit to the scheduler: journalled as absent, as resume reads it back.
       ...(opts.perSite ? { perSite: opts.perSite } : {}),
       ...(opts.perHost ? { perHost: opts.perHost } : {}),
       maxFailures: formatBudget(budget),
@@ -163,6 +165,7 @@ export async function resumeRun(opts: EngineOptions, input: ResumeInput): Promis
   await stream.emit({
     type: "run.resumed",
     operator: input.operator,
+    // Neither an empty list nor an empty digest is journalled.
     ...(input.acceptedChanges?.length ? { acceptedChanges: input.acceptedChanges } : {}),
     ...(input.inputsDigest ? { inputsDigest: input.inputsDigest } : {}),
   });
@@ -218,15 +221,15 @@ async function execute(opts: EngineOptions, stream: EventStream, apps: PreparedA
     cwd: opts.cwd,
     stop: control.stop,
     abort: control.abort,
-    ...(opts.sleep ? { sleep: opts.sleep } : {}),
-    ...(opts.clock ? { clock: opts.clock } : {}),
+    sleep: opts.sleep,
+    clock: opts.clock,
   };
   const todo = unfinished(state);
   const todoSet = new Set(todo);
   const failures = state.rollback ? 0 : [...state.apps.values()].filter((a) => !todoSet.has(a.id) && FAILURE_STATUSES.has(a.status)).length;
   const items = todo.map((id) => {
     const p = state.apps.get(id)!.planned;
-    return { id, hosts: p.hosts, ...(p.site ? { site: p.site } : {}) };
+    return { id, hosts: p.hosts, site: p.site };
   });
   for (const id of todo) {
     if (!byId.has(id)) throw new Error(`application ${id} of run ${stream.runId} was not prepared`);

@@ -138,8 +138,7 @@ export async function runStep(deps: StepRunnerDeps, run: AppRun, step: PreparedS
       return { status: "failed", error };
     }
     // Durable before the side effect: a crash after this line leaves the step in doubt, not lost.
-    const command = rendered.command;
-    await emit({ type: "step.started", app, step: step.id, attempt, ...(command !== undefined ? { command } : {}) });
+    await emit({ type: "step.started", app, step: step.id, attempt, command: rendered.command });
     let notApplied = false;
     try {
       const out = await runActionOnce(deps, run, step.action, { defaultTimeoutMs: DEFAULT_STEP_TIMEOUT_MS, bindings: { step: step.id }, rendered: rendered.spec });

@@ -43,7 +43,7 @@ export async function runVerifyGate(
     if (error && now() >= deadline) cutShort = error.message;
     else if (error) lastAnswer = error.message;
     else if (!ok) lastAnswer = "probe answered after the deadline";
-    await deps.events.emit({ type: "verify.probe", app, verify: v.id, attempt, ok, consecutive: inRow, ...(error ? { error } : {}) });
+    await deps.events.emit({ type: "verify.probe", app, verify: v.id, attempt, ok, consecutive: inRow, error });
     if (inRow >= v.consecutive) {
       await deps.events.emit({ type: "verify.passed", app, verify: v.id });
       return { kind: "passed" };
