@@ -91,6 +91,7 @@ export function initialState(e: RunStarted): RunState {
     interrupted: false,
     finished: false,
     resumes: 0,
+    // Absent, not "": callers test `inputsDigest !== undefined`.
     ...(e.inputsDigest ? { inputsDigest: e.inputsDigest } : {}),
     rollback: false,
     acceptedChanges: [],
@@ -247,9 +248,11 @@ export function applyEvent(state: RunState, e: RunEvent): RunState {
       break;
     case "gate.waiting":
       step.status = "waiting";
+      // Spread over the earlier gate record: an explicit undefined would erase what it holds.
       step.gate = { ...step.gate, waiting: true, ...(e.approvers ? { approvers: e.approvers } : {}) };
       break;
     case "gate.approved":
+      // As above: only a recorded plan hash replaces the one the gate holds.
       step.gate = { ...step.gate, waiting: step.gate?.waiting ?? true, approvedBy: e.by, approvedAt: e.at, ...(e.planHash ? { planHash: e.planHash } : {}) };
       break;
   }
@@ -269,7 +272,10 @@ export function foldEvents(events: Iterable<RunEvent>): RunState {
   return state;
 }
 
-/** Plain-JSON view of a state for `ferry status --json` and snapshot tests. */
+/**
+ * Plain-JSON view of a state for `ferry status --json` and snapshot tests. Fields without a
+ * value are left out rather than set to undefined: snapshots compare the keys one by one.
+ */
 export function stateToJson(s: RunState): Record<string, unknown> {
   return {
     run: s.runId,
