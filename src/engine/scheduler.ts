@@ -6,6 +6,7 @@
  * applications can never hold slots the other waits for.
  */
 import PQueue from "p-queue";
+import { DEFAULT_CONCURRENCY } from "../model/limits.js";
 import type { Status } from "../model/run-event.js";
 import { budgetExceeded } from "./failure-budget.js";
 import type { FailureBudget } from "./failure-budget.js";
@@ -17,11 +18,12 @@ export interface ScheduleItem {
 }
 
 /**
- * Applications running at once when the operator sets no `--concurrency`. One constant, so the
- * scheduler, the options that run.started records and the CLI's help cannot disagree. The
- * per-site and per-host limits have no number to share: unset means unlimited.
+ * Applications running at once when the operator sets no `--concurrency` (10). Defined once in
+ * model/limits.ts and re-exported here beside the limits it defaults, so the scheduler, the
+ * options run.started records and the CLI's help cannot disagree. The per-site and per-host
+ * limits have no number to share: unset means unlimited.
  */
-export const DEFAULT_CONCURRENCY = 10;
+export { DEFAULT_CONCURRENCY };
 
 export interface SchedulerOptions {
   /** Applications running at once. @default DEFAULT_CONCURRENCY (10) */
