@@ -35,6 +35,10 @@ export const CODES = {
   // Deploying stacks (`ferry deploy`)
   "pulumi-missing": { exit: 2, summary: "The `pulumi` CLI is not on PATH; the Automation API needs it. Install it and retry." },
   "deploy-failed": { exit: 1, summary: "`pulumi preview` or `pulumi up` failed; the engine's message says why." },
+  "stack-locked": { exit: 1, summary: "Another update holds the Pulumi stack's lock (a pipeline run, or one that died); ferry never cancels it. Wait for it, or after checking that nothing runs, `pulumi cancel --stack <env>`." },
+  "stack-drift": { exit: 1, summary: "`ferry deploy --preview --expect-no-changes` found changes: Azure differs from the stack (drift) or the code changed without a deploy." },
+  "config-missing": { exit: 2, summary: "A stack lacks a secret the program needs (e.g. `ferry:vpnSharedKey`) or its `encryptionsalt`: run `ferry deploy --stack <env> --init` once." },
+  "no-audience": { exit: 0, summary: "Warning: RemoteApps would be published to nobody: `desktops.userGroups` is empty and the applications have no `params.userGroups`." },
   // Planning (warnings in a plan's `warnings`, and refusals of a plan)
   "dependency-cycle": { exit: 0, summary: "Warning: applications in an order cycle were merged into one group and move in one wave." },
   "site-deadline": { exit: 0, summary: "Warning: applications on a closing site could not be placed in a wave on or before the site's exit date." },
@@ -93,6 +97,8 @@ export const CODES = {
   // Run journal and locks (src/journal/)
   "journal-io": { exit: 74, summary: "Writing or syncing the run journal failed (disk full, I/O error); the run stopped without retrying. Fix the disk, then resume." },
   "journal-corrupt": { exit: 2, summary: "The run journal is damaged beyond a torn last line (bad checksum, broken hash chain, missing or reordered record); the message names the file, byte offset and record." },
+  "journal-empty": { exit: 2, summary: "The run's journal has no records: ferry stopped between creating it and writing the run's first record, so nothing ran. `ferry discard RUN` removes it." },
+  "journal-head-mismatch": { exit: 2, summary: "The run's journal does not reach a head known from outside it (`--expect-head`, or `.ferry/heads.ndjson`): it was cut back or rewritten. Resume refuses: steps it no longer records would run again." },
   "journal-torn-tail": { exit: 0, summary: "Warning: the journal's last line was incomplete (a crash mid-write); it was dropped and the file truncated to the last good record." },
   "journal-exists": { exit: 2, summary: "A journal already exists for this run id; resume it or start a new run." },
   "journal-not-found": { exit: 2, summary: "No journal for this run id under the state directory." },

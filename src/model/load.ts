@@ -11,6 +11,7 @@ import { StackFile, StackTarget, STACK_KEYS } from "./stack.js";
 import { issuesToDiagnostics } from "./schema-issues.js";
 import { parseYaml, positionOf, type PathSegment, type YamlSource } from "./yaml-source.js";
 import { checkEstate, checkRunbooks, checkStacks, type Origins } from "./checks.js";
+import { checkStackTarget } from "./stack-checks.js";
 
 export interface LoadedRunbook {
   runbook: Runbook;
@@ -194,6 +195,7 @@ export async function loadProject(dir: string, opts: { progress?: LoadProgress }
   diagnostics.push(...checkEstate(estate, origins, { runbooks, folders, invalidIds }));
   diagnostics.push(...checkRunbooks(runbooks, runbookSources));
   diagnostics.push(...checkStacks(stacks, stackSources, estate, folders));
+  for (const [name, { target }] of stacks) diagnostics.push(...checkStackTarget(target, stackSources.get(name)!, folders.estate ? estate : undefined));
 
   return { dir, estate, runbooks, stacks, files, folders, diagnostics: sortDiagnostics(diagnostics) };
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, IpAddress, Prefix } from "./common.js";
+import { ClockTime, Id, IpAddress, Prefix } from "./common.js";
 
 /**
  * The declarative target, kept as Pulumi structured config under the `ferry:` namespace in
@@ -7,11 +7,20 @@ import { Id, IpAddress, Prefix } from "./common.js";
  * encryptionsalt…), so unlike ferry's own documents it carries no apiVersion/kind header.
  */
 
+/** An Entra ID or Azure object id (a GUID). */
+export const Guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a GUID such as 0b5e2f4a-1c3d-4e5f-8a9b-0c1d2e3f4a5b");
+
 export const TargetSubnet = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must be an Azure subnet name"),
   prefix: Prefix,
   /** Hosts the subnet must fit; Azure keeps 5 addresses of every subnet. */
   hosts: z.number().int().min(0).optional(),
+  /**
+   * What the subnet is for. `app-gateway`: an Application Gateway v2 subnet (no default route
+   * to the firewall, which v2 does not support, and the GatewayManager/AzureLoadBalancer inbound
+   * rules it needs); `private-endpoints`: private endpoints (FSLogix, Key Vault). @default workload
+   */
+  purpose: z.enum(["workload", "private-endpoints", "app-gateway"]).default("workload"),
 });
 
 export const Hub = z.strictObject({
@@ -21,6 +30,17 @@ export const Hub = z.strictObject({
   bastionSubnet: Prefix,
   gatewaySubnet: Prefix,
   firewallManagementSubnet: Prefix.optional(),
+  /** DNS Private Resolver endpoints (each at least /28, delegated to Microsoft.Network/dnsResolvers). */
+  dnsResolverInboundSubnet: Prefix.optional(),
+  dnsResolverOutboundSubnet: Prefix.optional(),
+});
+
+/** A DNS domain the council's own servers answer (Active Directory), forwarded by the resolver. */
+export const DnsForwarder = z.strictObject({
+  /** e.g. `wnc.local`: queries for it and its subdomains go to `servers`. */
+  domain: z.string().regex(/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z0-9-]+$/i, "must be a DNS domain such as corp.westnorthants.gov.uk"),
+  /** Domain controllers' addresses (port 53), reached over the site links. */
+  servers: z.array(IpAddress).min(1),
 });
 
 export const Spoke = z.strictObject({
@@ -28,6 +48,8 @@ export const Spoke = z.strictObject({
   prefix: Prefix,
   /** Workload area this spoke serves (corp or online landing zone). @default corp */
   landingZone: z.enum(["corp", "online"]).default("corp"),
+  /** Subscription the spoke lives in. @default `avd` for the desktops spoke when set, else the landing zone's */
+  subscription: z.enum(["corp", "online", "avd"]).optional(),
   subnets: z.array(TargetSubnet).min(1),
 });
 
@@ -42,7 +64,10 @@ export const DataCentre = z.strictObject({
   /** Public address (or FQDN) of the data centre's VPN device. */
   gatewayAddress: z.union([IpAddress, z.string().regex(/^[a-z0-9.-]+$/i)]),
   prefixes: z.array(Prefix).min(1),
+  /** The data centre device's BGP ASN: with it the gateway, site and connection run BGP. */
   bgpAsn: z.number().int().min(1).max(4_294_967_295).optional(),
+  /** The device's BGP peer address (required with `bgpAsn`). */
+  bgpPeeringAddress: IpAddress.optional(),
 });
 
 export const NetworkTarget = z.strictObject({
@@ -53,8 +78,49 @@ export const NetworkTarget = z.strictObject({
   /** Retained sites' allocations; legacy networks there re-IP into these. */
   sites: z.array(SiteAllocation).default([]),
   dataCentre: DataCentre.optional(),
-  /** Private DNS zones linked to the hub. */
+  /** Private DNS zones linked to the hub (the zones the landing zone's own services need are always added). */
   privateDnsZones: z.array(z.string().min(1)).default([]),
+  /** Council domains the DNS Private Resolver forwards to the domain controllers (needs the hub's resolver subnets). */
+  dnsForwarding: z.array(DnsForwarder).default([]),
+  /** Put every VNet under an Azure DDoS Network Protection plan. @default false */
+  ddosProtection: z.boolean().default(false),
+});
+
+/** Roles a subscription plays in the landing zone, and the management group each sits under. */
+export const SUBSCRIPTION_ROLES = ["connectivity", "management", "identity", "corp", "online", "avd"] as const;
+export type SubscriptionRole = (typeof SUBSCRIPTION_ROLES)[number];
+export const SUBSCRIPTION_PLACEMENT: Readonly<Record<SubscriptionRole, string>> = {
+  connectivity: "platform-connectivity",
+  management: "platform-management",
+  identity: "platform-identity",
+  corp: "landingzones-corp",
+  online: "landingzones-online",
+  avd: "landingzones-corp",
+};
+
+/**
+ * One subscription: an existing one by `id`, or a new one created by `alias` under a billing
+ * scope (EA enrollment account or MCA invoice section). Exactly one of `id` and `alias`.
+ */
+export const SubscriptionRef = z.strictObject({
+  id: Guid.optional(),
+  alias: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "must be a subscription alias: letters, digits, dots, dashes, underscores").optional(),
+  displayName: z.string().min(1).optional(),
+  /** `/providers/Microsoft.Billing/billingAccounts/…/enrollmentAccounts/…` (or an MCA invoice section). */
+  billingScope: z.string().startsWith("/providers/Microsoft.Billing/", "must be a billing scope id (/providers/Microsoft.Billing/…)").optional(),
+  /** @default Production */
+  workload: z.enum(["Production", "DevTest"]).default("Production"),
+  /** Monthly budget in the billing currency; alerts go to `landingZone.budgetAlerts`. */
+  monthlyBudget: z.number().positive().optional(),
+});
+
+export const Subscriptions = z.strictObject({
+  connectivity: SubscriptionRef,
+  management: SubscriptionRef,
+  identity: SubscriptionRef.optional(),
+  corp: SubscriptionRef,
+  online: SubscriptionRef.optional(),
+  avd: SubscriptionRef.optional(),
 });
 
 export const LandingZoneTarget = z.strictObject({
@@ -67,16 +133,48 @@ export const LandingZoneTarget = z.strictObject({
   /** Tags put on every resource ferry creates. */
   tags: z.record(z.string(), z.string()).default({}),
   logRetentionDays: z.number().int().min(30).max(730).default(90),
+  /**
+   * The landing zone's subscriptions, each placed under its management group. Optional for
+   * address planning (`ferry network`); `ferry deploy` and the stacks program refuse without it,
+   * because policies on management groups govern only the subscriptions placed under them.
+   */
+  subscriptions: Subscriptions.optional(),
+  /** Who budget alerts go to (budgets start in the month they are created). */
+  budgetAlerts: z
+    .strictObject({
+      contactEmails: z.array(z.email()).min(1),
+      /** Percentages of the budget that alert (actual spend). @default [80, 100] */
+      thresholds: z.array(z.number().positive().max(1000)).min(1).default([80, 100]),
+    })
+    .optional(),
+  /** Microsoft Defender for Cloud plans enabled (Standard tier) in every subscription. */
+  defenderPlans: z.array(z.enum(["VirtualMachines", "StorageAccounts", "KeyVaults", "Arm", "SqlServers", "Dns"])).default(["VirtualMachines", "StorageAccounts", "KeyVaults", "Arm"]),
 });
+
+/** VPN gateway SKUs Azure still sells (Basic cannot be created with a Standard public IP). */
+export const VPN_SKUS = ["VpnGw1", "VpnGw2", "VpnGw3", "VpnGw4", "VpnGw5", "VpnGw1AZ", "VpnGw2AZ", "VpnGw3AZ", "VpnGw4AZ", "VpnGw5AZ"] as const;
+/** ExpressRoute gateway SKUs. */
+export const EXPRESSROUTE_SKUS = ["Standard", "HighPerformance", "UltraPerformance", "ErGw1AZ", "ErGw2AZ", "ErGw3AZ", "ErGwScale"] as const;
 
 export const ConnectivityTarget = z.strictObject({
   kind: z.enum(["vpn", "expressroute"]).default("vpn"),
-  /** Gateway SKU. @default VpnGw1AZ */
-  sku: z.string().default("VpnGw1AZ"),
+  /** Gateway SKU, of the kind's family. @default VpnGw1AZ for vpn, ErGw1AZ for expressroute */
+  sku: z.enum([...VPN_SKUS, ...EXPRESSROUTE_SKUS]).optional(),
+  /** With kind expressroute: SKU of the VPN gateway the retained offices use. @default VpnGw1AZ */
+  officeVpnSku: z.enum(VPN_SKUS).default("VpnGw1AZ"),
   /** Retained office sites that get a site-to-site connection. */
   sites: z.array(z.strictObject({ site: Id, gatewayAddress: z.union([IpAddress, z.string().min(1)]) })).default([]),
   /** Build the paired hub in the DR region (UK West) and peer it. */
-  disasterRecovery: z.strictObject({ region: z.string().default("ukwest"), hubPrefix: Prefix }).optional(),
+  disasterRecovery: z
+    .strictObject({
+      region: z.string().default("ukwest"),
+      hubPrefix: Prefix,
+      /** The DR hub's AzureFirewallSubnet (/26): its firewall takes over egress when UK South is lost. */
+      firewallSubnet: Prefix,
+      /** The DR hub's GatewaySubnet (/27), kept free for a gateway built at failover. */
+      gatewaySubnet: Prefix,
+    })
+    .optional(),
   /** Name of the secret config key holding the IPsec pre-shared key. @default ferry:vpnSharedKey */
   sharedKeySecret: z.string().default("vpnSharedKey"),
   /** With kind expressroute: resource id of the data centre's ExpressRoute circuit. */
@@ -91,8 +189,53 @@ export const DesktopsTarget = z.strictObject({
   loadBalancer: z.enum(["BreadthFirst", "DepthFirst"]).default("BreadthFirst"),
   /** Spoke and subnet the session hosts live in. */
   spoke: Id,
-  /** Entra ID group object ids granted Desktop Virtualization User on the app groups. */
-  userGroups: z.array(z.string()).default([]),
+  /**
+   * Entra ID group object ids granted Desktop Virtualization User on the RemoteApp group of every
+   * application without its own `params.userGroups` (comma-separated ids) in the estate.
+   */
+  userGroups: z.array(Guid).default([]),
+  /** Object id of the "Azure Virtual Desktop" service principal in the tenant (Start VM on Connect, scaling). */
+  avdServicePrincipalObjectId: Guid.optional(),
+  /** Session hosts: VMs built from an image, registered to the host pool. */
+  sessionHosts: z
+    .strictObject({
+      count: z.number().int().min(0).max(500),
+      /** @default Standard_D4s_v5 */
+      vmSize: z.string().min(1).default("Standard_D4s_v5"),
+      /** Marketplace image, or `galleryImageId` for a Compute Gallery image version. */
+      image: z
+        .strictObject({
+          publisher: z.string().min(1).default("MicrosoftWindowsDesktop"),
+          offer: z.string().min(1).default("office-365"),
+          sku: z.string().min(1).default("win11-24h2-avd-m365"),
+          version: z.string().min(1).default("latest"),
+          galleryImageId: z.string().startsWith("/subscriptions/").optional(),
+        })
+        .default({ publisher: "MicrosoftWindowsDesktop", offer: "office-365", sku: "win11-24h2-avd-m365", version: "latest" }),
+      /** Up to 11 characters; hosts are `<namePrefix>-<n>`. */
+      namePrefix: z.string().regex(/^[a-z][a-z0-9-]{0,10}$/, "must be 1-11 lowercase letters, digits and dashes"),
+      /** `entra`: Microsoft Entra join; `ad`: AD DS join through the resolver's forwarding. @default entra */
+      join: z.enum(["entra", "ad"]).default("entra"),
+      /** With join ad: the domain, the OU and the join account (its password: config secret `ferry:domainJoinPassword`). */
+      domainJoin: z.strictObject({ domain: z.string().min(1), ouPath: z.string().min(1).optional(), user: z.string().min(1) }).optional(),
+      /** Local administrator's name (its password: config secret `ferry:sessionHostAdminPassword`). @default avdadmin */
+      adminUsername: z.string().min(1).default("avdadmin"),
+      /** The AVD agent's DSC package (Microsoft's published artefact; pin the version you tested). */
+      agentPackageUrl: z.url().default("https://wvdportalstorageblob.blob.core.windows.net/galleryartifacts/Configuration_1.0.02790.438.zip"),
+    })
+    .optional(),
+  /** FSLogix profile share on Azure Files premium. @default 1024 GiB */
+  profileShareGiB: z.number().int().min(100).max(102_400).default(1024),
+  /** Scaling plan schedule (weekdays), in `timeZone`. */
+  scaling: z
+    .strictObject({
+      timeZone: z.string().default("GMT Standard Time"),
+      rampUpStart: ClockTime.default("07:00"),
+      peakStart: ClockTime.default("08:30"),
+      rampDownStart: ClockTime.default("17:30"),
+      offPeakStart: ClockTime.default("19:00"),
+    })
+    .default({ timeZone: "GMT Standard Time", rampUpStart: "07:00", peakStart: "08:30", rampDownStart: "17:30", offPeakStart: "19:00" }),
 });
 
 /** Everything under `ferry:` in a stack file. */
@@ -112,6 +255,25 @@ export type NetworkTarget = z.infer<typeof NetworkTarget>;
 export type LandingZoneTarget = z.infer<typeof LandingZoneTarget>;
 export type ConnectivityTarget = z.infer<typeof ConnectivityTarget>;
 export type DesktopsTarget = z.infer<typeof DesktopsTarget>;
+export type SubscriptionRef = z.infer<typeof SubscriptionRef>;
+export type Subscriptions = z.infer<typeof Subscriptions>;
+
+/** The gateway SKU of a connectivity target: the configured one, else the kind's smallest zone-redundant SKU. */
+export function gatewaySku(c: Pick<ConnectivityTarget, "kind" | "sku">): string {
+  return c.sku ?? (c.kind === "expressroute" ? "ErGw1AZ" : "VpnGw1AZ");
+}
+
+/** Zone-redundant gateway SKUs need a zonal public IP; the others refuse one (RegionalVmssVpnGatewayPublicIpsMustNotHaveZonesConfigured). */
+export function isZoneRedundantSku(sku: string): boolean {
+  return sku.endsWith("AZ") || sku === "ErGwScale";
+}
+
+/** The subscription role a spoke lives in: explicit, else `avd` for the desktops spoke (when an avd subscription exists), else its landing zone. */
+export function spokeSubscription(target: Pick<StackTarget, "desktops" | "landingZone">, spoke: Pick<Spoke, "id" | "landingZone" | "subscription">): "corp" | "online" | "avd" {
+  if (spoke.subscription) return spoke.subscription;
+  if (target.desktops?.spoke === spoke.id && target.landingZone.subscriptions?.avd) return "avd";
+  return spoke.landingZone;
+}
 export type StackTarget = z.infer<typeof StackTarget>;
 
 /** Keys of a stack file's `config:` map that ferry reads, each `ferry:<key>`. */
