@@ -18,6 +18,7 @@ import { registerResume } from "./commands/resume.js";
 import { registerRollback } from "./commands/rollback.js";
 import { registerStatus } from "./commands/status.js";
 import { registerGateApprove } from "./commands/gate-approve.js";
+import { registerDiscard } from "./commands/discard.js";
 import { registerStart } from "./commands/start.js";
 import { VERSION } from "./version.js";
 
@@ -60,5 +61,6 @@ registerResume(program);
 registerRollback(program);
 registerStatus(program);
 registerGateApprove(program);
+registerDiscard(program);
 
 await program.parseAsync(process.argv);

@@ -11,6 +11,7 @@ export interface ResumeFlags extends StateFlags, OutputFlags {
   stepRetry?: string;
   app?: string;
   acceptChanges?: boolean;
+  expectHead?: string;
 }
 
 /** The one verdict the flags give on a step in doubt, if any. */
@@ -31,6 +32,6 @@ function settlementOf(flags: ResumeFlags): Settlement | undefined {
 export async function resumeCommand(runId: string, flags: ResumeFlags): Promise<number> {
   const settle = settlementOf(flags);
   const ctx = runsContext(flags);
-  const outcome = await withTerminal(flags, (exec) => resumeRunById(ctx, runId, { ...exec, settle, acceptChanges: flags.acceptChanges }));
+  const outcome = await withTerminal(flags, (exec) => resumeRunById(ctx, runId, { ...exec, settle, acceptChanges: flags.acceptChanges, expectHead: flags.expectHead }));
   return finishRun(outcome, flags, stateFlagFor(flags));
 }

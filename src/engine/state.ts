@@ -3,6 +3,7 @@
  * and the engine itself read state only through this, so a replayed journal gives exactly the
  * state the crashed process had when its last record became durable.
  */
+import { JournalError } from "../journal/errors.js";
 import type { EventError, PlannedRunApp, RunEvent, RunStarted, Status } from "../model/run-event.js";
 
 export interface StepState {
@@ -264,11 +265,15 @@ export function foldEvents(events: Iterable<RunEvent>): RunState {
   let state: RunState | undefined;
   for (const e of events) {
     if (!state) {
-      if (e.type !== "run.started") throw new Error(`journal does not begin with run.started (found ${e.type})`);
+      if (e.type !== "run.started") throw new JournalError("journal-corrupt", `the journal does not begin with run.started (it begins with ${e.type})`, { hint: "Keep a copy of it; it was not written by ferry as it stands." });
       state = initialState(e);
     } else applyEvent(state, e);
   }
-  if (!state) throw new Error("journal is empty");
+  if (!state) {
+    throw new JournalError("journal-empty", "the journal has no records: ferry stopped between creating it and writing the run's first record, so nothing ran", {
+      hint: "Discard it with `ferry discard RUN`.",
+    });
+  }
   return state;
 }
 

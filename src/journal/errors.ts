@@ -8,6 +8,7 @@ import type { JournalDamage } from "./types.js";
 export type JournalErrorCode =
   | "journal-io"
   | "journal-corrupt"
+  | "journal-empty"
   | "journal-exists"
   | "journal-not-found"
   | "state-dir-unsafe"

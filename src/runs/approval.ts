@@ -33,6 +33,9 @@ export function approvalRequired(project: Pick<Project, "estate" | "stacks">): b
   return [...project.stacks.values()].some((s) => s.target.requireApproval);
 }
 
+/** How far an approval's date may run ahead of this machine's clock before it is refused. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 /** The approval a wave runs under, as recorded in run.started. */
 export interface WaveApproval {
   file: string;
@@ -46,7 +49,7 @@ export interface WaveApproval {
  * inputs even when none is required (a wrong approval is never silently ignored); a missing
  * one is refused only when change control requires it.
  */
-export async function checkWaveApproval(dir: string, plan: Plan, wave: number, required: boolean): Promise<WaveApproval | undefined> {
+export async function checkWaveApproval(dir: string, plan: Plan, wave: number, required: boolean, now: Date = new Date()): Promise<WaveApproval | undefined> {
   const file = approvalPath(dir, plan.hash, wave);
   const shown = relative(process.cwd(), file) || file;
   // Malformed, duplicate-key or schema-breaking files are `approval-invalid` at their line.
@@ -66,7 +69,9 @@ export async function checkWaveApproval(dir: string, plan: Plan, wave: number, r
         ? `it approves wave ${a.wave}, not wave ${wave}`
         : a.inputsDigest !== undefined && a.inputsDigest !== plan.inputsDigest
           ? `it was given for inputs ${a.inputsDigest}, but the plan's inputs are ${plan.inputsDigest}`
-          : undefined;
+          : Date.parse(a.approvedAt) > now.getTime() + CLOCK_SKEW_MS
+            ? `it is dated ${a.approvedAt}, in the future`
+            : undefined;
   if (wrong) throw new UsageError(`${shown} does not approve this wave: ${wrong}`, "approval-invalid", "Re-approve the plan that will actually run with `ferry approve`.");
   return { file: shown, approvedBy: a.approvedBy, changeRef: a.changeRef, approvedAt: a.approvedAt };
 }

@@ -5,15 +5,19 @@
  */
 import type { RunEvent } from "../model/run-event.js";
 import type { Project } from "../model/load.js";
+import { FerryError } from "../model/codes.js";
 import { UsageError } from "../model/diagnostics.js";
+import type { JournalRecord } from "../journal/types.js";
+import { formatHead, HEADS_FILE, recordedHeads } from "../journal/heads.js";
 import { openJournal, type FileJournal } from "../journal/file-journal.js";
-import { RunError, runbookChanges, settleStep, readRunState, type RunbookChange } from "../engine/resume.js";
+import { RunError, runbookChanges, settleStep, type RunbookChange } from "../engine/resume.js";
 import { resumeRun, rollbackRun, type RunOutcome } from "../engine/run.js";
 import type { RunState } from "../engine/state.js";
 import type { PreparedApp } from "../engine/prepare.js";
 import { currentInputsDigest, prepareApps } from "./prepare.js";
 import { withRunSession, type ExecuteOptions } from "./session.js";
 import { loadContextProject, type RunsContext } from "./context.js";
+import { foldRun } from "./history.js";
 
 /** An operator's verdict on a step in doubt (`--step-done`, `--step-failed`, `--step-retry`). */
 export interface Settlement {
@@ -30,6 +34,37 @@ export interface ContinueOptions extends ExecuteOptions {
 
 export interface ResumeOptions extends ContinueOptions {
   settle?: Settlement;
+  /** `SEQ:SUM` of a head the operator kept (`ferry status RUN` prints it): refuse a journal that does not reach it. */
+  expectHead?: string;
+}
+
+/**
+ * Refuse a journal cut back or rewritten below a head known from outside it: the one the
+ * operator passes, and every head heads.ndjson recorded for the run. A journal truncated to its
+ * header otherwise looks like a run that has not started, and resuming it would run every step
+ * again.
+ */
+async function assertReachesHeads(ctx: Pick<RunsContext, "stateDir">, runId: string, records: readonly JournalRecord<RunEvent>[], expected?: string): Promise<void> {
+  const heads = (await recordedHeads(ctx.stateDir, runId)).map((h) => ({ seq: h.seq, sum: h.sum, from: `${HEADS_FILE} (recorded ${h.at})` }));
+  if (expected !== undefined) {
+    const m = /^(\d+):([0-9a-f]{64})$/.exec(expected);
+    if (!m) throw new UsageError(`--expect-head must be SEQ:SUM as \`ferry status ${runId}\` prints it, got ${JSON.stringify(expected)}`);
+    heads.push({ seq: Number(m[1]), sum: m[2]!, from: "--expect-head" });
+  }
+  for (const h of heads) {
+    const at = records[h.seq - 1];
+    if (at?.sum === h.sum) continue;
+    throw new FerryError(
+      "journal-head-mismatch",
+      `run ${runId}: the journal does not reach the head ${formatHead(h)} from ${h.from}: ${at ? `its record ${h.seq} is different` : `it ends at record ${records.length}`}. It was cut back or rewritten since`,
+      "Do not resume from it: steps it no longer records would run again. Restore the journal from a copy, or inspect it by hand.",
+    );
+  }
+}
+
+/** Fold the run's state from the journal opened for it. */
+export async function readRunState(journal: FileJournal<RunEvent>, runId: string): Promise<RunState> {
+  return foldRun(runId, journal.path, await journal.records());
 }
 
 /** Open a run's journal for continuing it; a dropped torn tail is reported through `warn`. */
@@ -93,7 +128,8 @@ export async function resumeRunById(ctx: RunsContext, runId: string, opts: Resum
   const journal = await openRun(ctx, runId);
   let handedOver = false;
   try {
-    let state = await readRunState(journal);
+    await assertReachesHeads(ctx, runId, await journal.records(), opts.expectHead);
+    let state = await readRunState(journal, runId);
     if (state.finished && ["succeeded", "failed", "rolled-back"].includes(state.status) && !opts.settle) {
       throw new RunError("run-finished", `run ${runId} already finished: ${state.status}`, state.status === "succeeded" ? `To undo it: ferry rollback ${runId}` : "`ferry status` shows what happened.");
     }
@@ -102,10 +138,10 @@ export async function resumeRunById(ctx: RunsContext, runId: string, opts: Resum
     if (opts.settle) {
       const app = appOfStep(state, opts.settle.step, opts.settle.app);
       await settleStep(journal, state, { app, step: opts.settle.step, outcome: opts.settle.outcome, by: ctx.operator });
-      state = await readRunState(journal);
+      state = await readRunState(journal, runId);
     }
     handedOver = true;
-    return await withRunSession({ journal, projectDir: ctx.dir, estate: project.estate, apps }, opts, (engine) =>
+    return await withRunSession({ journal, stateDir: ctx.stateDir, projectDir: ctx.dir, estate: project.estate, apps }, opts, (engine) =>
       resumeRun(engine, { runId, operator: ctx.operator, apps, acceptedChanges: drift.changes, inputsDigest: drift.inputsDigest }),
     );
   } finally {
@@ -118,7 +154,8 @@ export async function rollbackRunById(ctx: RunsContext, runId: string, opts: Con
   const journal = await openRun(ctx, runId);
   let handedOver = false;
   try {
-    const state = await readRunState(journal);
+    await assertReachesHeads(ctx, runId, await journal.records());
+    const state = await readRunState(journal, runId);
     if (!state.finished || state.rollback) {
       throw new RunError(
         "run-not-finished",
@@ -132,7 +169,7 @@ export async function rollbackRunById(ctx: RunsContext, runId: string, opts: Con
     // Rollbacks written in the runbooks run now: refuse if they are not the ones the run started with.
     checkDrift(state, project, false, Boolean(opts.acceptChanges));
     handedOver = true;
-    return await withRunSession({ journal, projectDir: ctx.dir, estate: project.estate, apps }, opts, (engine) => rollbackRun(engine, { runId, operator: ctx.operator, apps }));
+    return await withRunSession({ journal, stateDir: ctx.stateDir, projectDir: ctx.dir, estate: project.estate, apps }, opts, (engine) => rollbackRun(engine, { runId, operator: ctx.operator, apps }));
   } finally {
     if (!handedOver) await journal.close();
   }

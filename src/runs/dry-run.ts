@@ -11,9 +11,10 @@ import type { ActionKind } from "../model/runbook.js";
 import { createActions } from "../actions/index.js";
 import type { Action, ActionContext, ActionRegistry } from "../actions/types.js";
 import type { PreparedAction, PreparedApp } from "../engine/prepare.js";
-import { Redactor } from "../engine/redact.js";
-import { renderSpec } from "../engine/render.js";
-import { toEventError } from "../engine/step-runner.js";
+import { redactorFor } from "../engine/redact.js";
+import { renderFor } from "../engine/render.js";
+import { runAttempt } from "../engine/attempt.js";
+import { toEventError } from "../engine/event-error.js";
 import type { PreparedWave } from "./prepare.js";
 import type { RunsContext } from "./context.js";
 
@@ -32,16 +33,19 @@ export interface DryItem {
   detail: string;
 }
 
+/** A dry run waits less for a probe than a run would: it is a check, not the night itself. */
 const PROBE_TIMEOUT_MS = 10_000;
+const PREFLIGHT_TIMEOUT_MS = 30_000;
 
+/** The action rendered as the engine renders it (no step outputs yet), and as the dry run shows it. */
 function render(app: PreparedApp, a: PreparedAction): { spec: unknown; text: string; usesOutputs: boolean } {
-  const { spec, command } = renderSpec(a.kind, a.template, { values: app.values, visibleSteps: a.visibleSteps });
+  const { spec, command } = renderFor(app, a);
   return { spec, text: command ?? JSON.stringify(spec), usesOutputs: JSON.stringify(a.template).includes("steps.") };
 }
 
-function contextFor(app: PreparedApp, inputs: PreparedWave, projectDir: string, signal: AbortSignal, log: ActionContext["log"]): ActionContext {
+function contextFor(app: PreparedApp, inputs: PreparedWave, projectDir: string, log: ActionContext["log"]): Omit<ActionContext, "signal"> {
   const hosts = new Map(inputs.project.estate.hosts.map((h) => [h.id, h]));
-  return { signal, log, host: (id) => hosts.get(id), secrets: app.secrets, cwd: projectDir };
+  return { log, host: (id) => hosts.get(id), secrets: app.secrets, cwd: projectDir };
 }
 
 /** Check a wave without changing anything. Returns the items (for tests) and prints them. */
@@ -53,14 +57,14 @@ export async function checkWave(inputs: PreparedWave, registry: ActionRegistry, 
   const preflights = new Map<string, Promise<{ ok: boolean; detail: string }>>();
 
   for (const app of inputs.apps) {
-    const redactor = new Redactor();
-    for (const v of app.secrets.values()) redactor.add(v);
+    const redactor = redactorFor([app]);
     const probe = async (a: PreparedAction): Promise<{ ok: boolean; detail: string }> => {
       const impl = registry[a.kind] as Action | undefined;
       if (!impl) return { ok: false, detail: `no ${a.kind} action in this build` };
       const ms = Math.min(a.timeoutMs ?? PROBE_TIMEOUT_MS, PROBE_TIMEOUT_MS);
       try {
-        const out = await impl.run(contextFor(app, inputs, projectDir, AbortSignal.timeout(ms), log), render(app, a).spec as never);
+        // The engine's own attempt: the same timeout by abort, the same error classification.
+        const out = await runAttempt({ impl, ctx: contextFor(app, inputs, projectDir, log), spec: render(app, a).spec, timeoutMs: ms });
         return { ok: true, detail: typeof out.stdout === "string" && out.stdout ? out.stdout.split("\n")[0]!.slice(0, 120) : "passed" };
       } catch (err) {
         const e = toEventError(err);
@@ -75,7 +79,7 @@ export async function checkWave(inputs: PreparedWave, registry: ActionRegistry, 
       let p = preflights.get(key);
       if (!p) {
         p = impl
-          .preflight(contextFor(app, inputs, projectDir, AbortSignal.timeout(30_000), log), spec as never)
+          .preflight({ ...contextFor(app, inputs, projectDir, log), signal: AbortSignal.timeout(PREFLIGHT_TIMEOUT_MS) }, spec as never)
           .then((detail) => ({ ok: true, detail }))
           .catch((err: unknown) => {
             const e = toEventError(err);

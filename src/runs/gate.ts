@@ -3,9 +3,9 @@
  * step and the plan hash, with the approver's name; the engine passes the gate on the next
  * resume. Takes the run lock, so it is done while the run is stopped at its gates.
  */
-import { approveGate, readRunState } from "../engine/resume.js";
+import { approveGate } from "../engine/resume.js";
 import { UsageError } from "../model/diagnostics.js";
-import { openRun } from "./continue.js";
+import { openRun, readRunState } from "./continue.js";
 import type { RunsContext } from "./context.js";
 
 export interface GateApproval {
@@ -22,7 +22,7 @@ export async function approveRunGate(ctx: Pick<RunsContext, "stateDir" | "operat
   if (!by) throw new UsageError("--by must name the approver");
   const journal = await openRun(ctx, runId);
   try {
-    const state = await readRunState(journal);
+    const state = await readRunState(journal, runId);
     await approveGate(journal, state, { app: gate.app, step: gate.step, by });
   } finally {
     await journal.close();

@@ -1,10 +1,14 @@
 /**
  * What earlier runs in the state directory say about a new run of a wave. `ferry run` always
  * starts a new run id; without this check, running a wave again after a crash (instead of
- * `ferry resume`) would repeat steps that already changed production.
+ * `ferry resume`), or running another plan of the same applications, would repeat steps that
+ * already changed production.
  */
 import { journalPath, listRuns } from "../journal/file-journal.js";
+import { JournalError } from "../journal/errors.js";
+import type { JournalRecord } from "../journal/types.js";
 import { readJournal } from "../journal/read.js";
+import { FerryError, type ErrorCode } from "../model/codes.js";
 import { UsageError } from "../model/diagnostics.js";
 import type { RunEvent, Status } from "../model/run-event.js";
 import { foldEvents, type RunState } from "../engine/state.js";
@@ -15,14 +19,51 @@ import type { RunsContext } from "./context.js";
  * on). A torn last record is dropped and reported through `warn`.
  */
 export async function readRun(stateDir: string, runId: string, warn?: RunsContext["warn"]): Promise<RunState> {
-  const contents = await readJournal<RunEvent>(journalPath(stateDir, runId));
-  for (const d of contents.damage) warn?.("journal-torn-tail", d.message);
-  return foldEvents(contents.records.map((r) => r.event));
+  return (await readRunAndHead(stateDir, runId, warn)).state;
 }
 
-/** Every run in the state directory, oldest first. */
-export async function readAllRuns(stateDir: string, warn?: RunsContext["warn"]): Promise<RunState[]> {
-  return Promise.all((await listRuns(stateDir)).map((r) => readRun(stateDir, r, warn)));
+/** {@link readRun}, with the journal's head: its last record's seq and sum, to keep outside it. */
+export async function readRunAndHead(stateDir: string, runId: string, warn?: RunsContext["warn"]): Promise<{ state: RunState; head: { seq: number; sum: string } }> {
+  const path = journalPath(stateDir, runId);
+  const contents = await readJournal<RunEvent>(path);
+  for (const d of contents.damage) warn?.("journal-torn-tail", d.message);
+  return { state: foldRun(runId, path, contents.records), head: contents.head };
+}
+
+/** A run's state from its journal's records; an empty or headless journal is named by run and path. */
+export function foldRun(runId: string, path: string, records: readonly JournalRecord<RunEvent>[]): RunState {
+  try {
+    return foldEvents(records.map((r) => r.event));
+  } catch (err) {
+    if (!(err instanceof JournalError)) throw err;
+    throw new JournalError(err.code, `run ${runId} (${path}): ${err.message}`, { path, hint: err.hint?.replaceAll("RUN", runId) });
+  }
+}
+
+/** A run whose journal cannot be read: empty, damaged, unreadable. */
+export interface UnreadableRun {
+  runId: string;
+  code: ErrorCode;
+  message: string;
+  hint?: string;
+}
+
+/**
+ * Every run in the state directory, oldest first. One empty or damaged journal does not hide
+ * the others: it is listed under `unreadable` with its code and what to do.
+ */
+export async function readAllRuns(stateDir: string, warn?: RunsContext["warn"]): Promise<{ runs: RunState[]; unreadable: UnreadableRun[] }> {
+  const runs: RunState[] = [];
+  const unreadable: UnreadableRun[] = [];
+  for (const runId of await listRuns(stateDir)) {
+    try {
+      runs.push(await readRun(stateDir, runId, warn));
+    } catch (err) {
+      if (!(err instanceof FerryError)) throw err;
+      unreadable.push({ runId, code: err.code, message: err.message, hint: err.hint });
+    }
+  }
+  return { runs, unreadable };
 }
 
 /** True while a run can still do work: `ferry resume` would carry on with it. */
@@ -33,7 +74,7 @@ function isUnfinished(s: RunState): boolean {
 /** Outcomes after which an application may run again: nothing of it is left in place. */
 const RERUNNABLE: readonly Status[] = ["pending", "failed", "rolled-back", "skipped"];
 
-/** An application an earlier run of the same plan and wave still holds. */
+/** An application an earlier run (of any plan or wave) still holds. */
 export interface HeldApplication {
   app: string;
   runId: string;
@@ -44,18 +85,20 @@ export interface HeldApplication {
 }
 
 /**
- * The applications of `apps` that earlier runs of the same plan and wave hold: every one in a
- * run that is not finished (resuming it would run them), and in finished runs those that
- * succeeded or whose rollback failed (their change is in place).
+ * The applications of `apps` that earlier runs hold, whichever plan and wave they ran: every
+ * one in a run that is not finished (resuming it would run them), and in finished runs those
+ * that succeeded or whose rollback failed (their change is in place). Two plans of the same
+ * inputs (say the default one and a `--stack dev` one) name the same applications, and running
+ * both would repeat every step; so the check is per application, not per plan.
  */
-export async function heldApplications(stateDir: string, planHash: string, wave: number, apps: readonly string[]): Promise<HeldApplication[]> {
+export async function heldApplications(stateDir: string, apps: readonly string[]): Promise<HeldApplication[]> {
   const wanted = new Set(apps);
   const held: HeldApplication[] = [];
   for (const runId of await listRuns(stateDir)) {
-    // The header says which plan and wave a run is of: only those runs are read in full.
+    // The header lists a run's applications: only runs that share one are read in full.
     const [header] = (await readJournal<RunEvent>(journalPath(stateDir, runId), { maxRecords: 1 })).records;
     const started = header?.event;
-    if (started?.type !== "run.started" || started.planHash !== planHash || started.wave !== wave || started.dryRun) continue;
+    if (started?.type !== "run.started" || started.dryRun || !started.apps.some((a) => wanted.has(a.app))) continue;
     const s = await readRun(stateDir, runId);
     const unfinished = isUnfinished(s);
     for (const a of s.apps.values()) {
@@ -67,8 +110,8 @@ export async function heldApplications(stateDir: string, planHash: string, wave:
 }
 
 /** Refuse a new run of a wave whose applications an earlier run still holds, saying how to go on. */
-export async function refuseHeldApplications(stateDir: string, planHash: string, wave: number, apps: readonly string[], stateFlag: string): Promise<void> {
-  const held = await heldApplications(stateDir, planHash, wave, apps);
+export async function refuseHeldApplications(stateDir: string, wave: number, apps: readonly string[], stateFlag: string): Promise<void> {
+  const held = await heldApplications(stateDir, apps);
   if (held.length === 0) return;
   const lines = held.map((h) => `  ${h.app}: ${h.status} in run ${h.runId}${h.unfinished ? " (not finished)" : ""}`);
   const unfinishedRuns = [...new Set(held.filter((h) => h.unfinished).map((h) => h.runId))];
@@ -81,7 +124,7 @@ export async function refuseHeldApplications(stateDir: string, planHash: string,
     ...(free.length > 20 ? [`To run the other ${free.length} applications now, list them with --only.`] : []),
   ];
   throw new UsageError(
-    `wave ${wave} of this plan already has runs holding ${held.length === 1 ? "an application" : `${held.length} applications`}; a new run would repeat their steps:\n${lines.join("\n")}`,
+    `earlier runs hold ${held.length === 1 ? "an application" : `${held.length} applications`} of wave ${wave}; a new run would repeat their steps:\n${lines.join("\n")}`,
     "earlier-run",
     hints.join("\n  "),
   );

@@ -8,6 +8,7 @@ import { closeSync, openSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { DestinationStream } from "pino";
 import type { FileJournal } from "../journal/file-journal.js";
+import { recordHead } from "../journal/heads.js";
 import type { RunEvent } from "../model/run-event.js";
 import type { Estate } from "../model/estate.js";
 import { createActions } from "../actions/index.js";
@@ -15,7 +16,7 @@ import type { EngineOptions, RunControl, RunOutcome } from "../engine/run.js";
 import type { EventListener } from "../engine/events.js";
 import type { FailureBudget } from "../engine/failure-budget.js";
 import type { PreparedApp } from "../engine/prepare.js";
-import { Redactor } from "../engine/redact.js";
+import { redactorFor } from "../engine/redact.js";
 import { createRunLogger, loggerListener } from "../engine/output/logger.js";
 
 /** How a run is executed and watched: the same for run, resume and rollback. */
@@ -42,6 +43,8 @@ export interface RunLimits {
 
 interface SessionInput {
   journal: FileJournal<RunEvent>;
+  /** Where heads.ndjson lives. */
+  stateDir: string;
   projectDir: string;
   estate: Estate;
   apps: PreparedApp[];
@@ -56,14 +59,23 @@ function privateFile(path: string): string {
 
 /**
  * Run `body` with a fully wired engine. Returns the outcome after closing the logger, the
- * actions' connections and the journal.
+ * actions' connections and the journal, and, when the run finished, recording its journal head
+ * in heads.ndjson.
  */
 export async function withRunSession(input: SessionInput, exec: ExecuteOptions, body: (engine: EngineOptions) => Promise<RunOutcome>): Promise<RunOutcome> {
+  const outcome = await wired(input, exec, body);
+  if (outcome.state.finished) {
+    const { seq, sum } = input.journal.head;
+    await recordHead(input.stateDir, { run: outcome.runId, seq, sum, status: outcome.status, at: new Date().toISOString() });
+  }
+  return outcome;
+}
+
+async function wired(input: SessionInput, exec: ExecuteOptions, body: (engine: EngineOptions) => Promise<RunOutcome>): Promise<RunOutcome> {
   // Undone in reverse, whatever happens; the journal closes last (it waits for its queue).
   const cleanup: (() => unknown)[] = [];
   try {
-    const redactor = new Redactor();
-    for (const a of input.apps) for (const v of a.secrets.values()) redactor.add(v);
+    const redactor = redactorFor(input.apps);
     const runDir = dirname(input.journal.path);
     const { log, flush } = createRunLogger({ file: privateFile(join(runDir, "log.ndjson")), redactor, pretty: exec.pretty });
     cleanup.push(flush);

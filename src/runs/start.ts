@@ -1,16 +1,40 @@
 /**
- * Start a prepared wave under a new run id: take the wave's lock, refuse applications an
- * earlier run still holds, create the durable journal, and execute.
+ * Start a prepared wave under a new run id: refuse applications an earlier run still holds,
+ * create the durable journal, and execute.
+ *
+ * Exclusion is per application, across plans and waves: checking the earlier runs and
+ * journalling the new run's `run.started` (which lists its applications) happen under one
+ * project-wide start lock, so of two runs that share an application (the same wave twice, or
+ * two plans of the same inputs) the second always sees the first. The lock is held only for
+ * that instant; the runs themselves go on side by side when they share nothing.
  */
 import type { RunEvent } from "../model/run-event.js";
-import { planHashForms } from "../model/plan-hash.js";
 import { openJournal } from "../journal/file-journal.js";
-import { acquireRunLock } from "../journal/run-lock.js";
+import { acquireRunLock, RunLockedError, type RunLock } from "../journal/run-lock.js";
 import { newRunId, startRun, type RunOutcome } from "../engine/run.js";
+import type { EventListener } from "../engine/events.js";
 import { refuseHeldApplications } from "./history.js";
 import { currentInputsDigest, type PreparedWave } from "./prepare.js";
 import { withRunSession, type ExecuteOptions, type RunLimits } from "./session.js";
 import type { RunsContext } from "./context.js";
+
+/** The lock held while a new run checks earlier runs and journals its start. */
+const START_LOCK = "run-start";
+/** How long a start waits for another to finish starting: it holds the lock for milliseconds. */
+const START_WAIT_MS = 15_000;
+
+/** Take the start lock, waiting while another run is in the instant of starting (also used to discard a run that never started). */
+export async function takeStartLock(ctx: Pick<RunsContext, "stateDir" | "operator">): Promise<RunLock> {
+  const deadline = Date.now() + START_WAIT_MS;
+  for (;;) {
+    try {
+      return await acquireRunLock(ctx.stateDir, START_LOCK, { owner: ctx.operator });
+    } catch (err) {
+      if (!(err instanceof RunLockedError) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 50));
+    }
+  }
+}
 
 export interface StartWaveOptions extends ExecuteOptions {
   limits?: RunLimits;
@@ -23,17 +47,20 @@ export interface StartWaveOptions extends ExecuteOptions {
 /** Execute a wave that {@link prepareWave} checked. Returns the run's outcome (its exit code included). */
 export async function startWave(ctx: RunsContext, prepared: PreparedWave, opts: StartWaveOptions = {}): Promise<RunOutcome> {
   const wave = prepared.wave.number;
-  // One run of a wave at a time on this machine: a second operator is told who holds it.
-  const waveLock = await acquireRunLock(ctx.stateDir, `wave-${planHashForms(prepared.plan.hash).short}-${wave}`, { owner: ctx.operator });
+  const startLock = await takeStartLock(ctx);
   try {
-    // Under the wave lock, so no other run of this wave can start between the check and ours.
-    await refuseHeldApplications(ctx.stateDir, prepared.plan.hash, wave, prepared.apps.map((a) => a.app.id), opts.commandFlags ?? "");
+    await refuseHeldApplications(ctx.stateDir, wave, prepared.apps.map((a) => a.app.id), opts.commandFlags ?? "");
     const runId = newRunId();
     const journal = await openJournal<RunEvent>(ctx.stateDir, runId, { mode: "create", owner: ctx.operator });
     opts.onStart?.({ runId, journal: journal.path });
+    // Listeners hear an event only after the journal has it: from run.started on, every later
+    // start sees this run's applications as held.
+    const releaseOnStarted: EventListener = (event) => {
+      if (event.type === "run.started") void startLock.release().catch(() => undefined);
+    };
     return await withRunSession(
-      { journal, projectDir: ctx.dir, estate: prepared.project.estate, apps: prepared.apps, limits: opts.limits },
-      opts,
+      { journal, stateDir: ctx.stateDir, projectDir: ctx.dir, estate: prepared.project.estate, apps: prepared.apps, limits: opts.limits },
+      { ...opts, listeners: [releaseOnStarted, ...(opts.listeners ?? [])] },
       (engine) =>
         startRun(engine, {
           runId,
@@ -50,6 +77,6 @@ export async function startWave(ctx: RunsContext, prepared: PreparedWave, opts: 
         }),
     );
   } finally {
-    await waveLock.release();
+    await startLock.release();
   }
 }

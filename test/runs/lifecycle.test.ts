@@ -53,6 +53,21 @@ async function writePlan(stack?: string): Promise<string> {
   return file;
 }
 
+/** The bundled dev and prod stacks, less what names the bundled estate's sites. */
+function writeStacks(requireApproval?: boolean): void {
+  mkdirSync(join(dir, "stacks"));
+  for (const env of ["dev", "prod"]) {
+    const stack = parseYaml(readFileSync(join(REPO_ROOT, "stacks", `Pulumi.${env}.yaml`), "utf8")) as { config: Record<string, { sites?: unknown; dataCentre?: unknown } | boolean> };
+    delete stack.config["ferry:connectivity"];
+    delete stack.config["ferry:desktops"];
+    const network = stack.config["ferry:network"] as { sites?: unknown; dataCentre?: unknown };
+    delete network.sites;
+    delete network.dataCentre;
+    if (requireApproval !== undefined) stack.config["ferry:requireApproval"] = requireApproval;
+    writeFileSync(join(dir, "stacks", `Pulumi.${env}.yaml`), stringifyYaml(stack));
+  }
+}
+
 /** Edit the plan file as an attacker would: change it, then recompute its hash. */
 function editPlan(edit: (plan: Record<string, unknown>) => void): void {
   const raw = JSON.parse(readFileSync(plan, "utf8")) as Record<string, unknown>;
@@ -112,16 +127,7 @@ describe("preparing a wave", () => {
 
   it("decides the approval requirement from the estate and every stack, not from the plan's target stack", async () => {
     dir = runProject([{ id: "billing", runbook: "plain" }], { plain: `steps:\n${marker("move")}` }, { requireApproval: false });
-    mkdirSync(join(dir, "stacks"));
-    for (const env of ["dev", "prod"]) {
-      // The bundled stacks, less what names the bundled estate's sites.
-      const stack = parseYaml(readFileSync(join(REPO_ROOT, "stacks", `Pulumi.${env}.yaml`), "utf8")) as { config: Record<string, { sites?: unknown }> };
-      delete stack.config["ferry:connectivity"];
-      delete stack.config["ferry:desktops"];
-      delete stack.config["ferry:network"]!.sites;
-      delete (stack.config["ferry:network"] as { dataCentre?: unknown }).dataCentre;
-      writeFileSync(join(dir, "stacks", `Pulumi.${env}.yaml`), stringifyYaml(stack));
-    }
+    writeStacks();
     ctx = { ...ctx, dir, stateDir: join(dir, ".ferry") };
     plan = await writePlan("dev");
     // dev does not require approval, prod does: the same runbooks touch the same hosts.
@@ -146,6 +152,14 @@ describe("preparing a wave", () => {
     expect(err.message).toContain('at targetStack it has "nope"');
   });
 
+  it("refuses an approval dated in the future", async () => {
+    const { file } = await approveWave({ dir }, { plan, wave: 1, by: "Change Board", ref: "CHG0001", now: () => new Date(Date.now() + 3_600_000) });
+    const err = await refusal(prepareWave(ctx, { plan, wave: 1 }));
+    expect(err.code).toBe("approval-invalid");
+    expect(err.message).toContain("in the future");
+    expect(existsSync(file)).toBe(true);
+  });
+
   it("refuses --only naming an application that is not in the wave", async () => {
     await approve();
     expect((await refusal(prepareWave(ctx, { plan, wave: 1, only: ["nope"] }))).code).toBe("app-not-in-wave");
@@ -162,6 +176,27 @@ describe("running, resuming and rolling back", () => {
     expect(err.code).toBe("earlier-run");
     expect(err.hint).toContain("--only payroll");
     expect(ledger().filter((l) => l.endsWith(":billing"))).toEqual(["run:stop:billing", "run:move:billing"]);
+  });
+
+  it("lets exactly one of two plans of the same applications run them, even when started at the same instant", async () => {
+    dir = runProject([{ id: "crm", runbook: "hold" }], { hold: `steps:\n${holding("move")}` }, { requireApproval: false });
+    writeStacks(false);
+    ctx = { ...ctx, dir, stateDir: join(dir, ".ferry") };
+    const prodPlan = await writePlan();
+    const devPlan = join(dir, "plans", "dev.json");
+    writeFileSync(devPlan, serializePlan(planWaves(await loadValidProjectQuietly(dir), { stack: "dev" })));
+    expect(JSON.parse(readFileSync(devPlan, "utf8")).hash).not.toBe(JSON.parse(readFileSync(prodPlan, "utf8")).hash);
+    const [a, b] = [await prepareWave(ctx, { plan: prodPlan, wave: 1 }), await prepareWave(ctx, { plan: devPlan, wave: 1 })];
+    const settled = Promise.allSettled([startWave(ctx, a), startWave(ctx, b)]);
+    while (!ledger().includes("run:move:crm")) await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(join(dir, "go-crm"), "");
+    const results = await settled;
+    expect(results.filter((r) => r.status === "fulfilled").map((r) => r.value.exitCode)).toEqual([0]);
+    const [refused] = results.filter((r) => r.status === "rejected").map((r) => r.reason as FerryError);
+    expect(refused?.code).toBe("earlier-run");
+    expect(ledger()).toEqual(["run:move:crm"]);
+    // And afterwards, too: the other plan may not run it again while the change is in place.
+    expect((await refusal(startWave(ctx, await prepareWave(ctx, { plan: devPlan, wave: 1 })))).code).toBe("earlier-run");
   });
 
   it("settles a step left in doubt by an abort, and the resumed run never repeats it", async () => {

@@ -13,6 +13,7 @@ export function registerResume(program: Command): void {
     .option("--step-failed <step>", "the uncertain step failed: roll the application back")
     .option("--step-retry <step>", "the uncertain step did not take effect: run it again")
     .option("--app <app>", "the application of --step-*, when the step id is in doubt in several")
+    .option("--expect-head <seq:sum>", "refuse unless the journal still reaches this head (as `ferry status RUN` printed it)")
     .option("--accept-changes", "continue although a runbook, the estate or a stack changed since the run started (journalled)")
     .option(...ACCEPT_NEW)
     .option(...EVENTS)
@@ -26,7 +27,8 @@ Resume rebuilds the run from its journal alone. A step that was running when fer
 runs again only if it is idempotent, or if its \`check\` probe says it did not take effect;
 otherwise it is uncertain and the run stops (exit 4) saying what to inspect. Settle it with
 --step-done, --step-failed or --step-retry (journalled with your name), and the run goes on.
-No step without those markers ever runs twice.
+No step without those markers ever runs twice. A journal cut back below a head kept outside
+it (--expect-head, or .ferry/heads.ndjson for finished runs) is refused.
 ${RUN_EXITS}
 
 Examples:

@@ -1,5 +1,6 @@
 import { CODES, FerryError } from "../../model/codes.js";
 import { formatDiagnostic, InputError } from "../../model/diagnostics.js";
+import { printable } from "./printable.js";
 
 /** Set by a command that finished with a non-zero outcome it already reported. */
 export class ExitWith extends Error {
@@ -33,17 +34,18 @@ function report(err: unknown, json: boolean): number {
   if (err instanceof ExitWith) return err.exitCode;
   if (err instanceof InputError) {
     if (json) process.stdout.write(JSON.stringify({ ok: false, errors: err.diagnostics }) + "\n");
-    else for (const d of err.diagnostics) process.stderr.write(formatDiagnostic(d) + "\n");
+    else for (const d of err.diagnostics) process.stderr.write(printable(formatDiagnostic(d)) + "\n");
     return err.exitStatus;
   }
   if (err instanceof FerryError) {
     if (json) process.stdout.write(JSON.stringify({ ok: false, error: { code: err.code, message: err.message, hint: err.hint } }) + "\n");
-    else process.stderr.write(`ferry: ${err.message}${err.hint ? `\n  ${err.hint}` : ""}\n`);
+    else process.stderr.write(printable(`ferry: ${err.message}${err.hint ? `\n  ${err.hint}` : ""}`) + "\n");
     return err.exitStatus;
   }
   const debug = process.env.FERRY_DEBUG;
   process.stderr.write(
-    `ferry: internal error: ${err instanceof Error ? err.message : String(err)}\n` +
+    printable(`ferry: internal error: ${err instanceof Error ? err.message : String(err)}`) +
+      "\n" +
       (debug && err instanceof Error ? `${err.stack}\n` : "  Re-run with FERRY_DEBUG=1 and report the output.\n"),
   );
   return CODES.internal.exit;

@@ -10,6 +10,7 @@ import type { EventListener } from "../../engine/events.js";
 import { ndjsonListener } from "../../engine/output/ndjson.js";
 import { plainListener } from "../../engine/output/plain.js";
 import type { ExecuteOptions } from "../../runs/session.js";
+import { printable } from "./printable.js";
 
 /** The output flags of a command that runs steps. */
 export interface OutputFlags {
@@ -24,7 +25,7 @@ async function humanListener(json: boolean): Promise<{ listener: EventListener; 
     const [{ createLogUpdate }, { liveView }] = await Promise.all([import("log-update"), import("../../engine/output/live.js")]);
     return liveView((s) => createLogUpdate(s), process.stdout);
   }
-  return { listener: plainListener((l) => void process.stdout.write(l)), stop() {} };
+  return { listener: plainListener((l) => void process.stdout.write(printable(l))), stop() {} };
 }
 
 /**
@@ -85,6 +86,6 @@ export function nextSteps(outcome: RunOutcome, stateFlag: string): string {
 
 /** Print what to do next (on stderr under `--json`, where stdout carries the events) and return the run's exit code. */
 export function finishRun(outcome: RunOutcome, flags: OutputFlags, stateFlag: string): number {
-  (flags.json ? process.stderr : process.stdout).write(nextSteps(outcome, stateFlag));
+  (flags.json ? process.stderr : process.stdout).write(printable(nextSteps(outcome, stateFlag)));
   return outcome.exitCode;
 }

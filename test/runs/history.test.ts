@@ -40,7 +40,7 @@ describe("earlier runs of a wave", () => {
     const state = tempStateDir();
     await journalRun(state, "20270112-200000-000001", { apps: { a: "succeeded", b: "rolled-back", c: "rollback-failed", d: "failed", e: "skipped" }, finished: "failed" });
     await journalRun(state, "20270112-200000-000002", { apps: { f: "succeeded", g: "pending" } }); // crashed: no run.finished
-    const held = await heldApplications(state, PLAN, 1, ["a", "b", "c", "d", "e", "f", "g", "h"]);
+    const held = await heldApplications(state, ["a", "b", "c", "d", "e", "f", "g", "h"]);
     expect(held.map((h) => [h.app, h.status, h.unfinished])).toEqual([
       ["a", "succeeded", false],
       ["c", "rollback-failed", false],
@@ -49,13 +49,22 @@ describe("earlier runs of a wave", () => {
     ]);
   });
 
-  it("are those of the same plan and wave only, and only for the applications asked about", async () => {
+  it("are held across plans and waves: another plan of the same applications may not run them again", async () => {
     const state = tempStateDir();
-    await journalRun(state, "20270112-200000-000001", { wave: 2, apps: { a: "succeeded" } });
-    await journalRun(state, "20270112-200000-000002", { plan: "sha256:bbbb", apps: { a: "succeeded" } });
-    await journalRun(state, "20270112-200000-000003", { apps: { a: "succeeded", b: "succeeded" }, finished: "succeeded" });
-    expect(await heldApplications(state, PLAN, 1, ["b"])).toEqual([{ app: "b", runId: "20270112-200000-000003", status: "succeeded", unfinished: false }]);
-    expect(await heldApplications(state, PLAN, 3, ["a", "b"])).toEqual([]);
-    expect(await heldApplications(tempStateDir(), PLAN, 1, ["a"])).toEqual([]);
+    await journalRun(state, "20270112-200000-000001", { wave: 2, apps: { a: "succeeded" }, finished: "succeeded" });
+    await journalRun(state, "20270112-200000-000002", { plan: "sha256:bbbb", apps: { b: "pending" } });
+    await journalRun(state, "20270112-200000-000003", { apps: { c: "rolled-back" }, finished: "rolled-back" });
+    expect(await heldApplications(state, ["a", "b", "c"])).toEqual([
+      { app: "a", runId: "20270112-200000-000001", status: "succeeded", unfinished: false },
+      { app: "b", runId: "20270112-200000-000002", status: "pending", unfinished: true },
+    ]);
+  });
+
+  it("are only the applications asked about", async () => {
+    const state = tempStateDir();
+    await journalRun(state, "20270112-200000-000001", { apps: { a: "succeeded", b: "succeeded" }, finished: "succeeded" });
+    expect(await heldApplications(state, ["b"])).toEqual([{ app: "b", runId: "20270112-200000-000001", status: "succeeded", unfinished: false }]);
+    expect(await heldApplications(state, ["z"])).toEqual([]);
+    expect(await heldApplications(tempStateDir(), ["a"])).toEqual([]);
   });
 });
