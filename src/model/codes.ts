@@ -106,6 +106,13 @@ export const CODES = {
   "run-locked": { exit: 2, summary: "Another ferry process holds the lock for this wave or run; the message names who and since when." },
   "earlier-run": { exit: 2, summary: "An earlier run of the same plan and wave still holds applications (it is not finished, or they succeeded there): a new run would repeat their steps. Resume or roll back that run, or leave them out with `--only`." },
   internal: { exit: 70, summary: "A bug in ferry. Please report it with the command and `FERRY_DEBUG=1` output." },
+  // Importing exports (`ferry import`, src/import/)
+  "import-missing-column": { exit: 2, summary: "An import file lacks a column the import needs; the message names the column, the file and the sheet, and lists the columns it has." },
+  "import-unreadable": { exit: 2, summary: "An import file is not a readable CSV or `.xlsx` workbook (broken quoting, empty, not a workbook), or an import's `.base.json` record is damaged." },
+  "import-bad-row": { exit: 0, summary: "Warning: a row of an import file could not be used (no IP address, bad prefix, unknown relationship end) and was skipped; the message names its line or row, and the rest imported." },
+  "import-conflict": { exit: 0, summary: "Warning: two sources disagree about one entry, or a field a person edited in an imported file changed in the source too; the estate's value is kept." },
+  "import-missing-entry": { exit: 0, summary: "Warning: an entry an earlier import wrote is no longer in the export; it is marked `missing:` in the file and kept until a person deletes it." },
+  "import-invalid-result": { exit: 2, summary: "The estate would not validate after the import, so nothing was written; fix the findings (or the mapping in `import.yaml`), or pass `--force`." },
 } as const satisfies Record<string, { exit: number; summary: string }>;
 
 export type ErrorCode = keyof typeof CODES;
