@@ -31,6 +31,10 @@ export default tseslint.config(
     { group: ["**/planner/**", "**/report/**", "**/engine/**", "**/actions/**", "**/journal/**", "**/stacks/**", "**/runs/**", "**/cli/**"], message: "network/ may import model/ only." },
     { group: io, message: "network/ is pure." },
   ]),
+  layer(["src/import/**"], [
+    { group: ["**/planner/**", "**/report/**", "**/engine/**", "**/actions/**", "**/journal/**", "**/stacks/**", "**/runs/**", "**/cli/**", "**/example/**"], message: "import/ may import model/ and network/ only." },
+    { group: io.filter((p) => !p.startsWith("node:fs")), message: "import/ reads exports and writes estate files; it touches no host or process." },
+  ]),
   layer(["src/planner/**"], [
     { group: ["**/report/**", "**/engine/**", "**/actions/**", "**/journal/**", "**/stacks/**", "**/runs/**", "**/cli/**"], message: "planner/ may import model/ and network/ only." },
     { group: io, message: "planner/ is pure and deterministic." },
