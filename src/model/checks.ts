@@ -192,10 +192,16 @@ const APP: Shape = {
   disposition: "leaf", target: "leaf", runbook: "leaf", effort: "leaf", params: "*", dependsOn: "*", blackouts: "*",
   /** `app.hosts.N` is the host record, so `{{ app.hosts.0.address }}` works. */
   hosts: "*HOSTS" as unknown as Shape,
-  site: "leaf",
+  /** The site of the application's first host, as a record: `{{ app.site.id }}`. */
+  site: SITE,
 };
 
-function walkShape(shape: Shape, path: string[]): string | undefined {
+/**
+ * Follow `path` through `shape` as `ferry run` will through the real values: own fields only
+ * (never `constructor`, `toString` or `__proto__` from a prototype), and a template must end on
+ * a value, not on a record. `name` is how the path's root is written, for messages.
+ */
+function walkShape(shape: Shape, path: string[], name: string): string | undefined {
   let cur: Shape = shape;
   for (let i = 0; i < path.length; i++) {
     const seg = path[i]!;
@@ -205,12 +211,13 @@ function walkShape(shape: Shape, path: string[]): string | undefined {
       cur = HOST;
       continue;
     }
-    if (cur === "leaf") return `\`${path.slice(0, i).join(".")}\` is a value, it has no field \`${seg}\``;
-    const next: Shape | undefined = cur[seg];
-    if (next === undefined) return `no field \`${seg}\` (known: ${Object.keys(cur).join(", ")})`;
-    cur = next;
+    if (cur === "leaf") return `\`${[name, ...path.slice(0, i)].join(".")}\` is a value, it has no field \`${seg}\``;
+    if (!Object.hasOwn(cur, seg)) return `no field \`${seg}\` (known: ${Object.keys(cur).join(", ")})`;
+    cur = cur[seg]!;
   }
-  return undefined;
+  if (cur === "leaf" || cur === "*") return undefined;
+  const fields = (cur as unknown) === "*HOSTS" ? ["0.id", "0.address"] : Object.keys(cur).slice(0, 2);
+  return `\`${[name, ...path].join(".")}\` is a record, not a value: name one of its fields${fields.length ? ` (e.g. ${fields.map((f) => `${[name, ...path].join(".")}.${f}`).join(" or ")})` : ""}`;
 }
 
 /** Per-runbook checks: step ids, `needs` graph, every template path resolvable. */
@@ -266,15 +273,15 @@ export function checkRunbooks(runbooks: Map<string, { runbook: Runbook; file: st
 function resolveStatic(path: string[], inputs: Runbook["inputs"], ids: Map<string, PathSegment[]>): string | undefined {
   const [root, ...rest] = path as [string, ...string[]];
   const inputShape = (name: string, sub: string[]): string | undefined => {
-    const input = inputs[name];
+    const input = Object.hasOwn(inputs, name) ? inputs[name] : undefined;
     if (!input) return `no input \`${name}\`${suggest(name, Object.keys(inputs))}`;
-    if (input.type === "host") return walkShape(HOST, sub);
-    if (input.type === "site") return walkShape(SITE, sub);
+    if (input.type === "host") return walkShape(HOST, sub, name);
+    if (input.type === "site") return walkShape(SITE, sub, name);
     return sub.length ? `input \`${name}\` is a ${input.type}, it has no field \`${sub[0]}\`` : undefined;
   };
   switch (root) {
     case "app":
-      return walkShape(APP, rest);
+      return walkShape(APP, rest, "app");
     case "inputs":
       return rest.length ? inputShape(rest[0]!, rest.slice(1)) : "name an input: inputs.<name>";
     case "env":
@@ -284,13 +291,9 @@ function resolveStatic(path: string[], inputs: Runbook["inputs"], ids: Map<strin
       if (!id || !ids.has(id)) return `no step \`${id ?? ""}\` in this runbook${id ? suggest(id, ids.keys()) : ""}`;
       return field === "outputs" ? undefined : `use steps.${id}.outputs.<name>`;
     }
-    case "run":
-      return rest.length === 1 && rest[0] === "id" ? undefined : "only run.id is available";
-    case "wave":
-      return rest.length === 1 && ["number", "date"].includes(rest[0]!) ? undefined : "use wave.number or wave.date";
     default:
-      if (inputs[root]) return inputShape(root, rest);
-      return `\`${root}\` is not something a runbook can see (app, inputs, an input name, steps, env, run, wave)${suggest(root, Object.keys(inputs))}`;
+      if (Object.hasOwn(inputs, root)) return inputShape(root, rest);
+      return `\`${root}\` is not something a runbook can see (app, inputs, an input name, steps, env)${suggest(root, Object.keys(inputs))}`;
   }
 }
 

@@ -41,7 +41,9 @@ export class YamlSource {
 
 function parseWithPositions(text: string): { doc: Document.Parsed; lines: LineCounter } {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: "silent" });
+  // logLevel "error" (not "silent"): yaml then reports a second document as an error instead of
+  // dropping it unread; it prints nothing either way (warnings are collected, not logged).
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: "error" });
   return { doc, lines };
 }
 
@@ -149,6 +151,7 @@ export function readPlain(text: string): { data: unknown } | undefined {
 function yamlMessage(code: string, message: string): string {
   const first = message.split("\n")[0] ?? message;
   if (code === "DUPLICATE_KEY") return `duplicate key: ${first.replace(/ at line.*$/, "")}`;
+  if (code === "MULTIPLE_DOCS") return "a second YAML document starts here (after `---`); ferry reads one document per file: put it in a file of its own";
   return first.replace(/ at line \d+, column \d+:?$/, "");
 }
 

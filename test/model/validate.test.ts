@@ -173,7 +173,7 @@ describe("ferry validate: runbooks", () => {
 `);
     expect(await findings({ "runbooks/rehost-vm.yaml": rb })).toEqual([
       "runbooks/rehost-vm.yaml:9:10: `{{ targetHost.adress }}`: no field `adress` (known: id, site, address, os, ssh, aliases) [template-unresolved]",
-      "runbooks/rehost-vm.yaml:9:10: `{{ servce }}`: `servce` is not something a runbook can see (app, inputs, an input name, steps, env, run, wave) (did you mean `service`?) [template-unresolved]",
+      "runbooks/rehost-vm.yaml:9:10: `{{ servce }}`: `servce` is not something a runbook can see (app, inputs, an input name, steps, env) (did you mean `service`?) [template-unresolved]",
       "runbooks/rehost-vm.yaml:9:10: `{{ steps.nope.outputs.x }}`: no step `nope` in this runbook [template-unresolved]",
     ].map((s) => s.replace("9:10", s.includes("targetHost") ? "9:18" : "9:50")));
   });
