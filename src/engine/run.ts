@@ -14,15 +14,15 @@ import type { RunEvent, RunStarted, Status } from "../model/run-event.js";
 import { runApplication } from "./application.js";
 import { runStream } from "./events.js";
 import type { EventListener, EventStream } from "./events.js";
-import { formatBudget } from "./failure-budget.js";
+import { formatBudget, parseFailureBudget } from "./failure-budget.js";
 import type { FailureBudget } from "./failure-budget.js";
 import type { PreparedApp } from "./prepare.js";
 import { plannedRunApp } from "./prepare.js";
 import type { Redactor } from "./redact.js";
 import type { StepRunnerDeps } from "./run-context.js";
 import { DEFAULT_CONCURRENCY, FAILURE_STATUSES, schedule } from "./scheduler.js";
-import { foldEvents, initialState } from "./state.js";
-import type { RunState } from "./state.js";
+import { foldEvents, initialState, pendingUndo } from "./state.js";
+import type { AppState, RunState } from "./state.js";
 
 /** A sortable run id: UTC timestamp then 6 random hex digits, e.g. 20270112-190003-3fa9c2. */
 export function newRunId(now: Date = new Date()): string {
@@ -240,9 +240,13 @@ async function execute(opts: EngineOptions, stream: EventStream, apps: PreparedA
       concurrency: opts.concurrency ?? state.started.options.concurrency,
       perSite: opts.perSite ?? state.started.options.perSite,
       perHost: opts.perHost ?? state.started.options.perHost,
-      budget: opts.budget ?? DEFAULT_BUDGET,
+      budget: opts.budget ?? recordedBudget(state),
       total: state.apps.size,
       failures,
+      // The budget stops new starts only: an application that changed something (a completed or
+      // in-flight step, a gate it waits at) goes on to its end or its rollback, never "skipped"
+      // with its completed steps neither continued nor undone.
+      committed: new Set(todo.filter((id) => hasProgress(state.apps.get(id)!))),
       stop: control.stop,
     },
     (item) => runApplication(deps, byId.get(item.id)!, state.apps.get(item.id)!),
@@ -256,6 +260,20 @@ async function execute(opts: EngineOptions, stream: EventStream, apps: PreparedA
     await stream.emit({ type: "run.finished", status, exitCode, counts: countStatuses(state) });
   }
   return { runId: stream.runId, status, exitCode, state };
+}
+
+/**
+ * The failure budget the run started with (run.started `options.maxFailures`), for a resume or
+ * rollback given none: a run started with `--max-failures 5` resumes with 5, not the default.
+ */
+function recordedBudget(state: RunState): FailureBudget {
+  const recorded = state.started.options.maxFailures;
+  return (recorded !== undefined ? parseFailureBudget(recorded) : undefined) ?? DEFAULT_BUDGET;
+}
+
+/** Whether an application has begun changing things: any step past pending, started or waiting. */
+function hasProgress(a: AppState): boolean {
+  return [...a.steps.values()].some((s) => s.status !== "pending" || s.attempt > 0 || s.gate !== undefined);
 }
 
 /** Application statuses, counted. */
@@ -284,7 +302,9 @@ export function summarise(state: RunState, interrupted: boolean): { status: Stat
 
 /** Outcome of `ferry rollback`: done (0) when every completed application was undone. */
 export function summariseRollback(state: RunState, interrupted: boolean): { status: Status; exitCode: number } {
-  const undone = [...state.apps.values()].filter((a) => a.undo).map((a) => a.status);
+  // Every application with a completed step whose rollback has not run counts, not only those
+  // this rollback set out to undo: "rolled-back" means nothing completed is left in place.
+  const undone = [...state.apps.values()].filter((a) => a.undo || pendingUndo(a).length > 0).map((a) => a.status);
   if (undone.includes("rollback-failed")) return { status: "rollback-failed", exitCode: EXIT.rollbackFailed };
   if (interrupted) return { status: "running", exitCode: EXIT.interrupted };
   if (undone.includes("uncertain")) return { status: "uncertain", exitCode: EXIT.waiting };

@@ -38,6 +38,11 @@ export interface SchedulerOptions {
   total?: number;
   /** Failures already counted (a resumed run). @default 0 */
   failures?: number;
+  /**
+   * Applications that had already begun (a resumed run): the budget stops new starts only, so
+   * these go on whatever it says. @default none
+   */
+  committed?: ReadonlySet<string>;
   /** When aborted, no new application starts (first SIGINT). */
   stop?: AbortSignal;
 }
@@ -97,7 +102,7 @@ export async function schedule(
         result.notStarted.push(item.id);
         return;
       }
-      if (budgetExceeded(budget, total, result.failures)) {
+      if (!opts.committed?.has(item.id) && budgetExceeded(budget, total, result.failures)) {
         result.skipped.push(item.id);
         await onSkip(item, `failure budget exhausted: ${result.failures} of ${total} application(s) failed`);
         return;

@@ -119,7 +119,7 @@ export function applyEvent(state: RunState, e: RunEvent): RunState {
     if (e.rollback) {
       state.rollback = true;
       for (const a of state.apps.values()) {
-        if (a.status !== "succeeded") continue;
+        if (!undoable(a)) continue;
         a.undo = true;
         a.rollingBack = true;
         a.finished = false;
@@ -258,6 +258,24 @@ export function applyEvent(state: RunState, e: RunEvent): RunState {
       break;
   }
   return state;
+}
+
+/**
+ * Whether `ferry rollback` undoes this application: it succeeded, or it stopped short of the
+ * end (waiting at a gate, skipped, failed without undoing) with a completed step whose rollback
+ * has not run. Uncertain and rollback-failed applications are a person's to finish: the
+ * rollback's outcome reports them instead of claiming it undid them.
+ */
+export function undoable(a: AppState): boolean {
+  if (a.status === "succeeded") return true;
+  if (a.status === "uncertain" || a.status === "rollback-failed" || a.status === "rolled-back") return false;
+  return pendingUndo(a).length > 0;
+}
+
+/** Completed steps of `a` that have a rollback not yet done. */
+export function pendingUndo(a: AppState): string[] {
+  const withRollback = new Set(a.planned.steps.filter((s) => s.hasRollback).map((s) => s.id));
+  return a.succeeded.filter((id) => withRollback.has(id) && a.steps.get(id)?.rollback.status !== "succeeded");
 }
 
 /** Fold a whole event list. Throws when the first event is not run.started. */

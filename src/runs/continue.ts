@@ -12,7 +12,7 @@ import { formatHead, HEADS_FILE, recordedHeads } from "../journal/heads.js";
 import { openJournal, type FileJournal } from "../journal/file-journal.js";
 import { RunError, runbookChanges, settleStep, type RunbookChange } from "../engine/resume.js";
 import { resumeRun, rollbackRun, type RunOutcome } from "../engine/run.js";
-import type { RunState } from "../engine/state.js";
+import { undoable, type RunState } from "../engine/state.js";
 import type { PreparedApp } from "../engine/prepare.js";
 import { currentInputsDigest, prepareApps } from "./prepare.js";
 import { withRunSession, type ExecuteOptions } from "./session.js";
@@ -163,7 +163,7 @@ export async function rollbackRunById(ctx: RunsContext, runId: string, opts: Con
         state.rollback ? `Continue it with: ferry resume ${runId}` : `Resume it first (ferry resume ${runId}), or settle its uncertain steps.`,
       );
     }
-    const done = [...state.apps.values()].filter((a) => a.status === "succeeded");
+    const done = [...state.apps.values()].filter(undoable);
     if (done.length === 0) throw new RunError("run-finished", `run ${runId} completed no application: there is nothing to roll back`);
     const { project, apps } = await prepareRun(ctx, state);
     // Rollbacks written in the runbooks run now: refuse if they are not the ones the run started with.
