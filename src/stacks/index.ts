@@ -3,20 +3,18 @@
  * config and the estate, then builds the environment. Run it through `ferry deploy` or the
  * pulumi CLI after `npm run build`.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { assertValid, loadProject } from "../model/load.js";
 import { buildFerryStack } from "./build.js";
-import { readTarget } from "./config.js";
+import { readSecrets, readTarget } from "./config.js";
 
 export default async function main(): Promise<Record<string, unknown>> {
   const target = readTarget();
   // Pulumi runs the program in the project directory; FERRY_DIR points elsewhere for tests.
   const project = await loadProject(process.env.FERRY_DIR ?? process.cwd());
   assertValid(project);
-  const config = new pulumi.Config("ferry");
-  const sharedKey = target.connectivity ? config.requireSecret(target.connectivity.sharedKeySecret) : undefined;
-  const stack = buildFerryStack({ target, estate: project.estate, ...(sharedKey ? { sharedKey } : {}) });
+  const stack = buildFerryStack({ target, estate: project.estate, ...readSecrets(target) });
   return {
+    subscriptionIds: Object.fromEntries([...stack.subscriptions.byRole].map(([role, s]) => [role, s.subscriptionId])),
     hubId: stack.network.hub.id,
     firewallPrivateIp: stack.network.firewallPrivateIp,
     workspaceId: stack.landingZone.workspaceId,

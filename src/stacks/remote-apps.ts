@@ -10,6 +10,8 @@ export interface RemoteAppSpec {
   filePath: string;
   /** Optional `params.remoteAppArgs`: fixed command-line arguments. */
   commandLineArguments?: string;
+  /** Optional `params.userGroups`: the Entra ID groups (object ids) of this application's users. */
+  userGroups?: string[];
 }
 
 /**
@@ -29,6 +31,8 @@ export function remoteAppsFor(estate: Estate, targetSite: string): { apps: Remot
     }
     const spec: RemoteAppSpec = { id: app.id, friendlyName: app.params?.remoteAppName ?? app.name, filePath: path };
     if (app.params?.remoteAppArgs) spec.commandLineArguments = app.params.remoteAppArgs;
+    const groups = app.params?.userGroups?.split(",").map((g) => g.trim().toLowerCase()).filter(Boolean);
+    if (groups && groups.length > 0) spec.userGroups = [...new Set(groups)].sort();
     apps.push(spec);
   }
   return { apps, problems };

@@ -3,6 +3,7 @@
  * resolved inputs, maps physical names the way Azure would, and computes what Azure computes
  * (the firewall's private IP, management-group ids, the client config).
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { formatAddress, parsePrefix } from "../../src/network/prefix.js";
 
@@ -16,6 +17,14 @@ export interface Recorded {
   id: string;
   inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   state: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Id of the explicit provider the resource was registered with (a `pulumi:providers:azure-native`), if any. */
+  providerId?: string;
+}
+
+/** The GUID Azure would give a new subscription, derived from its alias for the tests. */
+export function mockSubscriptionId(alias: string): string {
+  const hex = createHash("sha1").update(alias).digest("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 export const SUBSCRIPTION = "00000000-0000-0000-0000-00000000c0de";
@@ -47,7 +56,15 @@ export function installMocks(stack: string, config: Record<string, unknown>, sec
           const prefix = parsePrefix(subnet!.inputs.addressPrefix as string)!;
           state.ipConfigurations = configs.map((c, i) => ({ ...c, privateIPAddress: i === 0 ? formatAddress(4, prefix.start + 4n) : undefined }));
         }
+        if (args.type === "azure-native:subscription:Alias") {
+          state.properties = { ...args.inputs.properties, subscriptionId: mockSubscriptionId(args.inputs.aliasName as string) };
+        }
+        if (args.type === "azure-native:authorization:PolicyAssignment" && args.inputs.identity?.type === "SystemAssigned") {
+          // Azure gives the assignment's managed identity a principal id.
+          state.identity = { ...args.inputs.identity, principalId: mockSubscriptionId(`principal/${args.name}`) };
+        }
         const r: Recorded = { type: args.type, logical: args.name, name, id, inputs: args.inputs, state };
+        if (args.provider) r.providerId = args.provider.split("::").pop()!;
         recorded.push(r);
         byId.set(id, r);
         return { id, state };
@@ -55,6 +72,9 @@ export function installMocks(stack: string, config: Record<string, unknown>, sec
       call(args) {
         if (args.token === "azure-native:authorization:getClientConfig") {
           return { subscriptionId: SUBSCRIPTION, tenantId: "00000000-0000-0000-0000-0000000000aa", clientId: "c", objectId: "o" };
+        }
+        if (args.token === "azure-native:desktopvirtualization:getHostPoolRegistrationToken") {
+          return { token: `registration-token-for-${args.inputs.hostPoolName}`, expirationTime: "2030-01-01T00:00:00Z" };
         }
         return args.inputs;
       },
