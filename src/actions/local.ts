@@ -46,7 +46,14 @@ export function createLocalAction(opts: LocalActionOptions = {}): Action<"local"
       const cwd = spec.cwd === undefined ? ctx.cwd : isAbsolute(spec.cwd) ? spec.cwd : resolve(ctx.cwd, spec.cwd);
       const env: NodeJS.ProcessEnv = { ...process.env, ...Object.fromEntries(ctx.secrets), ...spec.env };
 
-      const child = spawn(shell, ["-c", spec.run], { cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+      let child: ReturnType<typeof spawn>;
+      try {
+        child = spawn(shell, ["-c", spec.run], { cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+      } catch (err) {
+        // Node throws at once when the kernel refuses the exec (E2BIG, EINVAL…): the shell never
+        // ran, so nothing can have taken effect.
+        throw notStarted(command, cwd, shell, err as NodeJS.ErrnoException);
+      }
       const stdout = new TailBuffer(spec.json ? Math.max(maxJson, maxOutput) : maxOutput);
       const stderr = new TailBuffer(maxOutput);
       const outLines = new LineSplitter((line) => ctx.onLine?.("stdout", line));
@@ -74,8 +81,7 @@ export function createLocalAction(opts: LocalActionOptions = {}): Action<"local"
           child.once("error", reject);
           child.once("close", (code, signal) => resolveExit({ code, signal }));
         }).catch((err: NodeJS.ErrnoException) => {
-          const why = err.code === "ENOENT" ? `the working directory ${cwd} or the shell ${shell} does not exist` : err.message;
-          throw new ActionError("spawn-failed", `Could not start \`${command}\`: ${why}`, { outcome: "not-started", cause: err });
+          throw notStarted(command, cwd, shell, err);
         });
         ctx.signal.removeEventListener("abort", onAbort);
         outLines.end();
@@ -105,4 +111,15 @@ export function createLocalAction(opts: LocalActionOptions = {}): Action<"local"
       }
     },
   };
+}
+
+/** The shell could not be spawned: the step provably did not start. `command` is already cut short. */
+function notStarted(command: string, cwd: string, shell: string, err: NodeJS.ErrnoException): ActionError {
+  const why =
+    err.code === "ENOENT"
+      ? `the working directory ${cwd} or the shell ${shell} does not exist`
+      : err.code === "E2BIG"
+        ? "E2BIG: the command line or the environment is larger than the system allows (one argument or variable may be at most 128 KiB); pass large values through a file or stdin"
+        : (err.code ?? err.message);
+  return new ActionError("spawn-failed", `\`${command}\` was not started: ${why}`, { outcome: "not-started", cause: err });
 }

@@ -8,6 +8,7 @@
  * - anything else: the step failed.
  * Approval steps wait for an operator instead (approval-gate.ts); scheduling is scheduler.ts's.
  */
+import { head } from "../actions/bounded-output.js";
 import type { EventError } from "../model/run-event.js";
 import { runApprovalGate } from "./approval-gate.js";
 import { toEventError } from "./event-error.js";
@@ -72,7 +73,7 @@ function inspectHint(run: AppRun, step: PreparedStep): string {
   const hosts = run.prepared.hosts.length ? ` on ${run.prepared.hosts.join(", ")}` : "";
   return (
     `Find out whether step ${step.id} of ${run.prepared.app.id} took effect${hosts}` +
-    (cmd ? ` (command: ${cmd})` : ` (${step.action.kind} action)`) +
+    (cmd ? ` (command: ${head(cmd, 200)})` : ` (${step.action.kind} action)`) +
     `, then settle it: ferry resume RUN --app ${run.prepared.app.id} --step-done ${step.id} | --step-failed ${step.id} | --step-retry ${step.id}`
   );
 }
