@@ -43,7 +43,9 @@ function parseWithPositions(text: string): { doc: Document.Parsed; lines: LineCo
   const lines = new LineCounter();
   // logLevel "error" (not "silent"): yaml then reports a second document as an error instead of
   // dropping it unread; it prints nothing either way (warnings are collected, not logged).
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: "error" });
+  // uniqueKeys off: yaml compares each key with every earlier one (a 20k-key map took 8 s);
+  // duplicateKeys below does the same check with one set per map.
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, strict: true, logLevel: "error" });
   return { doc, lines };
 }
 
@@ -86,11 +88,14 @@ export function parseYaml(file: string, text: string, opts: { reread?: () => str
     return { diagnostics: [at(1, 1, `cannot parse: ${err instanceof RangeError ? "nesting is too deep" : String(err)}`)] };
   }
   // Warnings (unknown tags such as `!ruby/object`) are errors here: ferry documents are plain data.
-  const problems = [...doc.errors, ...doc.warnings];
+  const problems = [
+    ...[...doc.errors, ...doc.warnings].map((e) => ({ offset: e.pos[0], message: yamlMessage(e.code, e.message) })),
+    ...duplicateKeys(doc),
+  ];
   if (problems.length > 0) {
-    const diagnostics = problems.map((e) => {
-      const pos = lines.linePos(e.pos[0]);
-      return at(pos.line, pos.col, yamlMessage(e.code, e.message));
+    const diagnostics = problems.map((p) => {
+      const pos = lines.linePos(p.offset);
+      return at(pos.line, pos.col, p.message);
     });
     return { source, diagnostics };
   }
@@ -148,9 +153,35 @@ export function readPlain(text: string): { data: unknown } | undefined {
   }
 }
 
+/**
+ * Every key that appears a second time in its map, in one pass: a set of keys per map, and an
+ * explicit stack instead of recursion, so neither a wide map nor a deep one costs more than
+ * its size.
+ */
+function duplicateKeys(doc: Document.Parsed): { offset: number; message: string }[] {
+  const found: { offset: number; message: string }[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (seen.has(key)) {
+          found.push({ offset: (pair.key as Node | null)?.range?.[0] ?? 0, message: `duplicate key: \`${String(key)}\` appears twice in this map; keys must be unique` });
+        }
+        seen.add(key);
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      stack.push(...node.items);
+    }
+  }
+  return found.sort((a, b) => a.offset - b.offset);
+}
+
 function yamlMessage(code: string, message: string): string {
   const first = message.split("\n")[0] ?? message;
-  if (code === "DUPLICATE_KEY") return `duplicate key: ${first.replace(/ at line.*$/, "")}`;
   if (code === "MULTIPLE_DOCS") return "a second YAML document starts here (after `---`); ferry reads one document per file: put it in a file of its own";
   return first.replace(/ at line \d+, column \d+:?$/, "");
 }

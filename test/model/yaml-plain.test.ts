@@ -106,7 +106,7 @@ describe("the plain-YAML fast path", () => {
       expect(parsed.data, text).toStrictEqual(data);
     }
     const duplicate = parseYaml("x.yaml", "a: 1\nb: 2\na: 3\n");
-    expect(duplicate.diagnostics.map((d) => [d.line, d.column, d.message])).toEqual([[3, 1, "duplicate key: Map keys must be unique"]]);
+    expect(duplicate.diagnostics.map((d) => [d.line, d.column, d.message])).toEqual([[3, 1, "duplicate key: `a` appears twice in this map; keys must be unique"]]);
     const tagged = parseYaml("x.yaml", "k: !ruby/object x\n");
     expect(tagged.diagnostics).toHaveLength(1);
     expect(tagged.diagnostics[0]!.line).toBe(1);
