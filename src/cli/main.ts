@@ -23,6 +23,15 @@ import { registerDiscard } from "./commands/discard.js";
 import { registerStart } from "./commands/start.js";
 import { VERSION } from "./version.js";
 
+// A reader that goes away (`ferry run --json | head -1`) must not end a wave: the journal is the
+// record, not the terminal. Output to a closed pipe is dropped; the run goes on and exits with
+// its own code.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE" && err.code !== "ERR_STREAM_DESTROYED") throw err;
+  });
+}
+
 const program = new Command()
   .name("ferry")
   .description(
