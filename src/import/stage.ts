@@ -43,7 +43,7 @@ export async function writeAll(files: Map<string, string>): Promise<void> {
     }
     for (const [tmp, path] of temps) await rename(tmp, path);
   } catch (err) {
-    await Promise.all(temps.map(([tmp]) => rm(tmp, { force: true })));
+    for (const [tmp] of temps) await rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
   for (const folder of new Set([...files.keys()].map((p) => dirname(p)))) {

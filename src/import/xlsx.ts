@@ -1,9 +1,10 @@
 /**
  * Worksheets of an `.xlsx` export (RVTools, Azure Migrate's "Export" workbook), read with
- * exceljs's streaming reader: a 10k-VM RVTools workbook has 27 sheets and ~2M cells, and only
- * the few sheets an import uses are turned into tables; the rest are skipped as they stream by.
+ * exceljs. Only the sheets an import uses become tables. exceljs's streaming reader would use
+ * less memory, but it drops worksheets at random when `xl/workbook.xml` comes last in the
+ * archive (as exceljs's own writer and some other tools place it), so the whole-file reader is
+ * used: a wrong import is worse than a slower one.
  */
-import { createReadStream } from "node:fs";
 import ExcelJS from "exceljs";
 import { InputError } from "../model/diagnostics.js";
 import type { Row, Table } from "./table.js";
@@ -34,28 +35,27 @@ export async function readSheets(path: string, wanted: readonly string[] | "firs
   const want = new Map(wanted === "first" ? [] : wanted.map((w) => [w.toLowerCase(), w]));
   const out = new Map<string, Table>();
   try {
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(createReadStream(path), { sharedStrings: "cache", hyperlinks: "ignore", styles: "ignore", worksheets: "emit", entries: "ignore" });
-    for await (const sheet of reader) {
-      const sheetName = (sheet as unknown as { name: string }).name;
-      const name = wanted === "first" ? (out.size === 0 ? sheetName : undefined) : want.get(sheetName.toLowerCase());
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(path);
+    for (const sheet of workbook.worksheets) {
+      const name = wanted === "first" ? (out.size === 0 ? sheet.name : undefined) : want.get(sheet.name.toLowerCase());
       if (!name) continue;
       let headers: string[] | undefined;
       let headerLine = 1;
       const rows: Row[] = [];
-      for await (const row of sheet) {
+      sheet.eachRow({ includeEmpty: false }, (row, number) => {
         const raw = row.values as unknown[];
         const values: string[] = [];
         // exceljs rows are 1-based and sparse.
         for (let i = 1; i < raw.length; i++) values.push(cellText(raw[i]));
+        if (values.every((v) => v.trim() === "")) return;
         if (!headers) {
-          if (values.every((v) => v.trim() === "")) continue;
           headers = values.map((h) => h.trim());
-          headerLine = row.number;
-          continue;
+          headerLine = number;
+          return;
         }
-        if (values.every((v) => v.trim() === "")) continue;
-        rows.push({ line: row.number, values });
-      }
+        rows.push({ line: number, values });
+      });
       out.set(name, { file, sheet: name, headers: headers ?? [], headerLine, rows });
     }
   } catch (err) {
