@@ -8,7 +8,7 @@ import { stateToJson, type RunState } from "../engine/state.js";
 import { countStatuses } from "../engine/run.js";
 import { readAllRuns, readRunAndHead } from "../runs/history.js";
 import { formatHead } from "../journal/heads.js";
-import { printable } from "./shared/printable.js";
+import { printable } from "../model/printable.js";
 import { runsContext, type StateFlags } from "./shared/flags.js";
 
 export interface StatusFlags extends StateFlags {

@@ -1,6 +1,6 @@
 import { CODES, FerryError } from "../../model/codes.js";
 import { formatDiagnostic, InputError } from "../../model/diagnostics.js";
-import { printable } from "./printable.js";
+import { printable } from "../../model/printable.js";
 
 /** Set by a command that finished with a non-zero outcome it already reported. */
 export class ExitWith extends Error {

@@ -10,7 +10,7 @@ import type { EventListener } from "../../engine/events.js";
 import { ndjsonListener } from "../../engine/output/ndjson.js";
 import { plainListener } from "../../engine/output/plain.js";
 import type { ExecuteOptions } from "../../runs/session.js";
-import { printable } from "./printable.js";
+import { printable } from "../../model/printable.js";
 
 /** The output flags of a command that runs steps. */
 export interface OutputFlags {
@@ -25,7 +25,7 @@ async function humanListener(json: boolean): Promise<{ listener: EventListener; 
     const [{ createLogUpdate }, { liveView }] = await Promise.all([import("log-update"), import("../../engine/output/live.js")]);
     return liveView((s) => createLogUpdate(s), process.stdout);
   }
-  return { listener: plainListener((l) => void process.stdout.write(printable(l))), stop() {} };
+  return { listener: plainListener((l) => void process.stdout.write(l)), stop() {} };
 }
 
 /**
