@@ -316,3 +316,29 @@ export function stackTargetFromConfig(get: (key: (typeof STACK_KEYS)[number]) =>
   }
   return parsed.data;
 }
+
+/** A secret the stacks program reads from the stack's encrypted config. */
+export interface StackSecret {
+  /** Key under `ferry:`, e.g. `vpnSharedKey`. */
+  key: string;
+  /** What it is for, for messages. */
+  purpose: string;
+  /** Environment variable `ferry deploy --init` takes the value from. */
+  env: string;
+  /** Whether --init may generate a random value when the variable is unset (never for a value that exists elsewhere). */
+  generate: boolean;
+}
+
+/** The secrets a target needs (what `ferry deploy --init` sets and the program requires). */
+export function secretKeysFor(target: StackTarget): StackSecret[] {
+  const out: StackSecret[] = [];
+  if (target.connectivity) {
+    // Generated when unset: the same key is then configured on the council's VPN devices.
+    out.push({ key: target.connectivity.sharedKeySecret, purpose: "IPsec pre-shared key of the site-to-site connections", env: "FERRY_VPN_SHARED_KEY", generate: true });
+  }
+  if (target.desktops?.sessionHosts) {
+    out.push({ key: "sessionHostAdminPassword", purpose: "session hosts' local administrator password (kept in the AVD Key Vault too)", env: "FERRY_SESSION_HOST_ADMIN_PASSWORD", generate: true });
+    if (target.desktops.sessionHosts.join === "ad") out.push({ key: "domainJoinPassword", purpose: "password of the AD DS join account", env: "FERRY_DOMAIN_JOIN_PASSWORD", generate: false });
+  }
+  return out;
+}

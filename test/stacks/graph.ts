@@ -391,10 +391,27 @@ export function describeStackGraph(opts: GraphOptions): void {
     });
 
     if (opts.env === "prod") {
+      it("runs BGP with the data centre when it has an ASN (Azure's side 65515)", () => {
+        const dc = target.network.dataCentre!;
+        const vpn = ofType(recorded, "network:VirtualNetworkGateway")[0]!;
+        expect(vpn.inputs).toMatchObject({ enableBgp: true, bgpSettings: { asn: 65515 } });
+        const lng = one("network:LocalNetworkGateway", `lgw-${target.landingZone.prefix}-${dc.site}`);
+        expect(lng.inputs.bgpSettings).toEqual({ asn: dc.bgpAsn, bgpPeeringAddress: dc.bgpPeeringAddress });
+        const con = ofType(recorded, "network:VirtualNetworkGatewayConnection").find((c) => c.inputs.localNetworkGateway2.id === lng.id)!;
+        expect(con.inputs.enableBgp).toBe(true);
+      });
+
       it("pairs a DR hub in UK West, peered both ways, with private DNS linked to it", () => {
         const dr = target.connectivity!.disasterRecovery!;
         const drHub = ofType(recorded, "network:VirtualNetwork").find((v) => v.inputs.location === "ukwest")!;
         expect(drHub.inputs.addressSpace.addressPrefixes).toEqual([dr.hubPrefix]);
+        // A DR hub that can carry traffic: its firewall (the primary's policy) in its own AzureFirewallSubnet.
+        const drSubnets = ofType(recorded, "network:Subnet").filter((s) => s.inputs.virtualNetworkName === drHub.name);
+        expect(drSubnets.map((s) => [s.name, s.inputs.addressPrefix]).sort()).toEqual([["AzureFirewallSubnet", dr.firewallSubnet], ["GatewaySubnet", dr.gatewaySubnet]]);
+        const drFw = ofType(recorded, "network:AzureFirewall").find((f) => f.inputs.location === "ukwest")!;
+        expect(drFw.inputs.ipConfigurations[0].subnet.id).toBe(drSubnets.find((s) => s.name === "AzureFirewallSubnet")!.id);
+        expect(drFw.inputs.firewallPolicy.id).toBe(ofType(recorded, "network:FirewallPolicy")[0]!.id);
+        expect(drFw.inputs.zones).toBeUndefined();
         const peers = ofType(recorded, "network:VirtualNetworkPeering");
         expect(peers.filter((p) => p.inputs.remoteVirtualNetwork.id === drHub.id)).toHaveLength(1);
         expect(peers.filter((p) => p.inputs.virtualNetworkName === drHub.name)).toHaveLength(1);
