@@ -37,7 +37,7 @@ export function jsonSchemas(): Record<string, object> {
     },
     required: ["config"],
     additionalProperties: false,
-    ...(target.$defs ? { $defs: target.$defs } : {}),
+    $defs: target.$defs,
   };
   return {
     "estate.schema.json": gen(EstateFile, "estate.schema.json", "ferry Estate (estate/*.yaml)"),
