@@ -11,6 +11,7 @@ let work: string;
 let project: string;
 let emptyPath: string;
 let fakePath: string;
+let noSubs: string;
 
 function ferry(args: string[], path: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
@@ -31,7 +32,8 @@ beforeAll(async () => {
   await copyFile(join(ROOT, "Pulumi.yaml"), join(project, "Pulumi.yaml"));
   await writeFile(
     join(project, "stacks", "Pulumi.dev.yaml"),
-    "config:\n  ferry:landingZone: { prefix: t, tags: { owner: o, costCentre: c, dataClassification: d } }\n" +
+    "config:\n  ferry:landingZone: { prefix: t, tags: { owner: o, costCentre: c, dataClassification: d }, subscriptions: " +
+      "{ connectivity: { id: 0b5e2f4a-1c3d-4e5f-8a9b-0c1d2e3f4a51 }, management: { id: 0b5e2f4a-1c3d-4e5f-8a9b-0c1d2e3f4a52 }, corp: { id: 0b5e2f4a-1c3d-4e5f-8a9b-0c1d2e3f4a53 } } }\n" +
       "  ferry:network: { supernet: 10.112.0.0/16, hub: { prefix: 10.112.0.0/24, firewallSubnet: 10.112.0.0/26, bastionSubnet: 10.112.0.64/26, gatewaySubnet: 10.112.0.128/27 } }\n",
   );
   emptyPath = join(work, "empty-bin");
@@ -40,6 +42,15 @@ beforeAll(async () => {
   fakePath = join(work, "fake-bin");
   await mkdir(fakePath);
   await writeFile(join(fakePath, "pulumi"), "#!/bin/sh\necho v3.200.0\n");
+  // A project whose stack names no subscriptions: valid for address planning, refused by deploy.
+  noSubs = join(work, "no-subscriptions");
+  await mkdir(join(noSubs, "stacks"), { recursive: true });
+  await copyFile(join(ROOT, "Pulumi.yaml"), join(noSubs, "Pulumi.yaml"));
+  await writeFile(
+    join(noSubs, "stacks", "Pulumi.dev.yaml"),
+    "config:\n  ferry:landingZone: { prefix: t, tags: { owner: o, costCentre: c, dataClassification: d } }\n" +
+      "  ferry:network: { supernet: 10.112.0.0/16, hub: { prefix: 10.112.0.0/24, firewallSubnet: 10.112.0.0/26, bastionSubnet: 10.112.0.64/26, gatewaySubnet: 10.112.0.128/27 } }\n",
+  );
   await chmod(join(fakePath, "pulumi"), 0o755);
 });
 afterAll(async () => {
@@ -73,6 +84,25 @@ describe("ferry deploy", () => {
     const { code, stderr } = await ferry(["deploy", "--stack", "prod", "--preview", "--dir", project], fakePath);
     expect(code).toBe(2);
     expect(stderr).toMatch(/unknown stack prod \(stacks: dev\)/);
+  });
+
+  it("refuses --expect-no-changes without --preview", async () => {
+    const { code, stderr } = await ferry(["deploy", "--stack", "dev", "--yes", "--expect-no-changes", "--dir", project], fakePath);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--expect-no-changes goes with --preview/);
+  });
+
+  it("refuses a stack without subscriptions and says what to add", async () => {
+    const { code, stdout } = await ferry(["deploy", "--stack", "dev", "--preview", "--json", "--dir", noSubs], fakePath);
+    expect(code).toBe(2);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: { code: "config-missing" } });
+  });
+
+  it("documents --init and the drift check in its help", async () => {
+    const { code, stdout } = await ferry(["deploy", "--help"], fakePath);
+    expect(code).toBe(0);
+    expect(stdout).toContain("--init");
+    expect(stdout).toContain("ferry deploy --stack prod --preview --expect-no-changes");
   });
 
   it("asks for a build when the program is not compiled", async () => {
