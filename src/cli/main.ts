@@ -22,6 +22,7 @@ import { registerGateApprove } from "./commands/gate-approve.js";
 import { registerDiscard } from "./commands/discard.js";
 import { registerStart } from "./commands/start.js";
 import { VERSION } from "./version.js";
+import { exitTwoOnUsageErrors } from "./shared/usage.js";
 
 // A reader that goes away (`ferry run --json | head -1`) must not end a wave: the journal is the
 // record, not the terminal. Output to a closed pipe is dropped; the run goes on and exits with
@@ -57,6 +58,8 @@ Exit codes: 0 done, 1 failed (rolled back) or conflicts found, 2 invalid input o
 130 interrupted. Errors are documented in docs/errors.md.`,
   );
 
+// Before any command is registered: commands inherit it when they are created.
+exitTwoOnUsageErrors(program);
 registerStart(program);
 registerValidate(program);
 registerSchema(program);

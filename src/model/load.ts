@@ -4,7 +4,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { API_VERSION } from "./common.js";
 import type { Diagnostic } from "./diagnostics.js";
-import { InputError, sortDiagnostics } from "./diagnostics.js";
+import { InputError, UsageError, sortDiagnostics } from "./diagnostics.js";
 import { Application, Calendar, ChangeControl, Dataset, EstateFile, Host, Network, Organisation, Site, type Estate } from "./estate.js";
 import { Runbook } from "./runbook.js";
 import { StackFile, StackTarget, STACK_KEYS } from "./stack.js";
@@ -64,13 +64,22 @@ function sha256(text: string): string {
 export type LoadProgress = (step: { file: string; index: number; total: number } | { checking: true }) => void;
 
 /**
- * Read and check estate/, runbooks/ and stacks/ under `dir`. Each folder is optional; what is
- * present is checked. Never throws for bad input: every problem becomes a diagnostic.
+ * Read and check estate/, runbooks/ and stacks/ under `dir`. runbooks/ and stacks/ are
+ * optional; what is present is checked. Never throws for bad input in the files: every problem
+ * becomes a diagnostic. A folder that is not a project at all (missing, or without estate/) is
+ * a usage error: checking nothing and printing "✓ valid" would mislead.
  */
 export async function loadProject(dir: string, opts: { progress?: LoadProgress } = {}): Promise<Project> {
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) {
-    throw new InputError([{ file: dir, line: 1, column: 1, code: "file-not-found", severity: "error", message: `project directory ${dir} does not exist` }]);
+    throw new UsageError(`project directory ${dir} does not exist`, "file-not-found", "Pass --dir with the folder that holds estate/, runbooks/ and stacks/.");
+  }
+  if (!(await stat(join(dir, "estate")).catch(() => undefined))?.isDirectory()) {
+    throw new UsageError(
+      `no estate/ in ${dir === "." ? "this folder" : dir}: is this a ferry project?`,
+      "missing-folder",
+      "Run ferry in the folder that holds estate/ (or pass --dir); `ferry example --apps 20 --out DIR` writes a project to start from.",
+    );
   }
   const diagnostics: Diagnostic[] = [];
   const files: { path: string; digest: string }[] = [];
