@@ -37,11 +37,13 @@ export function valueAt(map: YAMLMap, path: string): unknown {
   return isCollection(v) ? (v as Node).toJSON() : v;
 }
 
-/** Set the comment lines ferry manages above a node, keeping every line a person wrote. */
-export function setManagedComment(node: Node, lines: string[]): void {
+/** Set the comment lines ferry manages above a node, keeping every line a person wrote; true when that changed the comment. */
+export function setManagedComment(node: Node, lines: string[]): boolean {
   const kept = (node.commentBefore ?? "").split("\n").filter((l) => l !== "" && !l.trimStart().startsWith(SOURCE_PREFIX) && !l.trimStart().startsWith(MISSING_PREFIX));
-  const next = [...kept, ...lines.map((l) => ` ${l}`)].join("\n");
-  node.commentBefore = next === "" ? undefined : next;
+  const next = [...kept, ...lines.map((l) => ` ${l}`)].join("\n") || undefined;
+  if ((node.commentBefore || undefined) === next) return false;
+  node.commentBefore = next;
+  return true;
 }
 
 function seqOf(doc: Document, list: ListName): YAMLSeq {
@@ -81,6 +83,8 @@ function nest(fields: Record<string, unknown>): Record<string, unknown> {
 }
 
 export interface ApplyResult {
+  /** Whether the document was edited at all (fields, entries or comments). */
+  dirty: boolean;
   changes: Change[];
   warnings: Diagnostic[];
   base: Base;
@@ -93,6 +97,7 @@ export function applyEntries(doc: Document, file: string, text: string, source: 
   const warnings: Diagnostic[] = [];
   const next = emptyBase();
   next.links = base.links;
+  let dirty = false;
   for (const list of LISTS) {
     const proposed = entries[list];
     const existing = doc.get(list, true) as unknown;
@@ -109,6 +114,7 @@ export function applyEntries(doc: Document, file: string, text: string, source: 
         const created = newNode(doc, list, { id: e.id, ...nest(e.initial), ...nest(e.owned) });
         setManagedComment(created, [`${SOURCE_PREFIX} ${e.origin}`]);
         added.push(created);
+        dirty = true;
         changes.push({ kind: KIND[list], id: e.id, file, what: "added", detail: e.origin });
         continue;
       }
@@ -131,7 +137,7 @@ export function applyEntries(doc: Document, file: string, text: string, source: 
         else node.setIn(path.split("."), isCollectionValue(theirs) ? flowNode(doc, theirs) : theirs);
         changed.push(`${path} ${JSON.stringify(ours)} → ${JSON.stringify(theirs)}`);
       }
-      setManagedComment(node, [`${SOURCE_PREFIX} ${e.origin}`]);
+      if (setManagedComment(node, [`${SOURCE_PREFIX} ${e.origin}`]) || changed.length) dirty = true;
       if (changed.length) changes.push({ kind: KIND[list], id: e.id, file, what: "changed", detail: changed.join("; ") });
     }
     // Entries a previous import wrote that the source no longer lists: marked, kept, reported.
@@ -139,7 +145,7 @@ export function applyEntries(doc: Document, file: string, text: string, source: 
       if (seen.has(id) || !base.lists[list]?.[id]) continue;
       next.lists[list][id] = base.lists[list][id]!;
       const origin = (node.commentBefore ?? "").split("\n").find((l) => l.trimStart().startsWith(SOURCE_PREFIX))?.trim();
-      setManagedComment(node, [...(origin ? [origin.slice(SOURCE_PREFIX.length).trim()].map((o) => `${SOURCE_PREFIX} ${o}`) : []), `${MISSING_PREFIX} not in the last ${source} import; delete this entry if it is gone for good`]);
+      if (setManagedComment(node, [...(origin ? [origin.slice(SOURCE_PREFIX.length).trim()].map((o) => `${SOURCE_PREFIX} ${o}`) : []), `${MISSING_PREFIX} not in the last ${source} import; delete this entry if it is gone for good`])) dirty = true;
       changes.push({ kind: KIND[list], id, file, what: "removed", detail: `no longer in the ${source} export; marked "missing", not deleted` });
       warnings.push({ file, ...at(node), code: "import-missing-entry", severity: "warning", message: `${KIND[list]} ${id} is no longer in the ${source} export; it is marked "missing" in ${file} and kept until a person deletes it` });
     }
@@ -148,7 +154,7 @@ export function applyEntries(doc: Document, file: string, text: string, source: 
       seq.items.push(...added);
     }
   }
-  return { changes, warnings, base: next };
+  return { dirty, changes, warnings, base: next };
 }
 
 const isCollectionValue = (v: unknown) => Array.isArray(v) || (v !== null && typeof v === "object");

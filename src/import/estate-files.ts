@@ -24,8 +24,22 @@ export interface EstateFileDoc {
   file: string;
   /** The text on disk ("" for a file not yet written). */
   text: string;
-  doc: Document;
-  source?: YamlSource;
+  /** The editable document, parsed on first use: yaml's parser is slow on a big file, and most imports touch one file. */
+  readonly doc: Document;
+  /** Set by whoever edits `doc`; an untouched document is not printed again. */
+  dirty: boolean;
+}
+
+function lazyDoc(file: string, text: string, make: () => Document): EstateFileDoc {
+  let doc: Document | undefined;
+  return {
+    file,
+    text,
+    dirty: false,
+    get doc() {
+      return (doc ??= make());
+    },
+  };
 }
 
 export interface EstateView {
@@ -67,10 +81,10 @@ export async function readEstate(dir: string, own: SourceName): Promise<EstateVi
         if (item && typeof item === "object" && typeof (item as { id?: unknown }).id === "string") view.entries.push({ list, id: (item as { id: string }).id, data: item as Record<string, unknown>, file, index });
       });
     }
-    if (MANAGED.test(name)) view.managed.set(file, { file, text, doc: commentsOnItems(parseDocument(text)), source: parsed.source });
+    if (MANAGED.test(name)) view.managed.set(file, lazyDoc(file, text, () => commentsOnItems(parseDocument(text))));
   }
   const mine = importedFile(own);
-  if (!view.managed.has(mine)) view.managed.set(mine, { file: mine, text: "", doc: newImportedDocument(own) });
+  if (!view.managed.has(mine)) view.managed.set(mine, lazyDoc(mine, "", () => newImportedDocument(own)));
   return view;
 }
 

@@ -62,6 +62,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
   const base = await readBase(dir, opts.source);
   const rec = reconcile(proposal, view, ownFile);
   const applied = applyEntries(own.doc, ownFile, own.text, opts.source, rec.own, base);
+  if (applied.dirty) own.dirty = true;
   const linked = applyLinks(proposal, view, ownFile, rec.own, rec.remap, base);
   const nextBase: Base = { lists: applied.base.lists, links: linked.links };
   if (linked.unowned > 0) proposal.read.push(`${linked.unowned} dependency link(s) left out: no application owns one of their servers`);
@@ -69,6 +70,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
   // The new texts; unchanged documents are left byte for byte as they are.
   const texts = new Map<string, string>();
   for (const m of view.managed.values()) {
+    if (!m.dirty) continue;
     const text = m.doc.toString({ lineWidth: 0 });
     if (text !== m.text && !(m.text === "" && !hasEntries(m.doc))) texts.set(m.file, text);
   }

@@ -94,6 +94,7 @@ export function applyLinks(
     if (!isSeq(deps)) {
       deps = managed.doc.createNode([]);
       node.set("dependsOn", deps);
+      managed.dirty = true;
     }
     const seq = deps as YAMLSeq;
     const existing = seq.items.find((d): d is YAMLMap => isMap(d) && d.get("app") === pair.to);
@@ -101,15 +102,17 @@ export function applyLinks(
       const was = String(existing.get("note") ?? "");
       if (was.startsWith(prefix) && was !== note) {
         existing.set("note", note);
+        managed.dirty = true;
         out.changes.push({ kind: "dependency", id, file, what: "changed", detail: `note "${was}" → "${note}"` });
       }
-      if ((existing.commentBefore ?? "").includes(MISSING_PREFIX)) setManagedComment(existing, [`${SOURCE_PREFIX} ${pair.origin}`]);
+      if ((existing.commentBefore ?? "").includes(MISSING_PREFIX) && setManagedComment(existing, [`${SOURCE_PREFIX} ${pair.origin}`])) managed.dirty = true;
       continue;
     }
     const created = managed.doc.createNode({ app: pair.to, order: "none", note }) as YAMLMap;
     created.flow = true;
     setManagedComment(created, [`${SOURCE_PREFIX} ${pair.origin}`]);
     seq.items.push(created);
+    managed.dirty = true;
     out.changes.push({ kind: "dependency", id, file, what: "added", detail: note });
   }
 
@@ -125,7 +128,7 @@ export function applyLinks(
       const entry = isSeq(deps) ? deps.items.find((d): d is YAMLMap => isMap(d) && d.get("app") === to && String(d.get("note") ?? "").startsWith(prefix)) : undefined;
       if (!entry || !file) continue;
       const origin = (entry.commentBefore ?? "").split("\n").find((l) => l.trimStart().startsWith(SOURCE_PREFIX))?.trim();
-      setManagedComment(entry, [...(origin ? [origin] : []).map((o) => `${SOURCE_PREFIX} ${o.slice(SOURCE_PREFIX.length).trim()}`), `${MISSING_PREFIX} not seen in the last ${source} import; delete this entry if the dependency is gone`]);
+      if (setManagedComment(entry, [...(origin ? [origin] : []).map((o) => `${SOURCE_PREFIX} ${o.slice(SOURCE_PREFIX.length).trim()}`), `${MISSING_PREFIX} not seen in the last ${source} import; delete this entry if the dependency is gone`])) managed!.dirty = true;
       out.changes.push({ kind: "dependency", id: `${from} → ${to}`, file, what: "removed", detail: `no longer in the ${source} export; marked "missing", not deleted` });
     }
   }
