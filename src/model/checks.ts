@@ -5,6 +5,7 @@ import type { Estate } from "./estate.js";
 import type { Runbook } from "./runbook.js";
 import type { StackTarget } from "./stack.js";
 import { parseTemplate, TemplateSyntaxError } from "./template.js";
+import { suggest } from "./near-miss.js";
 import { positionOf, type PathSegment, type YamlSource } from "./yaml-source.js";
 
 /** Where each parsed estate entity came from, so cross-reference errors point at the file. */
@@ -101,13 +102,19 @@ export function checkEstate(estate: Estate, origins: Origins, ctx: { runbooks: M
       if (d.together && d.order === "none") at(a, ["dependsOn", i], "invalid-value", "a `together` link always constrains the schedule; drop `order: none`");
     });
     a.blackouts.forEach((b, i) => {
-      if (b.to < b.from) at(a, ["blackouts", i, "to"], "invalid-range", `blackout ends (${b.to}) before it starts (${b.from})`);
+      if (typeof b === "string") {
+        const events = estate.calendar?.events ?? {};
+        if (!Object.hasOwn(events, b)) at(a, ["blackouts", i], "unknown-event", `unknown calendar event \`${b}\`${suggest(b, Object.keys(events))}; define it under calendar.events`);
+      } else if (b.to < b.from) at(a, ["blackouts", i, "to"], "invalid-range", `blackout ends (${b.to}) before it starts (${b.from})`);
     });
   }
   for (const d of estate.datasets) ref(d, ["application"], "application", d.application, apps);
   estate.calendar?.freezes.forEach((f, i) => {
     if (f.to < f.from) at(estate.calendar!, ["freezes", i, "to"], "invalid-range", `freeze ends (${f.to}) before it starts (${f.from})`);
   });
+  for (const [name, e] of Object.entries(estate.calendar?.events ?? {})) {
+    if ("from" in e && e.to < e.from) at(estate.calendar!, ["events", name, "to"], "invalid-range", `event ${name} ends (${e.to}) before it starts (${e.from})`);
+  }
   if (estate.calendar) {
     const w = estate.calendar.window;
     if (!isTimeZone(w.timezone)) at(estate.calendar, ["window", "timezone"], "invalid-value", `unknown time zone \`${w.timezone}\` (use an IANA name such as Europe/London)`);
@@ -157,39 +164,13 @@ function overlapWarnings(estate: Estate, origins: Origins): Diagnostic[] {
   return out;
 }
 
-/** " (did you mean `x`?)" for a near miss, else "". */
-function suggest(id: string, known: Iterable<string>): string {
-  let best: string | undefined;
-  let bestScore = Infinity;
-  for (const k of known) {
-    if (Math.abs(k.length - id.length) > 3) continue;
-    const d = editDistance(id, k);
-    if (d < bestScore) [best, bestScore] = [k, d];
-  }
-  return best !== undefined && bestScore <= Math.max(1, Math.floor(id.length / 4)) ? ` (did you mean \`${best}\`?)` : "";
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
-}
-
 // What a template may look up. `*` accepts any further path (free-form maps and step outputs).
 type Shape = { [field: string]: Shape } | "*" | "leaf";
 const HOST: Shape = { id: "leaf", site: "leaf", address: "leaf", os: "leaf", ssh: { user: "leaf", port: "leaf", via: "leaf" }, aliases: "*" };
 const SITE: Shape = { id: "leaf", name: "leaf", kind: "leaf", organisation: "leaf", closes: "leaf", region: "leaf" };
 const APP: Shape = {
   id: "leaf", name: "leaf", organisation: "leaf", owner: "leaf", criticality: "leaf", users: "leaf", delivery: "leaf",
-  disposition: "leaf", target: "leaf", runbook: "leaf", effort: "leaf", params: "*", dependsOn: "*", blackouts: "*",
+  disposition: "leaf", target: "leaf", runbook: "leaf", effort: "leaf", params: "*", dependsOn: "*", blackouts: "*", supportEnds: "leaf", contractEnds: "leaf",
   /** `app.hosts.N` is the host record, so `{{ app.hosts.0.address }}` works. */
   hosts: "*HOSTS" as unknown as Shape,
   /** The site of the application's first host, as a record: `{{ app.site.id }}`. */

@@ -41,9 +41,9 @@ export const CODES = {
   "no-audience": { exit: 0, summary: "Warning: RemoteApps would be published to nobody: `desktops.userGroups` is empty and the applications have no `params.userGroups`." },
   // Planning (warnings in a plan's `warnings`, and refusals of a plan)
   "dependency-cycle": { exit: 0, summary: "Warning: applications in an order cycle were merged into one group and move in one wave." },
-  "site-deadline": { exit: 0, summary: "Warning: applications on a closing site could not be placed in a wave on or before the site's exit date." },
+  "site-deadline": { exit: 0, summary: "Warning: applications on a closing site, or whose `supportEnds`/`contractEnds` date comes first, could not be placed in a wave on or before that deadline." },
   "retention-expired": { exit: 0, summary: "Warning: a data set marked `migrate` is past its `retainUntil` date by its application's wave; decide archive or destroy." },
-  "reip-required": { exit: 0, summary: "Warning: an application's source network overlaps another legacy network or the target address plan; re-address it before the move." },
+  "reip-required": { exit: 0, summary: "Warning: an application's source network overlaps another legacy network or the target address plan, and its re-addressing could not be planned before the move (capacity, deadline); the message names the interim option, NAT through the hub firewall." },
   "no-calendar": { exit: 0, summary: "Warning: the estate has no `calendar`, so nothing could be placed in a wave." },
   "unknown-timezone": { exit: 0, summary: "Warning: the calendar's window timezone is unknown to this system; windows are given in UTC." },
   "plan-invalid": { exit: 2, summary: "A file given as a plan is not valid JSON or not a ferry plan." },
@@ -76,7 +76,7 @@ export const CODES = {
   // Command line
   usage: { exit: 2, summary: "A command-line flag is missing or has a bad value." },
   "file-not-found": { exit: 2, summary: "A file or folder named on the command line does not exist." },
-  // Runs (`ferry run`, `resume`, `rollback`, `status`, `gate approve`; src/engine/, src/cli/run-*.ts)
+  // Runs (`ferry run`, `resume`, `rollback`, `status`, `gate approve`; src/runs/, src/engine/)
   "approval-missing": { exit: 2, summary: "Change control requires a change-board approval of this wave (`approvals/<plan-hash-hex>-wave-<n>.yaml`) and there is none: `ferry approve` it first." },
   "approval-invalid": { exit: 2, summary: "The approval file for this wave does not match the plan: another plan hash, another wave, or inputs that changed since it was approved." },
   "app-not-in-wave": { exit: 2, summary: "`--only` names an application that is not in the wave." },
@@ -113,6 +113,13 @@ export const CODES = {
   "import-conflict": { exit: 0, summary: "Warning: two sources disagree about one entry, or a field a person edited in an imported file changed in the source too; the estate's value is kept." },
   "import-missing-entry": { exit: 0, summary: "Warning: an entry an earlier import wrote is no longer in the export; it is marked `missing:` in the file and kept until a person deletes it." },
   "import-invalid-result": { exit: 2, summary: "The estate would not validate after the import, so nothing was written; fix the findings (or the mapping in `import.yaml`), or pass `--force`." },
+  // Planning over time (issue 19)
+  "unknown-event": { exit: 2, summary: "An application's `blackouts` names an event that `calendar.events` does not define." },
+  "keep-invalid": { exit: 2, summary: "The plan given to `ferry plan --keep` (or `calendar.keep`) cannot be read, does not verify against its hash, or is not a plan." },
+  "kept-wave-conflict": { exit: 0, summary: "Warning: a wave kept from an earlier plan (approved or run) no longer satisfies a planning rule (a new dependency, blackout, freeze or capacity); it is kept as it was and the warning names the rule, for the board to decide." },
+  // Safety: nothing leaks, nothing escapes (issue 12)
+  "path-outside-project": { exit: 2, summary: "A local path (`copy` `from`/`to`, `local` `cwd`, `http` `ca`) made from a value leaves the project directory, or the folder the runbook names before the value; refused before anything runs." },
+  "known-hosts-unsafe": { exit: 2, summary: "A known_hosts file ferry trusts (or its folder) can be written by group or others, or belongs to another user, so anyone could add a key to it; refused before connecting, as OpenSSH's StrictModes does. The message gives the chmod that fixes it." },
 } as const satisfies Record<string, { exit: number; summary: string }>;
 
 export type ErrorCode = keyof typeof CODES;

@@ -65,6 +65,33 @@ export const Dependency = z.strictObject({
 
 export const Blackout = z.strictObject({ from: IsoDate, to: IsoDate, reason: z.string().min(1) });
 
+/**
+ * One entry of an application's `blackouts`: the name of an event in `calendar.events`
+ * (`council-tax-billing`), or a date range of its own.
+ */
+export const BlackoutRef = z.union([Id, Blackout]);
+
+/**
+ * A named calendar event (`calendar.events.<name>`): a date range, optionally repeated every
+ * year (`every: year`), or a list of dates (`on:`, e.g. polling days) each widened by
+ * `daysBefore`/`daysAfter` (a pre-election period and the count).
+ */
+export const CalendarEvent = z.union([
+  z.strictObject({
+    from: IsoDate,
+    to: IsoDate,
+    /** `year`: the same month and day every year, from the first wave to the end of the horizon. */
+    every: z.literal("year").optional(),
+    reason: z.string().min(1),
+  }),
+  z.strictObject({
+    on: z.array(IsoDate).min(1),
+    daysBefore: z.number().int().min(0).default(0),
+    daysAfter: z.number().int().min(0).default(0),
+    reason: z.string().min(1),
+  }),
+]);
+
 export const Application = z.strictObject({
   id: Id,
   name: z.string().min(1),
@@ -82,7 +109,12 @@ export const Application = z.strictObject({
   /** Planning points; the calendar's `capacity.effort` caps their sum per wave. */
   effort: z.number().int().min(0).default(1),
   dependsOn: z.array(Dependency).default([]),
-  blackouts: z.array(Blackout).default([]),
+  /** Event names from `calendar.events`, or date ranges of the application's own. */
+  blackouts: z.array(BlackoutRef).default([]),
+  /** The supplier's support for the current platform ends: the application must move by then. */
+  supportEnds: IsoDate.optional(),
+  /** The current hosting or licence contract ends: the application must move by then. */
+  contractEnds: IsoDate.optional(),
 });
 
 export const Dataset = z.strictObject({
@@ -115,6 +147,13 @@ export const Calendar = z.strictObject({
   horizonWaves: z.number().int().min(1).max(10_000).default(52),
   freezes: z.array(Freeze).default([]),
   capacity: Capacity.default({}),
+  /** Named events applications refer to in their `blackouts` (billing, elections, year end). */
+  events: z.record(Id, CalendarEvent).optional(),
+  /**
+   * An earlier plan file (relative to the project) whose approved or run waves every re-plan
+   * keeps, as `ferry plan --keep` does.
+   */
+  keep: z.string().min(1).optional(),
 });
 
 /** Change control for runs of this estate (extension: see README, "Approvals"). */
@@ -143,6 +182,8 @@ export type Network = z.infer<typeof Network>;
 export type Host = z.infer<typeof Host>;
 export type Dependency = z.infer<typeof Dependency>;
 export type Blackout = z.infer<typeof Blackout>;
+export type BlackoutRef = z.infer<typeof BlackoutRef>;
+export type CalendarEvent = z.infer<typeof CalendarEvent>;
 export type Application = z.infer<typeof Application>;
 export type Dataset = z.infer<typeof Dataset>;
 export type Freeze = z.infer<typeof Freeze>;

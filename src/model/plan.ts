@@ -22,6 +22,25 @@ export const PlannedApplication = z.looseObject({
   effort: z.number().optional(),
   disposition: z.string().optional(),
   delivery: z.string().optional(),
+  /** A blackout pushed this application out of an earlier wave that had room: its event (or reason) and that wave's date. */
+  deferredBy: z.looseObject({ blackout: z.string(), reason: z.string(), skipped: IsoDate }).optional(),
+});
+
+/** A planned change that is not an application's migration: today, a network's re-addressing. */
+export const PlannedChange = z.looseObject({
+  /** `reip-<network id>`. */
+  id: z.string(),
+  kind: z.literal("reip"),
+  runbook: Id,
+  network: Id,
+  site: Id,
+  legacyPrefix: z.string(),
+  /** From `ferry network`'s mapping; null without a target stack or a free block. */
+  newPrefix: z.string().nullable(),
+  /** The network device the runbook runs on; null when the estate names none. */
+  host: z.string().nullable(),
+  /** The applications that move only after it (in later waves), by id. */
+  before: z.array(Id),
 });
 
 /** A data set's decision, listed with the wave its application moves in. */
@@ -46,6 +65,10 @@ export const Wave = z.looseObject({
     sites: z.record(z.string(), z.number()).optional(),
   }),
   datasets: z.array(PlannedDataset).optional(),
+  /** Re-IP changes run in this wave, before the applications that need them move. */
+  changes: z.array(PlannedChange).optional(),
+  /** Set on a wave kept from an earlier plan (`ferry plan --keep`): that plan's hash and wave number. */
+  kept: z.looseObject({ plan: Sha256, wave: z.number().int().min(1), because: z.string() }).optional(),
 });
 
 export const Warning = z.looseObject({
@@ -72,6 +95,25 @@ export const Plan = z.looseObject({
   /** The stack whose target address plan the `reip-required` warnings were checked against. */
   targetStack: z.string().nullable().optional(),
   /** The calendar the waves were cut from, so the pack can draw slots and freezes. */
+  /** The earlier plan whose approved or run waves this plan keeps (`ferry plan --keep`). */
+  keep: z
+    .looseObject({
+      file: z.string(),
+      plan: Sha256,
+      waves: z.array(z.looseObject({ wave: z.number().int().min(1), date: IsoDate, because: z.string() })),
+    })
+    .optional(),
+  /** Applications of the earlier plan (outside kept waves) whose wave changed, and why. */
+  moved: z
+    .array(
+      z.looseObject({
+        application: Id,
+        from: z.looseObject({ wave: z.number(), date: IsoDate }).nullable(),
+        to: z.looseObject({ wave: z.number(), date: IsoDate }).nullable(),
+        why: z.string(),
+      }),
+    )
+    .optional(),
   calendar: z
     .looseObject({
       firstWave: IsoDate,
@@ -88,6 +130,7 @@ export const Plan = z.looseObject({
 
 export type PlannedApplication = z.infer<typeof PlannedApplication>;
 export type PlannedDataset = z.infer<typeof PlannedDataset>;
+export type PlannedChange = z.infer<typeof PlannedChange>;
 export type Wave = z.infer<typeof Wave>;
 export type PlanWarning = z.infer<typeof Warning>;
 export type Plan = z.infer<typeof Plan>;

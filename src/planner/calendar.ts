@@ -1,4 +1,4 @@
-import type { Calendar } from "../model/estate.js";
+import type { BlackoutRef, Calendar, CalendarEvent } from "../model/estate.js";
 
 /** One usable wave slot: a cadence date inside the horizon that is not in a freeze. */
 export interface Slot {
@@ -103,4 +103,79 @@ export function zonedIso(date: string, time: string, timezone: string): string {
 export function waveWindow(date: string, window: { start: string; end: string; timezone: string }): { start: string; end: string } {
   const endDate = window.end <= window.start ? addDays(date, 1) : date;
   return { start: zonedIso(date, window.start, window.timezone), end: zonedIso(endDate, window.end, window.timezone) };
+}
+
+/** A blackout as placement uses it: dates, the reason, and the calendar event it came from. */
+export interface ResolvedBlackout {
+  from: string;
+  to: string;
+  reason: string;
+  /** The `calendar.events` name, when the application referred to one. */
+  event?: string;
+}
+
+/** `date` moved by whole years; 29 February becomes 28 February in other years. */
+function addYears(date: string, years: number): string {
+  const y = Number(date.slice(0, 4)) + years;
+  const md = date.slice(5);
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  return `${String(y).padStart(4, "0")}-${md === "02-29" && !leap ? "02-28" : md}`;
+}
+
+/**
+ * The date ranges of one named event within `[first, last]` (the calendar's first wave and last
+ * slot): an `every: year` range repeated each year that can touch the horizon, or one range per
+ * date of `on`, widened by `daysBefore` and `daysAfter`.
+ */
+export function eventRanges(name: string, event: CalendarEvent, first: string, last: string): ResolvedBlackout[] {
+  if ("on" in event) {
+    return [...event.on].sort().map((d) => ({ from: addDays(d, -event.daysBefore), to: addDays(d, event.daysAfter), reason: event.reason, event: name }));
+  }
+  if (event.every !== "year") return [{ from: event.from, to: event.to, reason: event.reason, event: name }];
+  const out: ResolvedBlackout[] = [];
+  const firstYear = Number(first.slice(0, 4)) - Number(event.from.slice(0, 4)) - 1;
+  const lastYear = Number(last.slice(0, 4)) - Number(event.from.slice(0, 4)) + 1;
+  for (let k = firstYear; k <= lastYear; k++) {
+    const range = { from: addYears(event.from, k), to: addYears(event.to, k), reason: event.reason, event: name };
+    if (range.to >= first && range.from <= last) out.push(range);
+  }
+  return out;
+}
+
+/**
+ * Resolves applications' `blackouts` entries: an event name becomes that event's ranges within
+ * the calendar's horizon (computed once per event), a range of the application's own stays.
+ */
+export class BlackoutResolver {
+  private readonly cache = new Map<string, ResolvedBlackout[]>();
+  constructor(
+    private readonly calendar: Pick<Calendar, "firstWave" | "events"> | undefined,
+    private readonly lastSlot: string,
+  ) {}
+
+  resolve(entries: readonly BlackoutRef[]): ResolvedBlackout[] {
+    if (entries.length === 0) return NONE;
+    const out: ResolvedBlackout[] = [];
+    for (const b of entries) {
+      if (typeof b !== "string") {
+        out.push(b);
+        continue;
+      }
+      let ranges = this.cache.get(b);
+      if (!ranges) {
+        const event = this.calendar?.events?.[b];
+        ranges = event && this.calendar ? eventRanges(b, event, this.calendar.firstWave, this.lastSlot) : [];
+        this.cache.set(b, ranges);
+      }
+      out.push(...ranges);
+    }
+    return out;
+  }
+}
+
+const NONE: ResolvedBlackout[] = [];
+
+/** The name a board reads for a blackout: its event's name, else its reason. */
+export function blackoutName(b: ResolvedBlackout): string {
+  return b.event ?? b.reason;
 }

@@ -1,6 +1,34 @@
 import type { Application, Estate, Host } from "../model/estate.js";
 import { PLANNED_DISPOSITIONS } from "../model/estate.js";
+import { addDays, BlackoutResolver, type ResolvedBlackout } from "./calendar.js";
 import { chooseRunbook } from "./choose-runbook.js";
+
+/**
+ * The date an application must have moved by, and what sets it: a site of one of its hosts
+ * that closes, the end of its platform's support (`supportEnds`) or of its contract
+ * (`contractEnds`). The earliest wins.
+ */
+export interface Deadline {
+  kind: "site" | "support" | "contract";
+  /** The closing site (kind `site`); null otherwise. */
+  site: string | null;
+  closes: string;
+}
+
+const KIND_ORDER = { site: 0, support: 1, contract: 2 } as const;
+
+function earlier(a: Deadline | null, b: Deadline): Deadline {
+  if (!a) return b;
+  if (b.closes !== a.closes) return b.closes < a.closes ? b : a;
+  if (KIND_ORDER[b.kind] !== KIND_ORDER[a.kind]) return KIND_ORDER[b.kind] < KIND_ORDER[a.kind] ? b : a;
+  return (b.site ?? "") < (a.site ?? "") ? b : a;
+}
+
+/** How a deadline reads in a warning: "on lodge-road (closes 2027-03-31)", "(support ends 2027-06-30)". */
+export function describeDeadline(d: Deadline): string {
+  if (d.kind === "site") return `on ${d.site} (closes ${d.closes})`;
+  return `(${d.kind} ends ${d.closes})`;
+}
 
 /** What the planner needs to know about one planned application, computed once. */
 export interface AppFacts {
@@ -10,9 +38,11 @@ export interface AppFacts {
   runbook: string;
   /** Source site: the site of the application's first host; null without hosts. */
   site: string | null;
-  /** The earliest exit deadline among the sites of all its hosts, if any closes. */
-  deadline: { site: string; closes: string } | null;
+  /** The earliest of its hosts' sites' exit dates, its `supportEnds` and its `contractEnds`. */
+  deadline: Deadline | null;
   retiring: boolean;
+  /** Its blackouts with event names resolved to date ranges. */
+  blackouts: ResolvedBlackout[];
 }
 
 const planned = new Set<string>(PLANNED_DISPOSITIONS);
@@ -27,7 +57,7 @@ export function isPlanned(app: Pick<Application, "disposition">): boolean {
  * Deadlines look at every host's site, not only the first: a host left on a closing site
  * still has to be moved before the site shuts.
  */
-export function collectFacts(estate: Estate): AppFacts[] {
+export function collectFacts(estate: Estate, resolver = blackoutResolver(estate)): AppFacts[] {
   const hosts = new Map<string, Host>(estate.hosts.map((h) => [h.id, h]));
   const closes = new Map<string, string>();
   for (const s of estate.sites) if (s.closes) closes.set(s.id, s.closes);
@@ -42,15 +72,23 @@ export function collectFacts(estate: Estate): AppFacts[] {
       if (hostSite === undefined) continue;
       site ??= hostSite;
       const c = closes.get(hostSite);
-      if (c && (!deadline || c < deadline.closes || (c === deadline.closes && hostSite < deadline.site))) deadline = { site: hostSite, closes: c };
+      if (c) deadline = earlier(deadline, { kind: "site", site: hostSite, closes: c });
     }
+    if (app.supportEnds) deadline = earlier(deadline, { kind: "support", site: null, closes: app.supportEnds });
+    if (app.contractEnds) deadline = earlier(deadline, { kind: "contract", site: null, closes: app.contractEnds });
     // The first host decides the site, even when it is unknown to the estate (validation reports that).
     if (app.hosts.length > 0) site = hosts.get(app.hosts[0]!)?.site ?? null;
-    return { app, index, runbook: chooseRunbook(app), site, deadline, retiring: app.disposition === "retire" };
+    return { app, index, runbook: chooseRunbook(app), site, deadline, retiring: app.disposition === "retire", blackouts: resolver.resolve(app.blackouts) };
   });
 }
 
 function isSortedById(apps: readonly Application[]): boolean {
   for (let i = 1; i < apps.length; i++) if (!(apps[i - 1]!.id <= apps[i]!.id)) return false;
   return true;
+}
+
+/** The resolver of the estate's named events over its calendar's horizon. */
+export function blackoutResolver(estate: Pick<Estate, "calendar">): BlackoutResolver {
+  const c = estate.calendar;
+  return new BlackoutResolver(c, c ? addDays(c.firstWave, (c.horizonWaves - 1) * c.cadenceDays) : "9999-12-31");
 }

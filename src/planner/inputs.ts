@@ -1,4 +1,5 @@
 import type { Project } from "../model/load.js";
+import type { KeepInput } from "./keep.js";
 
 /** What the planner reads from a loaded project: the estate, runbooks, stacks and file digests. */
 export type PlanInputs = Pick<Project, "estate" | "runbooks" | "stacks" | "files">;
@@ -10,6 +11,8 @@ export interface PlanOptions {
    * @default "prod" when the project has it, else its only stack, else none (legacy overlaps only)
    */
   stack?: string;
+  /** An earlier plan whose approved or run waves to keep (`ferry plan --keep`). */
+  keep?: KeepInput;
   /** Stops a long planning run between phases. */
   signal?: AbortSignal;
 }

@@ -1,17 +1,9 @@
 import type { Capacity } from "../model/estate.js";
 import type { Slot } from "./calendar.js";
-import { dateIn } from "./calendar.js";
+import { dateIn, type ResolvedBlackout } from "./calendar.js";
 import { SlotLoads, type Demand, type Dimension } from "./capacity.js";
 import type { AppFacts } from "./facts.js";
 import { orderLink, type Group, type GroupEdges, type OrderLink, type OrderLinks } from "./groups.js";
-
-/** Where each group went: a slot index, or -1 with a reason. */
-export interface Placement {
-  /** Slot index (into the usable slots) per group index; -1 when unplaced. */
-  slotOf: Int32Array;
-  /** Why each unplaced group could not be placed, in words a change board understands. */
-  reasons: Map<number, string>;
-}
 
 const CRITICALITY_RANK: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 const NO_DEADLINE = "9999-12-31";
@@ -69,21 +61,58 @@ export function groupDemand(group: Group, facts: readonly AppFacts[]): Demand {
   return d;
 }
 
+/** A network whose re-addressing the plan schedules (see reip.ts); placement needs only this. */
+export interface ReipNeed {
+  /** Source site of the network: the re-IP counts against that site's `perSite` capacity. */
+  site: string;
+  /** Date of the wave that already holds this re-IP (a kept wave), if any. */
+  fixedDate?: string;
+  /** Only kept applications need it: book it before any group, as early as there is room. */
+  bookFirst?: boolean;
+}
+
 /** Options of {@link placeGroups}. */
 export interface PlaceOptions {
   /** The constraints between groups and the links behind them, from buildGroups. */
   edges: GroupEdges;
   links: OrderLinks;
+  /** The slots new groups may take: the calendar's, less the dates of kept waves. */
   slots: readonly Slot[];
   capacity: Capacity;
   /** Groups that must not be placed at all (e.g. a runbook is missing), with the reason. */
   blocked?: ReadonlyMap<number, string>;
+  /** Per group, a date its slot must come after (a prerequisite in a kept wave). */
+  after?: ReadonlyMap<number, string>;
+  /** Networks to re-address, and per group the networks (indices) its members need re-addressed. */
+  reip?: { networks: readonly ReipNeed[]; needs: ReadonlyMap<number, readonly number[]> };
 }
 
-interface Blackout {
-  from: string;
-  to: string;
-  reason: string;
+/** Where each group went: a slot index, or -1 with a reason. */
+export interface Placement {
+  /** Slot index (into the usable slots) per group index; -1 when unplaced. */
+  slotOf: Int32Array;
+  /** Why each unplaced group could not be placed, in words a change board understands. */
+  reasons: Map<number, string>;
+  /** Groups a blackout pushed out of an earlier wave that had room: the blackout and that wave's date. */
+  deferred: Map<number, { blackout: ResolvedBlackout; date: string }>;
+  /** Slot of each network's re-IP (index into `reip.networks`); -1 when it could not be placed, -2 when a kept wave holds it. */
+  reipSlot: Int32Array;
+  /** Groups placed before (or with) a re-IP they need, and why: their deadline, or no room for the re-IP first. */
+  aheadOfReip: Map<number, "deadline" | "capacity">;
+}
+
+const NO_DATE = "9999-12-31";
+
+/** The first slot index whose date is after `date` (slots.length when none). */
+function firstSlotAfter(slots: readonly Slot[], date: string): number {
+  let lo = 0;
+  let hi = slots.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (slots[mid]!.date > date) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 /** How many fellow members an unplaced application's reason names. */
@@ -105,7 +134,8 @@ const DIMENSION_WORDS: Record<Dimension, string> = {
 };
 
 /** Explain why no slot from `from` on could take a group. Runs only for groups that failed. */
-function noSlotReason(from: number, slots: readonly Slot[], loads: SlotLoads, d: Demand, blackouts: readonly Blackout[], afterPrereqs: boolean): string {
+function noSlotReason(from: number, slots: readonly Slot[], loads: SlotLoads, d: Demand, blackouts: readonly ResolvedBlackout[], afterPrereqs: boolean): string {
+  if (from >= slots.length) return `no wave after its prerequisites' wave is left within the horizon (${slots[slots.length - 1]?.date ?? "none"})`;
   const start = afterPrereqs ? `from its prerequisites' wave on ${slots[from]!.date}` : `from ${slots[from]!.date}`;
   const end = slots[slots.length - 1]!.date;
   if (loads.firstOpenFrom(from) >= slots.length) return `no wave ${start} to the end of the horizon (${end}) has room: every one is full`;
@@ -116,7 +146,7 @@ function noSlotReason(from: number, slots: readonly Slot[], loads: SlotLoads, d:
     const b = blackouts.find((x) => dateIn(slots[s]!.date, x));
     if (b) {
       blackedOut++;
-      blackoutReasons.add(b.reason);
+      blackoutReasons.add(b.event ? `${b.event}: ${b.reason}` : b.reason);
       continue;
     }
     const dim = loads.blocking(s, d) ?? "applications";
@@ -130,16 +160,47 @@ function noSlotReason(from: number, slots: readonly Slot[], loads: SlotLoads, d:
 
 /**
  * Place every group at the earliest feasible slot, in {@link placementOrder}. A slot is feasible
- * when it is not before any prerequisite group's slot, no member's blackout covers its date and
- * the wave has capacity left. Because groups are placed in a topological order and only ever
- * at or after their prerequisites, no order constraint can be broken: a group whose
- * prerequisite is unplaced is unplaced too, with a reason naming it.
+ * when it is not before any prerequisite group's slot (nor on or before a kept prerequisite's
+ * date), no member's blackout covers its date and the wave has capacity left. Because groups
+ * are placed in a topological order and only ever at or after their prerequisites, no order
+ * constraint can be broken: a group whose prerequisite is unplaced is unplaced too, with a
+ * reason naming it.
+ *
+ * Re-addressing: a group whose members sit on a network that must be re-addressed is placed in a
+ * slot after that network's re-IP; the first such group books the re-IP in the earliest slot
+ * before it with room at the network's site (`perSite`). When waiting for the re-IP would miss
+ * the group's deadline, or no slot before it has room for the re-IP, the group is placed as if
+ * there were none and recorded in `aheadOfReip` (the plan warns, naming NAT as the interim).
  */
 export function placeGroups(groups: readonly Group[], facts: readonly AppFacts[], options: PlaceOptions): Placement {
   const { slots } = options;
   const loads = new SlotLoads(slots.length, options.capacity);
   const slotOf = new Int32Array(groups.length).fill(-1);
   const reasons = new Map<number, string>();
+  const deferred = new Map<number, { blackout: ResolvedBlackout; date: string }>();
+  const aheadOfReip = new Map<number, "deadline" | "capacity">();
+  const networks = options.reip?.networks ?? [];
+  const reipSlot = new Int32Array(networks.length).fill(-1);
+  networks.forEach((n, i) => {
+    if (n.fixedDate !== undefined) reipSlot[i] = -2;
+  });
+  const reipDemand = (site: string): Demand => ({ applications: 0, effort: 0, users: 0, sites: new Map([[site, 1]]) });
+  /** The first slot, from `from` and before `before`, with room for one more change at `site` (counting `extra` tentative ones). */
+  const reipRoom = (site: string, before: number, extra: number): number => {
+    for (let r = 0; r < before; r++) {
+      const d = reipDemand(site);
+      d.sites.set(site, 1 + extra);
+      if (loads.blocking(r, d) === undefined) return r;
+    }
+    return -1;
+  };
+
+  networks.forEach((n, i) => {
+    if (!n.bookFirst || n.fixedDate !== undefined) return;
+    const r = reipRoom(n.site, slots.length, 0);
+    reipSlot[i] = r;
+    if (r >= 0) loads.add(r, reipDemand(n.site));
+  });
 
   const { edges, links } = options;
   for (const g of placementOrder(groups, edges, facts)) {
@@ -167,32 +228,91 @@ export function placeGroups(groups: readonly Group[], facts: readonly AppFacts[]
       reasons.set(g, "the calendar has no usable wave slot within its horizon (every slot falls in a freeze)");
       continue;
     }
+    const after = options.after?.get(g);
+    if (after !== undefined) lb = Math.max(lb, firstSlotAfter(slots, after));
     const demand = groupDemand(group, facts);
     const tooBig = loads.oversize(demand);
     if (tooBig) {
       reasons.set(g, tooBig);
       continue;
     }
-    const blackouts: Blackout[] = [];
-    for (const m of group.members) blackouts.push(...facts[m]!.app.blackouts);
+    const blackouts: ResolvedBlackout[] = [];
+    let deadline = NO_DATE;
+    for (const m of group.members) {
+      const f = facts[m]!;
+      if (f.blackouts.length) blackouts.push(...f.blackouts);
+      if (f.deadline && f.deadline.closes < deadline) deadline = f.deadline.closes;
+    }
 
-    let found = -1;
-    for (let s = loads.firstOpenFrom(lb); s < slots.length; s = loads.firstOpenFrom(s + 1)) {
-      const date = slots[s]!.date;
-      if (blackouts.length > 0 && blackouts.some((b) => dateIn(date, b))) continue;
-      if (loads.blocking(s, demand) === undefined) {
-        found = s;
-        break;
+    /** The earliest feasible slot from `from`, optionally needing room for the unbooked re-IPs before it. */
+    const search = (from: number, unbooked: readonly number[]): { slot: number; reips: number[]; skipped?: { blackout: ResolvedBlackout; date: string } } | undefined => {
+      let skipped: { blackout: ResolvedBlackout; date: string } | undefined;
+      for (let s = loads.firstOpenFrom(from); s < slots.length; s = loads.firstOpenFrom(s + 1)) {
+        const date = slots[s]!.date;
+        if (loads.blocking(s, demand) !== undefined) continue;
+        const b = blackouts.length > 0 ? blackouts.find((x) => dateIn(date, x)) : undefined;
+        if (b) {
+          skipped ??= { blackout: b, date };
+          continue;
+        }
+        const reips: number[] = [];
+        const perSite = new Map<string, number>();
+        for (const n of unbooked) {
+          const site = networks[n]!.site;
+          const r = reipRoom(site, s, perSite.get(site) ?? 0);
+          if (r < 0) break;
+          reips.push(r);
+          perSite.set(site, (perSite.get(site) ?? 0) + 1);
+        }
+        if (reips.length < unbooked.length) continue;
+        return { slot: s, reips, ...(skipped ? { skipped } : {}) };
+      }
+      return undefined;
+    };
+
+    const needs = options.reip?.needs.get(g) ?? [];
+    let reipLb = lb;
+    const unbooked: number[] = [];
+    for (const n of needs) {
+      const net = networks[n]!;
+      if (net.fixedDate !== undefined) reipLb = Math.max(reipLb, firstSlotAfter(slots, net.fixedDate));
+      else if (reipSlot[n]! >= 0) reipLb = Math.max(reipLb, reipSlot[n]! + 1);
+      else unbooked.push(n);
+    }
+    let found = needs.length ? search(reipLb, unbooked) : search(lb, []);
+    let ahead: "deadline" | "capacity" | undefined;
+    if (needs.length && (!found || slots[found.slot]!.date > deadline)) {
+      const plain = search(lb, []);
+      if (plain && (!found || slots[plain.slot]!.date <= deadline)) {
+        ahead = found ? "deadline" : "capacity";
+        found = plain;
       }
     }
-    if (found < 0) {
+    if (!found) {
       reasons.set(g, noSlotReason(lb, slots, loads, demand, blackouts, edges.predStart[g + 1]! > edges.predStart[g]! && lb > 0));
       continue;
     }
-    loads.add(found, demand);
-    slotOf[g] = found;
+    loads.add(found.slot, demand);
+    if (ahead) {
+      aheadOfReip.set(g, ahead);
+      // The re-IPs still happen, as early as there is room: after this group, or with it.
+      const perSite = new Map<string, number>();
+      for (const n of unbooked) {
+        const site = networks[n]!.site;
+        const r = reipRoom(site, slots.length, perSite.get(site) ?? 0);
+        found.reips.push(r);
+        perSite.set(site, (perSite.get(site) ?? 0) + 1);
+      }
+    }
+    unbooked.forEach((n, i) => {
+      const r = found.reips[i]!;
+      reipSlot[n] = r;
+      if (r >= 0) loads.add(r, reipDemand(networks[n]!.site));
+    });
+    slotOf[g] = found.slot;
+    if (found.skipped) deferred.set(g, found.skipped);
   }
-  return { slotOf, reasons };
+  return { slotOf, reasons, deferred, reipSlot, aheadOfReip };
 }
 
 /** The reason each member of an unplaced group gets: the group's, plus who it moves with. */

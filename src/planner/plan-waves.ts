@@ -1,16 +1,18 @@
 import { API_VERSION } from "../model/common.js";
 import type { Dataset } from "../model/estate.js";
-import type { Plan, PlannedApplication, PlannedDataset, PlanWarning, Wave } from "../model/plan.js";
-import { isKnownTimeZone, waveSlots, waveWindow, type Slot } from "./calendar.js";
+import type { Plan, PlannedApplication, PlannedChange, PlannedDataset, PlanWarning, Wave } from "../model/plan.js";
+import { blackoutName, isKnownTimeZone, waveSlots, waveWindow, type Slot } from "./calendar.js";
 import { computePlanHash } from "./canonical.js";
-import { collectFacts, type AppFacts } from "./facts.js";
+import { blackoutResolver, collectFacts, describeDeadline, type AppFacts } from "./facts.js";
 import { buildGroups, type Group } from "./groups.js";
 import { digestInputs } from "./inputs-digest.js";
 import { chooseTargetStack, type PlanInputs, type PlanOptions } from "./inputs.js";
-import { memberReason, placeGroups } from "./place-groups.js";
+import { keptConflicts, keptWaves } from "./keep.js";
+import { memberReason, placeGroups, type Placement } from "./place-groups.js";
+import { REIP_RUNBOOK, reipNetworks, type ReipNetwork } from "./reip.js";
 import { cycleWarnings, reipWarnings, retentionWarnings } from "./warnings.js";
 
-const WARNING_ORDER = ["no-calendar", "unknown-timezone", "dependency-cycle", "site-deadline", "retention-expired", "reip-required"];
+const WARNING_ORDER = ["no-calendar", "unknown-timezone", "kept-wave-conflict", "dependency-cycle", "site-deadline", "retention-expired", "reip-required"];
 const CRITICALITY_ORDER = ["critical", "high", "medium", "low"];
 
 function byWarning(a: PlanWarning, b: PlanWarning): number {
@@ -23,8 +25,9 @@ function byWarning(a: PlanWarning, b: PlanWarning): number {
   return a.message < b.message ? -1 : a.message > b.message ? 1 : 0;
 }
 
-function plannedApplication(f: AppFacts, group: Group): PlannedApplication {
+function plannedApplication(f: AppFacts, group: Group, deferred: Placement["deferred"]): PlannedApplication {
   const a = f.app;
+  const d = deferred.get(group.index);
   return {
     id: a.id,
     runbook: f.runbook,
@@ -38,6 +41,7 @@ function plannedApplication(f: AppFacts, group: Group): PlannedApplication {
     effort: a.effort,
     disposition: a.disposition,
     delivery: a.delivery,
+    ...(d ? { deferredBy: { blackout: blackoutName(d.blackout), reason: d.blackout.reason, skipped: d.date } } : {}),
   };
 }
 
@@ -56,38 +60,43 @@ function missingRunbooks(groups: readonly Group[], facts: readonly AppFacts[], i
   return blocked;
 }
 
-/** `site-deadline`: members on a closing site placed after it closes, or not placed at all. */
-function deadlineWarnings(groups: readonly Group[], facts: readonly AppFacts[], slotOf: Int32Array, slots: readonly Slot[], waveOfSlot: Map<number, number>): PlanWarning[] {
+/** `site-deadline`: applications placed after their deadline (site exit, support or contract end), or not placed at all. */
+function deadlineWarnings(placed: readonly { facts: AppFacts[]; wave: { number: number; date: string } | undefined }[]): PlanWarning[] {
   const out: PlanWarning[] = [];
-  for (const g of groups) {
-    const slot = slotOf[g.index]!;
-    const date = slot >= 0 ? slots[slot]!.date : undefined;
-    const late = new Map<string, string[]>(); // "site|closes" → applications
-    for (const m of g.members) {
-      const d = facts[m]!.deadline;
-      if (!d || (date !== undefined && date <= d.closes)) continue;
-      const key = `${d.site}|${d.closes}`;
+  for (const { facts, wave } of placed) {
+    const late = new Map<string, string[]>(); // described deadline → applications
+    for (const f of facts) {
+      const d = f.deadline;
+      if (!d || (wave !== undefined && wave.date <= d.closes)) continue;
+      const key = `${d.closes}|${d.kind}|${describeDeadline(d)}`;
       const apps = late.get(key);
-      if (apps) apps.push(facts[m]!.app.id);
-      else late.set(key, [facts[m]!.app.id]);
+      if (apps) apps.push(f.app.id);
+      else late.set(key, [f.app.id]);
     }
-    for (const [key, apps] of [...late].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const [site, closes] = key.split("|") as [string, string];
+    for (const [key, apps] of [...late].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const [closes, kind, what] = key.split("|") as [string, string, string];
       const who = apps.join(", ");
       const message =
-        date === undefined
-          ? `${who} on ${site} (closes ${closes}) could not be placed, so ${apps.length === 1 ? "it" : "they"} will not leave the site before it closes; see unplaced`
-          : `${who} on ${site} (closes ${closes}) ${apps.length === 1 ? "is" : "are"} placed in wave ${waveOfSlot.get(slot)} on ${date}, after the site closes: no wave on or before ${closes} could take ${apps.length === 1 ? "it" : "them"}`;
+        wave === undefined
+          ? `${who} ${what} could not be placed, so ${apps.length === 1 ? "it" : "they"} will not move before that deadline; see unplaced`
+          : `${who} ${what} ${apps.length === 1 ? "is" : "are"} placed in wave ${wave.number} on ${wave.date}, after ${kind === "site" ? "the site closes" : `${apps.length === 1 ? "its" : "their"} ${kind} ends`}: no wave on or before ${closes} could take ${apps.length === 1 ? "it" : "them"}`;
       out.push({ code: "site-deadline", message, applications: apps });
     }
   }
   return out;
 }
 
+/** The same facts re-indexed 0…n-1 (placement indexes applications by position). */
+function reindex(facts: readonly AppFacts[]): AppFacts[] {
+  return facts.map((f, index) => (f.index === index ? f : { ...f, index }));
+}
+
 /**
  * Plan migration waves from a validated project: pure and deterministic, so the same inputs
  * give a byte-identical plan. Every rule of docs/formats.md, "Planning rules", holds for the
  * result; what cannot be placed without breaking one is listed in `unplaced` with the reason.
+ * With `keep`, the earlier plan's approved or run waves are copied as they were and only the
+ * rest is planned around them (docs/planning.md, "Keeping approved waves").
  *
  * @example
  * const project = await loadProject("."); assertValid(project);
@@ -98,8 +107,15 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
   const signal = options.signal;
   const stackName = chooseTargetStack(inputs, options.stack);
   const target = stackName === undefined ? undefined : inputs.stacks.get(stackName)?.target;
+  const resolver = blackoutResolver(estate);
 
-  const facts = collectFacts(estate);
+  // Kept waves: their applications are fixed, their dates taken from the slots new groups use.
+  const kept = keptWaves(options.keep);
+  const keptDate = new Map<string, string>();
+  for (const k of kept) for (const a of k.wave.applications) keptDate.set(a.id, k.wave.date);
+  const allFacts = collectFacts(estate, resolver);
+  const facts = keptDate.size ? reindex(allFacts.filter((f) => !keptDate.has(f.app.id))) : allFacts;
+  const keptFacts = keptDate.size ? allFacts.filter((f) => keptDate.has(f.app.id)) : [];
   signal?.throwIfAborted();
   const grouping = buildGroups(facts);
   signal?.throwIfAborted();
@@ -113,19 +129,66 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
     timezone = "UTC";
   }
   const cut = calendar ? waveSlots(calendar) : undefined;
-  const slots = cut?.slots ?? [];
+  const keptDates = new Set(kept.map((k) => k.wave.date));
+  const slots = (cut?.slots ?? []).filter((s) => !keptDates.has(s.date));
+
+  // A new application whose prerequisite sits in a kept wave moves after that wave.
+  const after = new Map<number, string>();
+  if (keptDate.size) {
+    const indexOf = new Map(facts.map((f) => [f.app.id, f.index]));
+    const retiring = new Set(allFacts.filter((f) => f.retiring).map((f) => f.app.id));
+    const later = (app: number, date: string) => {
+      const g = grouping.groupOf[app]!;
+      const was = after.get(g);
+      if (was === undefined || date > was) after.set(g, date);
+    };
+    for (const f of facts) {
+      for (const d of f.app.dependsOn) {
+        const date = keptDate.get(d.app);
+        if (date !== undefined && !d.together && d.order !== "none" && !retiring.has(d.app)) later(f.index, date);
+      }
+    }
+    for (const k of keptFacts) {
+      for (const d of k.app.dependsOn) {
+        const i = indexOf.get(d.app);
+        if (i !== undefined && !d.together && d.order !== "none" && facts[i]!.retiring) later(i, keptDate.get(k.app.id)!);
+      }
+    }
+  }
+
+  // Networks to re-address: needed by new applications (indices below facts.length) or kept ones.
+  const networks = reipNetworks(estate, [...facts, ...keptFacts], target);
+  const keptChange = new Map<string, string>();
+  for (const k of kept) for (const c of k.wave.changes ?? []) if (!keptChange.has(c.id)) keptChange.set(c.id, k.wave.date);
+  const needs = new Map<number, number[]>();
+  networks.forEach((n, i) => {
+    for (const a of n.apps) {
+      if (a >= facts.length) continue;
+      const g = grouping.groupOf[a]!;
+      const list = needs.get(g);
+      if (!list) needs.set(g, [i]);
+      else if (list[list.length - 1] !== i) list.push(i);
+    }
+  });
+  const reipNeeds = networks.map((n) => {
+    const fixedDate = keptChange.get(n.change);
+    return { site: n.site, ...(fixedDate !== undefined ? { fixedDate } : {}), bookFirst: fixedDate === undefined && n.apps.every((a) => a >= facts.length) };
+  });
 
   const blocked = missingRunbooks(groups, facts, inputs);
   if (!calendar) {
     for (const g of groups) if (!blocked.has(g.index)) blocked.set(g.index, "the estate has no calendar, so there are no wave slots: add `calendar:` to a file in estate/");
-    if (facts.length > 0) warnings.push({ code: "no-calendar", message: "the estate has no calendar; every planned application is unplaced until one is added" });
+    if (facts.length > 0 || keptFacts.length > 0) warnings.push({ code: "no-calendar", message: "the estate has no calendar; every planned application is unplaced until one is added" });
   }
-  const placement = placeGroups(groups, facts, { slots, capacity: calendar?.capacity ?? {}, blocked, edges: grouping.edges, links: grouping.links });
+  const placement = placeGroups(groups, facts, { slots, capacity: calendar?.capacity ?? {}, blocked, edges: grouping.edges, links: grouping.links, after, reip: { networks: reipNeeds, needs } });
   signal?.throwIfAborted();
 
-  // Waves are numbered over the slots actually used.
-  const used = [...new Set(placement.slotOf)].filter((s) => s >= 0).sort((a, b) => a - b);
-  const waveOfSlot = new Map(used.map((s, i) => [s, i + 1]));
+  // Waves are numbered over the dates used: slots holding applications or re-IPs, and kept waves.
+  const usedSlots = new Set<number>();
+  for (const s of placement.slotOf) if (s >= 0) usedSlots.add(s);
+  for (const s of placement.reipSlot) if (s >= 0) usedSlots.add(s);
+  const dates = [...[...usedSlots].map((s) => slots[s]!.date), ...keptDates].sort();
+  const numberOf = new Map(dates.map((d, i) => [d, i + 1]));
   const datasetsOf = new Map<string, Dataset[]>();
   for (const d of estate.datasets) {
     const list = datasetsOf.get(d.application);
@@ -133,7 +196,7 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
     else datasetsOf.set(d.application, [d]);
   }
 
-  const byWave = new Map<number, AppFacts[]>();
+  const byDate = new Map<string, AppFacts[]>();
   const unplaced: Plan["unplaced"] = [];
   const waveOfApp = new Map<string, { number: number; date: string }>();
   for (const f of facts) {
@@ -143,16 +206,56 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
       unplaced.push({ application: f.app.id, reason: memberReason(g, facts, placement.reasons.get(g.index)!, f.index), group: g.id });
       continue;
     }
-    const number = waveOfSlot.get(slot)!;
-    waveOfApp.set(f.app.id, { number, date: slots[slot]!.date });
-    let list = byWave.get(slot);
-    if (!list) byWave.set(slot, (list = []));
+    const date = slots[slot]!.date;
+    waveOfApp.set(f.app.id, { number: numberOf.get(date)!, date });
+    let list = byDate.get(date);
+    if (!list) byDate.set(date, (list = []));
     list.push(f);
   }
+  for (const k of kept) for (const a of k.wave.applications) waveOfApp.set(a.id, { number: numberOf.get(k.wave.date)!, date: k.wave.date });
 
-  const waves: Wave[] = used.map((slot) => {
-    const date = slots[slot]!.date;
-    const members = byWave.get(slot)!;
+  // The re-IP changes, by the date of their wave, each naming the applications that wait for it.
+  const reipAt = (n: number): { number: number; date: string } | null => {
+    const fixed = reipNeeds[n]!.fixedDate;
+    const s = placement.reipSlot[n]!;
+    const date = fixed ?? (s >= 0 ? slots[s]!.date : undefined);
+    return date === undefined ? null : { number: numberOf.get(date)!, date };
+  };
+  const appOf = (i: number): AppFacts => (i < facts.length ? facts[i]! : keptFacts[i - facts.length]!);
+  const changesOn = new Map<string, PlannedChange[]>();
+  const late: { network: ReipNetwork; reipAt: { wave: number; date: string } | null; apps: { id: string; wave: number; date: string; why: string }[] }[] = [];
+  networks.forEach((n, i) => {
+    const at = reipAt(i);
+    const lateApps: { id: string; wave: number; date: string; why: string }[] = [];
+    const waiting: string[] = [];
+    for (const a of n.apps) {
+      const f = appOf(a);
+      const w = waveOfApp.get(f.app.id);
+      if (!w) continue;
+      if (at && w.date > at.date) waiting.push(f.app.id);
+      else {
+        const ahead = a < facts.length ? placement.aheadOfReip.get(grouping.groupOf[a]!) : undefined;
+        const why = a >= facts.length ? `${f.app.id} is in a kept wave` : ahead === "deadline" ? `waiting for it would miss ${f.app.id}'s deadline ${f.deadline?.closes ?? ""}`.trimEnd() : `no wave before ${f.app.id}'s had room for the re-IP at ${n.site}`;
+        lateApps.push({ id: f.app.id, wave: w.number, date: w.date, why });
+      }
+    }
+    if (at && !keptChange.has(n.change)) {
+      let list = changesOn.get(at.date);
+      if (!list) changesOn.set(at.date, (list = []));
+      list.push({ id: n.change, kind: "reip", runbook: REIP_RUNBOOK, network: n.network, site: n.site, legacyPrefix: n.prefix, newPrefix: n.newPrefix, host: n.host, before: waiting.sort() });
+    }
+    if (lateApps.length) {
+      lateApps.sort((x, y) => (x.date < y.date ? -1 : x.date > y.date ? 1 : x.id < y.id ? -1 : 1));
+      late.push({ network: n, reipAt: at ? { wave: at.number, date: at.date } : null, apps: lateApps });
+    }
+  });
+
+  const keptByDate = new Map(kept.map((k) => [k.wave.date, k]));
+  const waves: Wave[] = dates.map((date) => {
+    const number = numberOf.get(date)!;
+    const k = keptByDate.get(date);
+    if (k) return { ...k.wave, number, kept: { plan: options.keep!.plan.hash, wave: k.wave.number, because: k.because } };
+    const members = byDate.get(date) ?? [];
     const sites: Record<string, number> = {};
     let effort = 0;
     let users = 0;
@@ -162,25 +265,45 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
       if (f.site !== null) sites[f.site] = (sites[f.site] ?? 0) + 1;
     }
     const highest = CRITICALITY_ORDER.find((c) => members.some((f) => f.app.criticality === c)) ?? "low";
+    const changes = changesOn.get(date);
     return {
-      number: waveOfSlot.get(slot)!,
+      number,
       date,
       window: waveWindow(date, { start: calendar!.window.start, end: calendar!.window.end, timezone }),
-      applications: members.map((f) => plannedApplication(f, groups[grouping.groupOf[f.index]!]!)),
+      applications: members.map((f) => plannedApplication(f, groups[grouping.groupOf[f.index]!]!, placement.deferred)),
       load: { applications: members.length, effort, users, sites: Object.fromEntries(Object.entries(sites).sort(([a], [b]) => (a < b ? -1 : 1))) },
       datasets: members.flatMap((f) => (datasetsOf.get(f.app.id) ?? []).map(plannedDataset)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
       highestCriticality: highest,
+      ...(changes ? { changes: changes.sort((a, b) => (a.id < b.id ? -1 : 1)) } : {}),
     };
   });
 
-  warnings.push(...deadlineWarnings(groups, facts, placement.slotOf, slots, waveOfSlot));
+  const byGroup = groups.map((g) => ({ facts: g.members.map((m) => facts[m]!), wave: waveOfApp.get(facts[g.members[0]!]!.app.id) }));
+  const keptGroups = keptFacts.map((f) => ({ facts: [f], wave: waveOfApp.get(f.app.id) }));
+  warnings.push(...deadlineWarnings([...byGroup, ...keptGroups]));
   warnings.push(...retentionWarnings(estate.datasets, waveOfApp));
-  warnings.push(...reipWarnings(estate, facts, target));
+  warnings.push(...reipWarnings(late));
+  if (kept.length) {
+    warnings.push(
+      ...keptConflicts(
+        estate,
+        waves.filter((w) => w.kept),
+        (id) => waveOfApp.get(id),
+        resolver,
+      ),
+    );
+  }
   warnings.sort(byWarning);
 
-  const usedRunbooks = new Set(waves.flatMap((w) => w.applications.map((a) => a.runbook)));
+  const usedRunbooks = new Set(waves.flatMap((w) => [...w.applications.map((a) => a.runbook), ...(w.changes ?? []).map((c) => c.runbook)]));
   const digests = digestInputs(inputs, usedRunbooks);
   const capacity = Object.fromEntries(Object.entries(calendar?.capacity ?? {}).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1))) as Record<string, number>;
+  const keepRecord = options.keep
+    ? {
+        keep: { file: options.keep.file, plan: options.keep.plan.hash, waves: kept.map((k) => ({ wave: k.wave.number, date: k.wave.date, because: k.because })) },
+        moved: movedApplications(options.keep.plan, kept, waveOfApp, unplaced, (id) => explainMove(id, { facts, grouping, placement, slots, waveOfApp, index: new Map(facts.map((f) => [f.app.id, f.index])) })),
+      }
+    : {};
 
   const body = {
     apiVersion: API_VERSION as typeof API_VERSION,
@@ -190,6 +313,7 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
     stacks: digests.stacks,
     runbooks: digests.runbooks,
     targetStack: stackName ?? null,
+    ...keepRecord,
     calendar: calendar
       ? {
           firstWave: calendar.firstWave,
@@ -207,4 +331,60 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
   };
   const plan: Plan = { ...body, hash: computePlanHash(body) };
   return plan;
+}
+
+/** The applications of the earlier plan, outside its kept waves, whose wave date changed (or that became placed or unplaced). */
+function movedApplications(
+  earlier: Plan,
+  kept: readonly { wave: Wave }[],
+  now: ReadonlyMap<string, { number: number; date: string }>,
+  unplaced: Plan["unplaced"],
+  why: (id: string) => string,
+): NonNullable<Plan["moved"]> {
+  const keptNumbers = new Set(kept.map((k) => k.wave.number));
+  const was = new Map<string, { wave: number; date: string } | null>();
+  for (const w of earlier.waves) if (!keptNumbers.has(w.number)) for (const a of w.applications) was.set(a.id, { wave: w.number, date: w.date });
+  for (const u of earlier.unplaced) was.set(u.application, null);
+  const unplacedNow = new Map(unplaced.map((u) => [u.application, u.reason]));
+  const ids = new Set([...was.keys(), ...[...now.keys()].filter((id) => !was.has(id) && !kept.some((k) => k.wave.applications.some((a) => a.id === id)))]);
+  const out: NonNullable<Plan["moved"]> = [];
+  for (const id of [...ids].sort()) {
+    const from = was.get(id) ?? null;
+    const n = now.get(id);
+    const to = n ? { wave: n.number, date: n.date } : null;
+    if (from?.date === to?.date && (from !== null || to !== null || unplacedNow.has(id))) continue;
+    const reason = to === null ? (unplacedNow.has(id) ? `unplaced: ${unplacedNow.get(id)!}` : "no longer planned (removed from the estate or retained)") : from === null ? (was.has(id) ? "was unplaced; a wave now has room" : "new to the plan") : why(id);
+    out.push({ application: id, from, to, why: reason });
+  }
+  return out;
+}
+
+type MoveContext = {
+  facts: readonly AppFacts[];
+  grouping: ReturnType<typeof buildGroups>;
+  placement: Placement;
+  slots: readonly Slot[];
+  waveOfApp: ReadonlyMap<string, { number: number; date: string }>;
+};
+
+/** Why a placed application is not in its wave of the earlier plan any more: the first reason that applies. */
+function explainMove(id: string, ctx: MoveContext & { index: ReadonlyMap<string, number> }): string {
+  const i = ctx.index.get(id);
+  const now = ctx.waveOfApp.get(id);
+  if (i === undefined || !now) return "re-planned";
+  const g = ctx.grouping.groupOf[i]!;
+  const deferred = ctx.placement.deferred.get(g);
+  if (deferred) return `held out of the wave on ${deferred.date} by blackout ${blackoutName(deferred.blackout)}`;
+  const edges = ctx.grouping.edges;
+  let latest: { id: string; date: string } | undefined;
+  for (let e = edges.predStart[g]!; e < edges.predStart[g + 1]!; e++) {
+    const s = ctx.placement.slotOf[edges.predGroup[e]!]!;
+    if (s < 0) continue;
+    const date = ctx.slots[s]!.date;
+    if (!latest || date > latest.date) latest = { id: ctx.facts[ctx.grouping.groups[edges.predGroup[e]!]!.members[0]!]!.app.id, date };
+  }
+  if (latest && latest.date === now.date) return `moves with its prerequisite ${latest.id} (wave on ${latest.date})`;
+  const ahead = ctx.placement.aheadOfReip.get(g);
+  if (ahead) return `placed ahead of its network's re-IP (${ahead})`;
+  return "the earliest wave with room for it now, after kept waves, prerequisites, blackouts and capacity";
 }

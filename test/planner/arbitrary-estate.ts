@@ -38,9 +38,15 @@ export function arbitraryEstate(opts: ArbitraryOptions = {}): fc.Arbitrary<Estat
           hosts: fc.array(fc.integer({ min: 0, max: 7 }), { maxLength: 2 }),
           deps: fc.array(fc.record({ to: fc.nat(), kind: fc.constantFrom("order", "order", "order", "together", "none") }), { maxLength: 3 }),
           blackouts: fc.array(range, { maxLength: 2 }),
+          events: fc.subarray(["billing", "polls", "year-end"]),
+          supportEnds: fc.option(fc.integer({ min: 0, max: 300 }), { nil: undefined }),
+          contractEnds: fc.option(fc.integer({ min: 0, max: 300 }), { nil: undefined }),
         }),
         { minLength: 24, maxLength: 24 },
       ),
+      // Which legacy networks are duplicated at another site (an overlap to re-address).
+      duplicated: fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+      events: fc.record({ billing: range, polls: fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 3 }), before: fc.integer({ min: 0, max: 40 }), after: fc.integer({ min: 0, max: 10 }), yearEnd: range }),
       datasets: fc.array(fc.record({ app: fc.nat(), decision: fc.constantFrom("migrate", "archive", "destroy"), retain: fc.option(fc.integer({ min: -100, max: 400 }), { nil: undefined }) }), { maxLength: 6 }),
       calendar: fc.record({
         start: fc.integer({ min: 0, max: 30 }),
@@ -53,7 +59,7 @@ export function arbitraryEstate(opts: ArbitraryOptions = {}): fc.Arbitrary<Estat
         perSite: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
       }),
     })
-    .map(({ n, siteCloses, appSeeds, datasets, calendar }) => {
+    .map(({ n, siteCloses, appSeeds, datasets, calendar, duplicated, events }) => {
       const sites: Site[] = siteCloses.map((c, i) => ({ id: `s${i}`, name: `Site ${i}`, kind: "office", ...(c !== undefined && !opts.unconstrained ? { closes: dateAt(c) } : {}) }));
       const hosts: Host[] = Array.from({ length: 8 }, (_, i) => ({ id: `h${i}`, site: `s${i % 4}`, address: `10.${i}.0.1`, os: "linux" }));
       const ids = Array.from({ length: n }, (_, i) => `app-${String(i).padStart(2, "0")}`);
@@ -75,7 +81,9 @@ export function arbitraryEstate(opts: ArbitraryOptions = {}): fc.Arbitrary<Estat
             .map((d) => ({ to: ids[d.to % n]!, kind: d.kind }))
             .filter((d) => d.to !== id)
             .map((d) => (d.kind === "together" ? { app: d.to, together: true } : d.kind === "none" ? { app: d.to, order: "none" as const } : { app: d.to })),
-          blackouts: opts.unconstrained ? [] : s.blackouts.map((b) => ({ ...b, reason: "Busy season" })),
+          blackouts: opts.unconstrained ? [] : [...s.blackouts.map((b) => ({ ...b, reason: "Busy season" })), ...s.events],
+          ...(s.supportEnds !== undefined && !opts.unconstrained ? { supportEnds: dateAt(s.supportEnds) } : {}),
+          ...(s.contractEnds !== undefined && !opts.unconstrained ? { contractEnds: dateAt(s.contractEnds) } : {}),
         };
       });
       const cal: Calendar = {
@@ -84,6 +92,11 @@ export function arbitraryEstate(opts: ArbitraryOptions = {}): fc.Arbitrary<Estat
         window: { start: "19:00", end: "23:30", timezone: "Europe/London" },
         horizonWaves: opts.unconstrained ? Math.max(calendar.horizonWaves, n + 1) : calendar.horizonWaves,
         freezes: opts.unconstrained ? [] : calendar.freezes.map((f) => ({ ...f, reason: "Freeze" })),
+        events: {
+          billing: { ...events.billing, every: "year", reason: "Council tax billing" },
+          polls: { on: events.polls.map(dateAt), daysBefore: events.before, daysAfter: events.after, reason: "Pre-election period and count" },
+          "year-end": { ...events.yearEnd, reason: "Financial year end" },
+        },
         capacity: opts.unconstrained
           ? {}
           : {
@@ -94,7 +107,12 @@ export function arbitraryEstate(opts: ArbitraryOptions = {}): fc.Arbitrary<Estat
             },
       };
       const ds: Dataset[] = datasets.map((d, i) => ({ id: `ds-${i}`, application: ids[d.app % n]!, sizeGb: 10 * i, decision: d.decision, ...(d.retain !== undefined ? { retainUntil: dateAt(d.retain) } : {}) }));
-      const estate: Estate = { organisations: [], sites, networks: [], hosts, applications, datasets: ds, calendar: cal };
+      // Each host's site numbers its network 10.<i>.0.0/16; a duplicate at the next site overlaps it.
+      const networks = [
+        ...hosts.map((h, i) => ({ id: `net-${i}`, site: h.site, prefix: `10.${i}.0.0/16` })),
+        ...hosts.flatMap((_, i) => (duplicated[i] ? [{ id: `dup-${i}`, site: `s${(i + 1) % 4}`, prefix: `10.${i}.0.0/16` }] : [])),
+      ];
+      const estate: Estate = { organisations: [], sites, networks, hosts, applications, datasets: ds, calendar: cal };
       return estate;
     });
 }

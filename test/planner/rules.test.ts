@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Plan } from "../../src/model/plan.js";
 import { waveSlots } from "../../src/planner/calendar.js";
 import { chooseRunbook, planWaves, serializePlan, verifyPlanHash } from "../../src/planner/index.js";
-import { app, calendar, host, inputs, site } from "./fixtures.js";
+import { app, calendar, DEFAULT_RUNBOOKS, host, inputs, site } from "./fixtures.js";
 
 /** Wave number of each application in the plan. */
 function waves(plan: Plan): Record<string, number> {
@@ -287,26 +287,94 @@ describe("data retention", () => {
   });
 });
 
-describe("network readiness", () => {
-  it("warns reip-required naming both colliding prefixes and the applications on them, leaving retirements out", () => {
+describe("network readiness: re-IP before the move", () => {
+  const overlapping = {
+    sites: [site("guildhall"), site("abbey")],
+    networks: [
+      { id: "nbc-servers", site: "guildhall", prefix: "10.1.10.0/24" },
+      { id: "ddc-lan", site: "abbey", prefix: "10.1.0.0/16" },
+      { id: "clean", site: "abbey", prefix: "172.16.0.0/24" },
+    ],
+    hosts: [host("h1", "guildhall", "10.1.10.5"), host("h2", "abbey", "10.1.99.5"), host("h3", "abbey", "172.16.0.9"), host("h4", "abbey", "10.1.3.3")],
+  };
+
+  it("schedules each colliding network's re-IP (reip-subnet) in a wave before the applications on it, leaving retirements and clean networks alone", () => {
     const plan = planWaves(
       inputs({
-        sites: [site("guildhall"), site("abbey")],
-        networks: [
-          { id: "nbc-servers", site: "guildhall", prefix: "10.1.10.0/24" },
-          { id: "ddc-lan", site: "abbey", prefix: "10.1.0.0/16" },
-          { id: "clean", site: "abbey", prefix: "172.16.0.0/24" },
-        ],
-        hosts: [host("h1", "guildhall", "10.1.10.5"), host("h2", "abbey", "10.1.99.5"), host("h3", "abbey", "172.16.0.9"), host("h4", "abbey", "10.1.3.3")],
+        ...overlapping,
         applications: [app("crm", { hosts: ["h1"] }), app("gis", { hosts: ["h2"] }), app("fine", { hosts: ["h3"] }), app("old", { hosts: ["h4"], disposition: "retire", target: undefined })],
+        calendar: calendar(),
+      }, { runbooks: [...DEFAULT_RUNBOOKS, "reip-subnet"] }),
+    );
+    expect(plan.waves.map((w) => [w.date, w.applications.map((a) => a.id), (w.changes ?? []).map((c) => [c.id, c.runbook, c.before])])).toEqual([
+      ["2027-01-12", ["fine", "old"], [["reip-ddc-lan", "reip-subnet", ["gis"]], ["reip-nbc-servers", "reip-subnet", ["crm"]]]],
+      ["2027-01-26", ["crm", "gis"], []],
+    ]);
+    expect(warningsOf(plan, "reip-required")).toEqual([]);
+    expect(plan.runbooks).toHaveProperty("reip-subnet");
+  });
+
+  it("counts a re-IP against its site's perSite capacity", () => {
+    const plan = planWaves(inputs({ ...overlapping, applications: [app("crm", { hosts: ["h1"] }), app("other", { hosts: ["h1"] })], calendar: calendar({ capacity: { perSite: 1 } }) }));
+    expect(plan.waves.map((w) => [w.applications.map((a) => a.id), (w.changes ?? []).map((c) => c.id)])).toEqual([
+      [[], ["reip-nbc-servers"]],
+      [["crm"], []],
+      [["other"], []],
+    ]);
+  });
+
+  it("places an application ahead of its re-IP when waiting would miss its deadline, and names NAT through the hub firewall", () => {
+    const plan = planWaves(
+      inputs({
+        ...overlapping,
+        sites: [site("guildhall", { closes: "2027-01-12" }), site("abbey")],
+        applications: [app("crm", { hosts: ["h1"] })],
         calendar: calendar(),
       }),
     );
-    const reip = warningsOf(plan, "reip-required");
-    expect(reip.map((w) => w.applications)).toEqual([["crm"], ["gis"]]);
-    expect(reip[1]!.message).toBe("network ddc-lan (10.1.0.0/16 at abbey) overlaps legacy network nbc-servers 10.1.10.0/24 at guildhall; re-address it before moving gis");
-    expect(reip[0]!.message).toBe("network nbc-servers (10.1.10.0/24 at guildhall) overlaps legacy network ddc-lan 10.1.0.0/16 at abbey; re-address it before moving crm");
-    expect(reip[0]!.prefixes).toEqual(["10.1.10.0/24", "10.1.0.0/16"]);
+    expect(plan.waves[0]!.applications.map((a) => a.id)).toEqual(["crm"]);
+    const [w] = warningsOf(plan, "reip-required");
+    expect(w!.applications).toEqual(["crm"]);
+    expect(w!.message).toContain("waiting for it would miss crm's deadline 2027-01-12");
+    expect(w!.message).toContain("NAT through the hub firewall");
+    expect(w!.prefixes).toEqual(["10.1.10.0/24", "10.1.0.0/16"]);
+  });
+});
+
+describe("named calendar events", () => {
+  const events = {
+    "council-tax-billing": { from: "2026-02-01", to: "2026-03-31", every: "year" as const, reason: "Annual council tax billing" },
+    elections: { on: ["2027-05-06"], daysBefore: 45, daysAfter: 8, reason: "Pre-election period and count" },
+  };
+
+  it("repeats an every-year event and widens election dates; the plan names the event that pushed an application", () => {
+    const plan = planWaves(
+      inputs({
+        applications: [app("revs", { blackouts: ["council-tax-billing"] }), app("poll", { blackouts: ["elections"] })],
+        calendar: calendar({ firstWave: "2027-02-02", events, horizonWaves: 20 }),
+      }),
+    );
+    expect(dateOf(plan, "revs")).toBe("2027-04-13");
+    expect(plan.waves.flatMap((w) => w.applications).find((a) => a.id === "revs")!.deferredBy).toEqual({ blackout: "council-tax-billing", reason: "Annual council tax billing", skipped: "2027-02-02" });
+    expect(dateOf(plan, "poll")).toBe("2027-02-02");
+    const late = planWaves(inputs({ applications: [app("poll", { blackouts: ["elections"] })], calendar: calendar({ firstWave: "2027-03-23", events }) }));
+    expect(dateOf(late, "poll")).toBe("2027-05-18");
+    expect(late.waves[0]!.applications[0]!.deferredBy?.blackout).toBe("elections");
+  });
+});
+
+describe("support and contract end dates", () => {
+  it("act like site exits: placed first, and a site-deadline warning names the date when missed", () => {
+    const plan = planWaves(
+      inputs({
+        applications: [app("a-crit", { criticality: "critical" }), app("b-support", { criticality: "low", supportEnds: "2027-01-20" }), app("c-contract", { criticality: "low", contractEnds: "2027-01-13" })],
+        calendar: calendar({ capacity: { applications: 1 } }),
+      }),
+    );
+    expect(waves(plan)).toEqual({ "c-contract": 1, "b-support": 2, "a-crit": 3 });
+    expect(warningsOf(plan, "site-deadline")).toEqual([
+      { code: "site-deadline", applications: ["b-support"], message: "b-support (support ends 2027-01-20) is placed in wave 2 on 2027-01-26, after its support ends: no wave on or before 2027-01-20 could take it" },
+    ]);
   });
 });
 
