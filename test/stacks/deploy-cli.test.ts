@@ -12,6 +12,8 @@ let project: string;
 let emptyPath: string;
 let fakePath: string;
 let noSubs: string;
+/** The smallest estate a project needs to be loaded. */
+const ESTATE = "apiVersion: ferry/v1\nkind: Estate\nsites:\n  - { id: azure-uksouth, name: Azure UK South, kind: cloud, region: uksouth }\n";
 
 function ferry(args: string[], path: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
@@ -29,6 +31,8 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "ferry-deploy-"));
   project = join(work, "project");
   await mkdir(join(project, "stacks"), { recursive: true });
+  await mkdir(join(project, "estate"), { recursive: true });
+  await writeFile(join(project, "estate", "estate.yaml"), ESTATE);
   await copyFile(join(ROOT, "Pulumi.yaml"), join(project, "Pulumi.yaml"));
   await writeFile(
     join(project, "stacks", "Pulumi.dev.yaml"),
@@ -45,6 +49,8 @@ beforeAll(async () => {
   // A project whose stack names no subscriptions: valid for address planning, refused by deploy.
   noSubs = join(work, "no-subscriptions");
   await mkdir(join(noSubs, "stacks"), { recursive: true });
+  await mkdir(join(noSubs, "estate"), { recursive: true });
+  await writeFile(join(noSubs, "estate", "estate.yaml"), ESTATE);
   await copyFile(join(ROOT, "Pulumi.yaml"), join(noSubs, "Pulumi.yaml"));
   await writeFile(
     join(noSubs, "stacks", "Pulumi.dev.yaml"),
