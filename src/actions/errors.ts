@@ -25,6 +25,8 @@ export interface ActionErrorOptions {
   signal?: string;
   /** Tail of stderr for the long message. */
   stderr?: string;
+  /** The action's process may still be running and could not be confirmed gone: no check, no retry. */
+  stillRunning?: boolean;
   cause?: unknown;
 }
 
@@ -37,6 +39,7 @@ export class ActionError extends FerryError {
   readonly aborted: boolean;
   readonly signal?: string;
   readonly stderr?: string;
+  readonly stillRunning: boolean;
 
   constructor(code: ErrorCode, message: string, opts: ActionErrorOptions = {}) {
     super(code, message, opts.hint, { cause: opts.cause });
@@ -47,6 +50,7 @@ export class ActionError extends FerryError {
     this.aborted = opts.aborted ?? false;
     this.signal = opts.signal;
     this.stderr = opts.stderr;
+    this.stillRunning = opts.stillRunning ?? false;
   }
 }
 

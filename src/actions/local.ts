@@ -1,11 +1,14 @@
 import { spawn } from "node:child_process";
+import type { ChildProcessByStdio } from "node:child_process";
+import type { Readable, Writable } from "node:stream";
 import { isAbsolute, resolve } from "node:path";
 import { abortError } from "./abort.js";
 import { head, LineSplitter, TailBuffer } from "./bounded-output.js";
 import { commandResult } from "./command-result.js";
 import { ActionError } from "./errors.js";
-import { terminateGroup } from "./process-tree.js";
-import type { Action, ActionContext, ActionOutput } from "./types.js";
+import { groupIdentity, reapGroup, signalGroup, terminateGroup } from "./process-tree.js";
+import type { Action, ActionContext, ActionOutput, ReapResult } from "./types.js";
+import type { ProcessRef } from "../model/run-event.js";
 import type { LocalSpec } from "../model/runbook.js";
 
 export interface LocalActionOptions {
@@ -46,9 +49,14 @@ export function createLocalAction(opts: LocalActionOptions = {}): Action<"local"
       const cwd = spec.cwd === undefined ? ctx.cwd : isAbsolute(spec.cwd) ? spec.cwd : resolve(ctx.cwd, spec.cwd);
       const env: NodeJS.ProcessEnv = { ...process.env, ...Object.fromEntries(ctx.secrets), ...spec.env };
 
-      let child: ReturnType<typeof spawn>;
+      // Gated (a step's or rollback's attempt): the shell first waits for one line on fd 3 and
+      // runs the command only then, after the engine has journalled its process group. If ferry
+      // dies before that line, fd 3 closes, `read` fails and the command never runs.
+      const gated = ctx.started !== undefined;
+      const argv = gated ? ["-c", GATE, shell, spec.run] : ["-c", spec.run];
+      let child: ChildProcessByStdio<Writable, Readable, Readable>;
       try {
-        child = spawn(shell, ["-c", spec.run], { cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+        child = spawn(shell, argv, { cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe", gated ? "pipe" : "ignore"] }) as ChildProcessByStdio<Writable, Readable, Readable>;
       } catch (err) {
         // Node throws at once when the kernel refuses the exec (E2BIG, EINVAL…): the shell never
         // ran, so nothing can have taken effect.
@@ -75,12 +83,43 @@ export function createLocalAction(opts: LocalActionOptions = {}): Action<"local"
         killing = terminateGroup(child, { graceMs });
       };
       ctx.signal.addEventListener("abort", onAbort, { once: true });
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit, reject) => {
+        child.once("error", reject);
+        child.once("close", (code, signal) => resolveExit({ code, signal }));
+      });
+      exited.catch(() => undefined);
+
+      if (gated) {
+        const go = child.stdio[3] as Writable;
+        go.on("error", () => {});
+        try {
+          if (child.pid === undefined) {
+            // An asynchronous spawn failure (no such working directory): the reason follows.
+            throw notStarted(command, cwd, shell, await exited.then(() => new Error("no process id"), (e: NodeJS.ErrnoException) => e));
+          }
+          await ctx.started!({ ...groupIdentity(child.pid) });
+        } catch (err) {
+          // Not journalled, so never let run: the shell reads EOF on fd 3 and exits unstarted.
+          ctx.signal.removeEventListener("abort", onAbort);
+          go.destroy();
+          if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
+          await exited.catch(() => undefined);
+          if (err instanceof ActionError) throw err;
+          throw new ActionError("spawn-failed", `\`${command}\` was not started: ${(err as Error).message}`, { outcome: "not-started", cause: err });
+        }
+        if (killing !== undefined) {
+          // Aborted while the group was being journalled: killed before it was let run.
+          ctx.signal.removeEventListener("abort", onAbort);
+          go.destroy();
+          await killing;
+          await exited.catch(() => undefined);
+          throw abortError(ctx.signal, `\`${command}\` was not started`, "not-started");
+        }
+        go.end("go\n");
+      }
 
       try {
-        const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit, reject) => {
-          child.once("error", reject);
-          child.once("close", (code, signal) => resolveExit({ code, signal }));
-        }).catch((err: NodeJS.ErrnoException) => {
+        const result = await exited.catch((err: NodeJS.ErrnoException) => {
           throw notStarted(command, cwd, shell, err);
         });
         ctx.signal.removeEventListener("abort", onAbort);
@@ -110,8 +149,30 @@ export function createLocalAction(opts: LocalActionOptions = {}): Action<"local"
         ctx.signal.removeEventListener("abort", onAbort);
       }
     },
+    gated: true,
+    async reap(ctx: ActionContext, proc: ProcessRef, reapOpts: { waitMs: number }): Promise<ReapResult> {
+      if (proc.host !== undefined) throw new ActionError("step-uncertain", `process group ${proc.pgid} runs on ${proc.host}, not on this machine`, { outcome: "unknown" });
+      const r = await reapGroup(proc, { waitMs: reapOpts.waitMs, graceMs, signal: ctx.signal });
+      const secs = `${Math.round(r.waitedMs / 100) / 10}s`;
+      if (r.outcome === "alive") {
+        if (ctx.signal.aborted) throw abortError(ctx.signal, `waiting for process group ${proc.pgid}`, "unknown");
+        throw new ActionError("step-uncertain", `process group ${proc.pgid} is still running after ${secs}, SIGTERM and SIGKILL`, {
+          outcome: "unknown",
+          hint: `Find out why process group ${proc.pgid} (ps -o pid,stat,cmd -g ${proc.pgid}) does not end.`,
+        });
+      }
+      const detail =
+        r.outcome === "gone" ? `process group ${proc.pgid} had already ended` : r.outcome === "exited" ? `process group ${proc.pgid} ended after ${secs}` : `process group ${proc.pgid} was still running after ${secs} and was killed`;
+      return { outcome: r.outcome, detail };
+    },
   };
 }
+
+/**
+ * The gate run by `sh -c GATE sh COMMAND`: wait for the go line on fd 3, close it, then run the
+ * command exactly as `sh -c COMMAND` would, in the same process (so the same process group).
+ */
+const GATE = 'IFS= read -r ferry_go <&3 || exit 125; exec 3<&-; exec "$0" -c "$1"';
 
 /** The shell could not be spawned: the step provably did not start. `command` is already cut short. */
 function notStarted(command: string, cwd: string, shell: string, err: NodeJS.ErrnoException): ActionError {

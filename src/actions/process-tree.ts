@@ -81,3 +81,84 @@ export async function terminateGroup(child: ChildProcess, opts: TerminateOptions
   signalGroup(pid, "SIGKILL");
   return "killed";
 }
+
+/** The kernel's boot id (Linux), or undefined where /proc does not give it. */
+export function bootId(): string | undefined {
+  try {
+    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Start time of `pid` in clock ticks since boot (field 22 of /proc/PID/stat), or undefined. */
+export function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process group as journalled: its id and, where known, the boot and leader start time. */
+export interface GroupIdentity {
+  pgid: number;
+  boot?: string;
+  start?: string;
+}
+
+/** The identity of the group led by `pid`, read now (call right after spawning it). */
+export function groupIdentity(pid: number): GroupIdentity {
+  return { pgid: pid, boot: bootId(), start: startTime(pid) };
+}
+
+/**
+ * Whether the group journalled as `id` may still be running. Process ids are reused, so a
+ * live group of that id is taken for another only when the evidence says so: the machine
+ * restarted (boot id), or the group's leader is a process started at another time. A group
+ * whose leader has exited cannot have had its id reused while any member lives (Linux keeps
+ * an id in use while it names a live group), so live members mean the same group.
+ */
+export function identifiedGroupAlive(id: GroupIdentity): boolean {
+  const boot = bootId();
+  if (id.boot !== undefined && boot !== undefined && boot !== id.boot) return false;
+  if (!groupAlive(id.pgid)) return false;
+  const leaderStart = startTime(id.pgid);
+  if (id.start !== undefined && leaderStart !== undefined && leaderStart !== id.start) return false;
+  return true;
+}
+
+/** Outcome of {@link reapGroup}. */
+export interface ReapOutcome {
+  outcome: "gone" | "exited" | "killed" | "alive";
+  waitedMs: number;
+}
+
+/**
+ * Wait up to `waitMs` for the group to end on its own, then SIGTERM it, SIGKILL it after
+ * `graceMs`, and wait `graceMs` more. `alive` means it could not be made to end (or `signal`
+ * stopped the wait). Polls: there is no event for an unrelated process ending.
+ */
+export async function reapGroup(id: GroupIdentity, opts: { waitMs: number; graceMs: number; pollMs?: number; signal?: AbortSignal }): Promise<ReapOutcome> {
+  const t0 = Date.now();
+  const poll = opts.pollMs ?? 25;
+  const sleep = () => new Promise((r) => setTimeout(r, poll));
+  if (!identifiedGroupAlive(id)) return { outcome: "gone", waitedMs: 0 };
+  while (Date.now() - t0 < opts.waitMs) {
+    if (opts.signal?.aborted) return { outcome: "alive", waitedMs: Date.now() - t0 };
+    await sleep();
+    if (!identifiedGroupAlive(id)) return { outcome: "exited", waitedMs: Date.now() - t0 };
+  }
+  for (const [sig, wait] of [["SIGTERM", opts.graceMs], ["SIGKILL", opts.graceMs]] as const) {
+    if (!identifiedGroupAlive(id)) return { outcome: "killed", waitedMs: Date.now() - t0 };
+    try {
+      signalGroup(id.pgid, sig);
+    } catch {
+      return { outcome: "alive", waitedMs: Date.now() - t0 }; // EPERM: not ours to kill
+    }
+    const until = Date.now() + wait;
+    while (Date.now() < until && identifiedGroupAlive(id)) await sleep();
+  }
+  return { outcome: identifiedGroupAlive(id) ? "alive" : "killed", waitedMs: Date.now() - t0 };
+}

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Host } from "../model/estate.js";
 import type { ActionKind, ActionSpecs } from "../model/runbook.js";
+import type { ProcessRef } from "../model/run-event.js";
 
 /**
  * What an action gets from the engine for one execution. Everything in `spec` is already
@@ -29,6 +30,18 @@ export interface ActionContext {
    * throws the `gate-waiting` ActionError and the engine parks the application.
    */
   gate?: { approvedBy: string; at: string };
+  /**
+   * Given for a step's or rollback's attempt (not probes): a gated action (`Action.gated`)
+   * calls it once its process group exists and lets the command run only after it resolves
+   * (the engine journals the group first); when it rejects, the command never runs.
+   */
+  started?: (process: ProcessRef) => Promise<void>;
+}
+
+/** What became of a process group a stopped ferry left behind (see `Action.reap`). */
+export interface ReapResult {
+  outcome: "gone" | "exited" | "killed";
+  detail: string;
 }
 
 /** A step's outputs, usable by later steps as `steps.<id>.outputs.<name>`. */
@@ -52,6 +65,14 @@ export interface Action<K extends ActionKind = ActionKind> {
    * Absent when the action cannot be checked without making its change.
    */
   preflight?(ctx: ActionContext, spec: ActionSpecs[K]): Promise<string>;
+  /** `run` reports its process group through `ctx.started` before the command may run. */
+  readonly gated?: boolean;
+  /**
+   * After a crash: wait up to `waitMs` for a process group an earlier ferry started to end,
+   * then kill it; resolves once it is known gone. Rejects (an ActionError) when that cannot be
+   * established; rejects with an `aborted` error when `ctx.signal` aborts the wait.
+   */
+  reap?(ctx: ActionContext, process: ProcessRef, opts: { waitMs: number }): Promise<ReapResult>;
   /** Release pooled resources (connections) at the end of a run. */
   close?(): Promise<void>;
 }

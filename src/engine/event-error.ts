@@ -23,6 +23,7 @@ export function toEventError(err: unknown): EventError {
       ...(err.aborted ? { aborted: true } : {}),
       exitCode: err.exitCode,
       ...(err.hint ? { hint: err.hint } : {}),
+      ...(err.stillRunning ? { stillRunning: true } : {}),
     };
   }
   if (err instanceof TemplateError) {

@@ -26,6 +26,13 @@ export interface RunActionOptions {
   gate?: ActionContext["gate"];
   /** The spec, when the caller rendered it already (a step renders before journalling its command). */
   rendered?: unknown;
+  /** A step's or rollback's attempt: journal the process group of a gated action before it runs (ActionContext.started). */
+  started?: ActionContext["started"];
+}
+
+/** Whether the action of this kind journals its process group before running (Action.gated). */
+export function isGated(deps: StepRunnerDeps, action: PreparedAction): boolean {
+  return (deps.actions[action.kind] as Action | undefined)?.gated === true;
 }
 
 /**
@@ -46,6 +53,7 @@ export async function runActionOnce(deps: StepRunnerDeps, run: AppRun, action: P
     secrets: run.prepared.secrets,
     cwd: deps.cwd,
     gate: opts.gate,
+    started: opts.started,
   };
   return runAttempt({ impl, ctx, spec, timeoutMs: action.timeoutMs ?? opts.defaultTimeoutMs, signal: deps.abort });
 }

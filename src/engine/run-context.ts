@@ -23,6 +23,11 @@ export interface StepRunnerDeps {
   abort: AbortSignal;
   /** Abortable sleep. @default defaultSleep (timers/promises setTimeout) */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * Longest wait on resume for a process group a stopped ferry left running before it is
+   * killed (orphan.ts). @default until the attempt's own timeout would have fired
+   */
+  orphanWaitMs?: number;
   /** Monotonic milliseconds for verify deadlines (tests pair it with `sleep`). @default performance.now */
   clock?: () => number;
 }

@@ -89,6 +89,8 @@ export interface EngineOptions {
   budget?: FailureBudget;
   sleep?: StepRunnerDeps["sleep"];
   clock?: StepRunnerDeps["clock"];
+  /** Longest wait on resume for a step a stopped ferry left running, before it is killed. @default until the step's timeout */
+  orphanWaitMs?: number;
   now?: () => Date;
 }
 
@@ -223,6 +225,7 @@ async function execute(opts: EngineOptions, stream: EventStream, apps: PreparedA
     abort: control.abort,
     sleep: opts.sleep,
     clock: opts.clock,
+    orphanWaitMs: opts.orphanWaitMs,
   };
   const todo = unfinished(state);
   const todoSet = new Set(todo);

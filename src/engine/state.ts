@@ -4,7 +4,7 @@
  * state the crashed process had when its last record became durable.
  */
 import { JournalError } from "../journal/errors.js";
-import type { EventError, PlannedRunApp, RunEvent, RunStarted, Status } from "../model/run-event.js";
+import type { EventError, PlannedRunApp, ProcessRef, RunEvent, RunStarted, Status } from "../model/run-event.js";
 
 export interface StepState {
   id: string;
@@ -13,14 +13,27 @@ export interface StepState {
   attempt: number;
   /** A `step.started` is durable without a recorded outcome: the action may be mid-way or done. */
   inFlight: boolean;
+  /** The attempt in flight: when it started, whether its action journals its process first, and that process. */
+  current?: InFlightAttempt;
   outputs?: Record<string, unknown>;
   error?: EventError;
   via?: "action" | "check" | "operator";
-  rollback: { status: "none" | "running" | "succeeded" | "failed" | "uncertain"; attempt: number; inFlight: boolean; error?: EventError };
+  rollback: { status: "none" | "running" | "succeeded" | "failed" | "uncertain"; attempt: number; inFlight: boolean; error?: EventError; current?: InFlightAttempt };
   /** Which part is in doubt when status is `uncertain`. */
   uncertainPhase?: "step" | "rollback";
   uncertainInspect?: string;
   gate?: { waiting: boolean; approvers?: string[]; approvedBy?: string; approvedAt?: string; planHash?: string };
+}
+
+/** What the journal says of an attempt that started and has no outcome yet. */
+export interface InFlightAttempt {
+  attempt: number;
+  /** ISO time of its `step.started` / `rollback.started`. */
+  at: string;
+  /** Its action journals the process group before running the command (see StepStarted.gated). */
+  gated: boolean;
+  /** The process group, once journalled (`step.process`); cleared when it is known gone (`step.orphan`). */
+  process?: ProcessRef;
 }
 
 export interface AppState {
@@ -167,6 +180,7 @@ export function applyEvent(state: RunState, e: RunEvent): RunState {
       step.status = "running";
       step.attempt = e.attempt;
       step.inFlight = true;
+      step.current = { attempt: e.attempt, at: e.at, gated: e.gated === true };
       if (app.prechecksPassed === false) app.prechecksPassed = true;
       break;
     case "step.attempt.failed":
@@ -231,7 +245,19 @@ export function applyEvent(state: RunState, e: RunEvent): RunState {
       step.rollback.status = "running";
       step.rollback.attempt = e.attempt;
       step.rollback.inFlight = true;
+      step.rollback.current = { attempt: e.attempt, at: e.at, gated: e.gated === true };
       break;
+    case "step.process": {
+      const current = e.phase === "rollback" ? step.rollback.current : step.current;
+      if (current?.attempt === e.attempt) current.process = e.process;
+      break;
+    }
+    case "step.orphan": {
+      // The process group is gone: what is left to decide is whether the attempt took effect.
+      const current = e.phase === "rollback" ? step.rollback.current : step.current;
+      if (current?.attempt === e.attempt) current.process = undefined;
+      break;
+    }
     case "rollback.attempt.failed":
       step.rollback.inFlight = false;
       step.rollback.error = e.error;

@@ -15,7 +15,8 @@ import { toEventError } from "./event-error.js";
 import type { PreparedAction, PreparedStep } from "./prepare.js";
 import { renderFor } from "./render.js";
 import type { RenderedSpec } from "./render.js";
-import { DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_STEP_TIMEOUT_MS, runActionOnce } from "./run-action.js";
+import { journalProcess, settleOrphan } from "./orphan.js";
+import { DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_STEP_TIMEOUT_MS, isGated, runActionOnce } from "./run-action.js";
 import { defaultSleep, emitSoon } from "./run-context.js";
 import type { AppRun, StepRunnerDeps } from "./run-context.js";
 import type { StepState } from "./state.js";
@@ -106,8 +107,15 @@ export async function runStep(deps: StepRunnerDeps, run: AppRun, step: PreparedS
   if (step.action.kind === "approval") return runApprovalGate(deps, run, step, state);
 
   if (state.inFlight) {
-    // The process died after `step.started` became durable: the action may have run.
-    if (!step.idempotent) {
+    // The process died after `step.started` became durable: the action may have run, and its
+    // process may still be running. Nothing checks or re-runs it until that process is gone.
+    const orphan = await settleOrphan(deps, run, step, "step", state.current, step.action);
+    if (orphan.kind === "interrupted") return { status: "interrupted" };
+    if (orphan.kind === "running") {
+      await deps.events.emit({ type: "step.uncertain", app, step: step.id, phase: "step", reason: orphan.reason, inspect: inspectHint(run, step) });
+      return { status: "uncertain" };
+    }
+    if (orphan.kind === "gone" && !step.idempotent) {
       const settled = await settleInDoubt(
         deps,
         run,
@@ -139,15 +147,28 @@ export async function runStep(deps: StepRunnerDeps, run: AppRun, step: PreparedS
       return { status: "failed", error };
     }
     // Durable before the side effect: a crash after this line leaves the step in doubt, not lost.
-    await emit({ type: "step.started", app, step: step.id, attempt, command: rendered.command });
+    const gated = isGated(deps, step.action);
+    await emit({ type: "step.started", app, step: step.id, attempt, command: rendered.command, ...(gated ? { gated } : {}) });
     let notApplied = false;
     try {
-      const out = await runActionOnce(deps, run, step.action, { defaultTimeoutMs: DEFAULT_STEP_TIMEOUT_MS, bindings: { step: step.id }, rendered: rendered.spec });
+      const out = await runActionOnce(deps, run, step.action, {
+        defaultTimeoutMs: DEFAULT_STEP_TIMEOUT_MS,
+        bindings: { step: step.id },
+        rendered: rendered.spec,
+        ...(gated ? { started: journalProcess(deps, run, step.id, "step", attempt) } : {}),
+      });
       run.outputs.set(step.id, out);
       emitSoon(deps, run, { type: "step.succeeded", app, step: step.id, attempt, outputs: outputsForJournal(out), via: "action" });
       return { status: "succeeded" };
     } catch (err) {
       const error = toEventError(err);
+      if (error.stillRunning) {
+        // Its process may still be running (a dropped connection ferry could not look behind):
+        // neither a check nor a retry may run beside it.
+        const reason = `${error.message}; ferry could not confirm that its process ended, so it is neither checked nor retried`;
+        await emit({ type: "step.uncertain", app, step: step.id, phase: "step", reason, inspect: inspectHint(run, step) });
+        return { status: "uncertain" };
+      }
       if (deps.abort.aborted) return abortedStep(deps, run, step, attempt, error);
       if (error.outcome === "unknown" && !step.idempotent) {
         const reason = `${error.message}; it is not idempotent and ${step.check ? "its check probe could not tell" : "has no check probe"} whether it took effect`;

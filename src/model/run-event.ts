@@ -37,6 +37,28 @@ export interface EventError {
   aborted?: boolean;
   exitCode?: number;
   hint?: string;
+  /**
+   * The action's process may still be running (its connection dropped and ferry could not
+   * confirm over a fresh one that the process group is gone): the step is neither checked nor
+   * retried, it is uncertain.
+   */
+  stillRunning?: boolean;
+}
+
+/**
+ * The process group a started command runs in, journalled (`step.process`) before the command
+ * is let run, so that after a crash resume can wait for it or kill it before checking or
+ * re-running the step.
+ */
+export interface ProcessRef {
+  /** Estate host id of a remote command; absent for a command on the machine running ferry. */
+  host?: string;
+  /** Process group id: the group leader's process id. */
+  pgid: number;
+  /** The host's kernel boot id (Linux), when known: another boot means the group is gone. */
+  boot?: string;
+  /** The group leader's start time (clock ticks since boot, Linux), when known: tells a reused id apart. */
+  start?: string;
 }
 
 /** What run.started records of each application, so status and resume need nothing else. */
@@ -119,6 +141,30 @@ export interface StepStarted extends StepBase {
   attempt: number;
   /** The rendered command for shell actions, secrets redacted. */
   command?: string;
+  /**
+   * The action journals its process group (`step.process`) before it lets the command run: an
+   * attempt with no `step.process` record provably never ran its command.
+   */
+  gated?: boolean;
+}
+export interface StepProcess extends StepBase {
+  type: "step.process";
+  /** Which attempt's process: of the step itself or of its rollback. */
+  phase: "step" | "rollback";
+  attempt: number;
+  process: ProcessRef;
+}
+export interface StepOrphan extends StepBase {
+  type: "step.orphan";
+  phase: "step" | "rollback";
+  attempt: number;
+  /**
+   * What resume found of the process group a crash left behind: already `gone`, `exited` while
+   * resume waited for it, or `killed` once the wait ran out. Only then is the step checked or
+   * run again.
+   */
+  outcome: "gone" | "exited" | "killed";
+  detail: string;
 }
 export interface StepAttemptFailed extends StepBase {
   type: "step.attempt.failed";
@@ -155,6 +201,8 @@ export interface StepUncertain extends StepBase {
 export interface RollbackStarted extends StepBase {
   type: "rollback.started";
   attempt: number;
+  /** As in `step.started`: the rollback's process group is journalled before it runs. */
+  gated?: boolean;
 }
 export interface RollbackAttemptFailed extends StepBase {
   type: "rollback.attempt.failed";
@@ -218,6 +266,8 @@ export type RunEvent =
   | AppFinished
   | PrecheckResult
   | StepStarted
+  | StepProcess
+  | StepOrphan
   | StepAttemptFailed
   | StepSucceeded
   | StepFailed

@@ -23,7 +23,11 @@ export function describeEvent(e: RunEvent): string | undefined {
     case "precheck.failed":
       return `${e.app}: precheck ${e.step} FAILED: ${e.error?.message ?? ""}`;
     case "step.started":
-      return `${e.app}: ${e.step} started${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""}${e.command ? `: ${e.command}` : ""}`;
+      return `${e.app}: ${e.step} started${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""}${e.command ? `: ${e.command.length > 300 ? `${e.command.slice(0, 300)}…` : e.command}` : ""}`;
+    case "step.process":
+      return undefined;
+    case "step.orphan":
+      return `${e.app}: ${e.step}${e.phase === "rollback" ? " rollback" : ""} left running by the stopped ferry: ${e.detail}`;
     case "step.attempt.failed":
       return `${e.app}: ${e.step} attempt ${e.attempt} failed: ${e.error.message}; retrying in ${Math.round(e.retryInMs / 100) / 10}s`;
     case "step.succeeded":
