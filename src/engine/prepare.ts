@@ -9,8 +9,9 @@ import { actionOf } from "../model/runbook.js";
 import { durationMs } from "../model/common.js";
 import { FerryError } from "../model/codes.js";
 import type { PlannedRunApp } from "../model/run-event.js";
-import { resolveInputs } from "./inputs.js";
-import { renderFor, TemplateError } from "./render.js";
+import { resolveInputs, secretValuesFor } from "./inputs.js";
+import { Redactor } from "./redact.js";
+import { renderFor, TemplateError, type TemplateErrorCode } from "./render.js";
 
 /** Retry policy with durations in milliseconds. */
 export interface RetryPolicy {
@@ -68,7 +69,7 @@ export interface PrepareProblem {
   app: string;
   where: string;
   message: string;
-  code: "template-unresolved" | "template-syntax" | "step-cycle";
+  code: TemplateErrorCode | "step-cycle";
 }
 
 export class PrepareError extends FerryError {
@@ -144,11 +145,21 @@ export function prepareApplication(
   file?: string,
 ): { prepared?: PreparedApp; problems: PrepareProblem[] } {
   const problems: PrepareProblem[] = [];
+  // Messages name inputs, never secret values; this redactor is the second line, built only
+  // when there is a problem to report (the run's own redactor does not exist yet).
+  let redactor: Redactor | undefined;
+  const redact = (text: string) => {
+    if (!redactor) {
+      redactor = new Redactor();
+      for (const v of secretValuesFor(runbook, app, env)) redactor.add(v);
+    }
+    return redactor.text(text);
+  };
   const problem = (where: string, err: unknown) => {
     if (!(err instanceof TemplateError)) throw err;
     const code = /cycle/.test(err.message) ? "step-cycle" : err.code;
     // No empty `file`: formatProblem names the runbook instead only when `file` is absent.
-    problems.push({ runbook: runbookName, ...(file ? { file } : {}), app: app.id, where, message: err.message, code });
+    problems.push({ runbook: runbookName, ...(file ? { file } : {}), app: app.id, where, message: redact(err.message), code });
   };
   let scope;
   try {

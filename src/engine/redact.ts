@@ -1,86 +1,13 @@
 /**
- * Secret redaction by value. Every event passes through here before it reaches the journal,
- * the log, the terminal, `--json` output or an error message, so a secret can leak only if
- * it is transformed in a way listed nowhere below (pitfall 7: masking that misses encodings).
+ * Secret redaction for a run. Every event passes through the run's Redactor (the class lives in
+ * actions/redactor.ts, so actions can redact output before cutting it) before it reaches the
+ * journal, the log, the terminal, `--json` output or an error message. Here: which secrets a
+ * run registers, and which environment variable names are secret.
  */
 
-const CENSOR = "***";
-/** Shorter secrets would turn ordinary text into asterisks; they are refused at input time. */
-export const MIN_SECRET_LENGTH = 4;
+import { Redactor } from "../actions/redactor.js";
 
-/** The forms a secret commonly takes on its way into output. */
-function variants(secret: string): string[] {
-  const out = new Set<string>([secret]);
-  const bytes = Buffer.from(secret, "utf8");
-  const b64 = bytes.toString("base64");
-  out.add(b64);
-  out.add(b64.replace(/=+$/, ""));
-  out.add(bytes.toString("base64url"));
-  // Inside a longer base64 text (e.g. `user:secret` in a Basic auth header) the secret's
-  // characters depend on its byte offset mod 3: add the stable core for each alignment.
-  for (let k = 1; k <= 2; k++) {
-    const padded = Buffer.concat([Buffer.alloc(k), bytes]);
-    for (const enc of ["base64", "base64url"] as const) {
-      const text = padded.toString(enc).replace(/=+$/, "");
-      const from = Math.ceil((8 * k) / 6);
-      const to = Math.floor((8 * (k + bytes.length)) / 6);
-      out.add(text.slice(from, to));
-    }
-    const tail = Buffer.concat([bytes, Buffer.alloc(k)]).toString("base64");
-    out.add(tail.slice(0, Math.floor((8 * bytes.length) / 6)));
-  }
-  out.add(bytes.toString("hex"));
-  out.add(bytes.toString("hex").toUpperCase());
-  out.add(encodeURIComponent(secret));
-  out.add(encodeURIComponent(secret).replaceAll("%20", "+"));
-  out.add(JSON.stringify(secret).slice(1, -1));
-  // A multi-line secret (a key file) may be printed one line at a time.
-  for (const line of secret.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) out.add(line);
-  return [...out].filter((v) => v.length >= MIN_SECRET_LENGTH);
-}
-
-/** Replaces every known secret (and its encodings) with `***` in strings and nested objects. */
-export class Redactor {
-  private forms: string[] = [];
-  private pattern: RegExp | undefined;
-
-  /** Register a secret value. Values shorter than MIN_SECRET_LENGTH are ignored. */
-  add(secret: string): void {
-    if (secret.length < MIN_SECRET_LENGTH) return;
-    const all = new Set([...this.forms, ...variants(secret)]);
-    // Longest first, so a secret that contains another is replaced whole.
-    this.forms = [...all].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
-    this.pattern = new RegExp(this.forms.map(escapeRegExp).join("|"), "g");
-  }
-
-  get size(): number {
-    return this.forms.length;
-  }
-
-  /** The text with every secret form replaced. */
-  text(value: string): string {
-    if (!this.pattern) return value;
-    return value.replace(this.pattern, CENSOR);
-  }
-
-  /** A deep copy of a JSON-like value with every string redacted (keys too). */
-  deep<T>(value: T): T {
-    if (!this.pattern) return value;
-    return this.walk(value) as T;
-  }
-
-  private walk(value: unknown): unknown {
-    if (typeof value === "string") return this.text(value);
-    if (Array.isArray(value)) return value.map((v) => this.walk(v));
-    if (value instanceof Error) return this.text(value.message);
-    if (value !== null && typeof value === "object") {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[this.text(k)] = this.walk(v);
-      return out;
-    }
-    return value;
-  }
-}
+export { MIN_SECRET_LENGTH, Redactor } from "../actions/redactor.js";
 
 /** What redactorFor reads of an application (a PreparedApp has it). */
 export interface HasSecrets {
@@ -100,11 +27,21 @@ export function redactorFor(apps: readonly HasSecrets[], base: Redactor = new Re
   return base;
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
+/** Words that anywhere in a name mark a credential: DBPASSWORD, GITHUB_TOKEN, CLIENTSECRET. */
+const SECRET_WORDS = /PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|CREDENTIAL|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CONNECTION_?STRING/i;
+/** Short words that mark one only as a whole `_`-separated part (DB_PASS, AZURE_STORAGE_KEY, SAS_KEY), so PASSPORT_NO or KEYBOARD do not. */
+const SECRET_PARTS = new Set(["PASS", "PWD", "KEY", "KEYS", "PAT", "SAS", "AUTH", "APIKEY", "CREDS", "PIN", "OTP"]);
+/** Names that contain a secret part but are well known to hold none. */
+const NOT_SECRET = new Set(["PWD", "OLDPWD", "SSH_AUTH_SOCK", "XAUTHORITY", "KEYTIMEOUT"]);
 
-/** Environment variable names that by convention hold credentials. */
+/**
+ * Environment variable names that by convention hold credentials: a secret word anywhere
+ * (PASSWORD, SECRET, TOKEN, CREDENTIAL, API_KEY, ACCESS_KEY, PRIVATE_KEY, CONNECTION_STRING),
+ * or a short one as a whole `_`-separated part (PASS, PWD, KEY, PAT, SAS, AUTH, PIN, OTP).
+ * A runbook's `envSecrets` marks others either way (docs/formats.md).
+ */
 export function looksSecret(name: string): boolean {
-  return /(PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY)/i.test(name);
+  const upper = name.toUpperCase();
+  if (NOT_SECRET.has(upper)) return false;
+  return SECRET_WORDS.test(upper) || upper.split(/[^A-Z0-9]+/).some((part) => SECRET_PARTS.has(part));
 }

@@ -5,6 +5,7 @@
  * one word, and secrets are passed as environment variables rather than in argv.
  */
 import type { ActionOutput } from "../actions/types.js";
+import { posix } from "node:path";
 import type { ActionKind } from "../model/runbook.js";
 import { parseTemplate, TemplateSyntaxError } from "../model/template.js";
 import { FerryError } from "../model/codes.js";
@@ -25,11 +26,13 @@ export class SecretValue {
   }
 }
 
+export type TemplateErrorCode = "template-unresolved" | "template-syntax" | "path-outside-project";
+
 /** A lookup problem: names the path and what was there instead. */
 export class TemplateError extends FerryError {
   override name = "TemplateError";
-  declare readonly code: "template-unresolved" | "template-syntax";
-  constructor(message: string, code: "template-unresolved" | "template-syntax" = "template-unresolved") {
+  declare readonly code: TemplateErrorCode;
+  constructor(message: string, code: TemplateErrorCode = "template-unresolved") {
     super(code, message);
   }
 }
@@ -50,10 +53,45 @@ export interface RenderScope {
 /** Fields that a shell interprets, per action kind. */
 const SHELL_FIELDS: Partial<Record<ActionKind, string[]>> = { ssh: ["run"], local: ["run"] };
 
+/** Fields that name a path on the machine running ferry, per action kind (for copy, by direction). */
+function localPathFields(kind: ActionKind, spec: unknown): string[] {
+  if (kind === "local") return ["cwd"];
+  if (kind === "http") return ["ca"];
+  if (kind === "copy") return (spec as { direction?: string }).direction === "download" ? ["to"] : ["from"];
+  return [];
+}
+
+/**
+ * A local path whose template substitutes values must stay inside the directory the runbook
+ * itself names before the first `{{`: the text up to its last `/` (`/srv/drop/{{ x }}` →
+ * /srv/drop), or the project directory when that is relative or empty (`{{ x }}`, `dist/{{ x }}`).
+ * So a value can pick a file, never leave for `../../etc/hostname` or become `/etc`. A path
+ * written whole in the runbook, with no `{{`, is the runbook's own choice and is not checked.
+ */
+export function checkLocalPath(template: string, rendered: string): string | undefined {
+  const first = template.indexOf("{{");
+  if (first < 0) return undefined;
+  const literal = template.slice(0, first);
+  const base = literal.slice(0, literal.lastIndexOf("/") + 1);
+  const path = posix.normalize(rendered);
+  if (posix.isAbsolute(base)) {
+    const root = posix.normalize(base);
+    if (root === "/") return `is "${rendered}": a value may not choose an absolute path; name its folder in the runbook (e.g. /srv/drop/{{ … }})`;
+    const inside = posix.relative(root, posix.resolve(root, path));
+    if (inside.startsWith("..") || posix.isAbsolute(inside)) return `is "${rendered}", outside ${root}, the folder the runbook names for it`;
+    return undefined;
+  }
+  if (posix.isAbsolute(path)) return `is "${rendered}": a value may not make a path absolute; local paths from values stay inside the project`;
+  if (path === ".." || path.startsWith("../")) return `is "${rendered}", outside the project directory; local paths from values stay inside the project`;
+  return undefined;
+}
+
 export interface RenderedString {
   text: string;
   /** Secret environment variables the text refers to. */
   secretEnv: Record<string, string>;
+  /** Secrets whose value went into `text` (outside shell fields): such text is itself secret. */
+  secrets?: SecretValue[];
 }
 
 /** Render one template string. `shell` quotes every value as one POSIX shell word. */
@@ -67,6 +105,7 @@ export function renderString(template: string, scope: RenderScope, shell: boolea
     throw err;
   }
   const secretEnv: Record<string, string> = {};
+  const secrets: SecretValue[] = [];
   let text = "";
   for (const part of parts) {
     if (part.kind === "text") {
@@ -78,7 +117,10 @@ export function renderString(template: string, scope: RenderScope, shell: boolea
       if (shell) {
         secretEnv[value.envName] = value.value;
         text += `"$${value.envName}"`;
-      } else text += value.value;
+      } else {
+        text += value.value;
+        secrets.push(value);
+      }
       continue;
     }
     const str = scalar(value, part.raw);
@@ -94,7 +136,7 @@ export function renderString(template: string, scope: RenderScope, shell: boolea
       text += str;
     }
   }
-  return { text, secretEnv };
+  return secrets.length > 0 ? { text, secretEnv, secrets } : { text, secretEnv };
 }
 
 /** Placeholder used while checking templates before step outputs exist. */
@@ -103,7 +145,8 @@ const NOT_YET = Symbol("output known at run time");
 function lookup(path: string[], scope: RenderScope): unknown {
   const [head, ...rest] = path as [string, ...string[]];
   if (head === "steps") return lookupStep(path, scope);
-  if (!(head in scope.values)) {
+  // Own names only: `__proto__` or `constructor` must name nothing, as `ferry validate` says.
+  if (!Object.hasOwn(scope.values, head)) {
     const known = Object.keys(scope.values).sort().join(", ");
     throw new TemplateError(`{{ ${path.join(".")} }} names nothing: "${head}" is not app, env, steps or an input (known: ${known})`);
   }
@@ -123,8 +166,8 @@ function lookupStep(path: string[], scope: RenderScope): unknown {
   if (!out) throw new TemplateError(`{{ ${path.join(".")} }}: step "${id}" recorded no outputs`);
   const [name, ...more] = rest as [string, ...string[]];
   // `outputs.<name>` reads the action's own fields first, then the parsed JSON of stdout.
-  if (name in out) return walk(out[name], more, path, 4);
-  if (out.json !== null && typeof out.json === "object" && name in (out.json as object)) {
+  if (Object.hasOwn(out, name)) return walk(out[name], more, path, 4);
+  if (out.json !== null && typeof out.json === "object" && Object.hasOwn(out.json, name)) {
     return walk((out.json as Record<string, unknown>)[name], more, path, 4);
   }
   throw new TemplateError(`{{ ${path.join(".")} }}: step "${id}" has no output "${name}" (has: ${Object.keys(out).sort().join(", ")})`);
@@ -177,6 +220,7 @@ export interface RenderedSpec<S = unknown> {
  */
 export function renderSpec<S>(kind: ActionKind, spec: S, scope: RenderScope): RenderedSpec<S> {
   const shellFields = SHELL_FIELDS[kind] ?? [];
+  const pathFields = localPathFields(kind, spec);
   const secretEnv: Record<string, string> = {};
   const visit = (value: unknown, key: string | undefined, top: boolean, where: string): unknown => {
     if (typeof value === "string") {
@@ -184,6 +228,11 @@ export function renderSpec<S>(kind: ActionKind, spec: S, scope: RenderScope): Re
       try {
         const r = renderString(value, scope, shell);
         Object.assign(secretEnv, r.secretEnv);
+        if (top && key !== undefined && pathFields.includes(key)) {
+          const problem = checkLocalPath(value, r.text);
+          // A path holding a secret is not quoted back in the message.
+          if (problem) throw new TemplateError(r.secrets ? "local path made from a secret (not shown) leaves the folder the runbook names for it" : `local path ${problem}`, "path-outside-project");
+        }
         return r.text;
       } catch (err) {
         if (err instanceof TemplateError) throw new TemplateError(`${where}: ${err.message}`, err.code);

@@ -185,12 +185,27 @@ export const Input = z.strictObject({
   description: z.string().optional(),
 });
 
+/** An environment variable name, or a pattern of one where `*` stands for any characters. */
+const EnvPattern = z.string().regex(/^[A-Za-z0-9_*]+$/, "must be an environment variable name or a pattern such as *_PIN");
+
+/**
+ * Which of the operator's environment variables are secret, beyond the names that look secret
+ * (PASSWORD, PASS, SECRET, TOKEN, KEY…; see docs/formats.md). A name in both lists is secret.
+ */
+export const EnvSecrets = z.strictObject({
+  /** Also secret: redacted everywhere and passed to shells by environment, never in argv. */
+  secret: z.array(EnvPattern).default([]),
+  /** Not secret although the name looks it (e.g. TOKEN_URL): substituted like any value. */
+  notSecret: z.array(EnvPattern).default([]),
+});
+
 export const Runbook = z.strictObject({
   apiVersion: z.literal(API_VERSION),
   kind: z.literal("Runbook"),
   name: Id,
   description: z.string().optional(),
   inputs: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, "must be an input name (letters, digits, _)"), Input).default({}),
+  envSecrets: EnvSecrets.optional(),
   precheck: z.array(Precheck).default([]),
   steps: z.array(Step).min(1),
   verify: z.array(Verify).default([]),
@@ -210,6 +225,7 @@ export type Precheck = z.infer<typeof Precheck>;
 export type Step = z.infer<typeof Step>;
 export type Verify = z.infer<typeof Verify>;
 export type Input = z.infer<typeof Input>;
+export type EnvSecrets = z.infer<typeof EnvSecrets>;
 export type Runbook = z.infer<typeof Runbook>;
 
 /** The spec type for each action kind, so code can be generic over `kind`. */
