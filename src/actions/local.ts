@@ -6,6 +6,7 @@ import { abortError } from "./abort.js";
 import { head, LineSplitter, TailBuffer } from "./bounded-output.js";
 import { commandResult } from "./command-result.js";
 import { ActionError } from "./errors.js";
+import { redactorOf } from "./redactor.js";
 import { groupIdentity, reapGroup, signalGroup, terminateGroup } from "./process-tree.js";
 import type { Action, ActionContext, ActionOutput, ReapResult } from "./types.js";
 import type { ProcessRef } from "../model/run-event.js";
@@ -62,10 +63,12 @@ export function createLocalAction(opts: LocalActionOptions = {}): Action<"local"
         // ran, so nothing can have taken effect.
         throw notStarted(command, cwd, shell, err as NodeJS.ErrnoException);
       }
-      const stdout = new TailBuffer(spec.json ? Math.max(maxJson, maxOutput) : maxOutput);
-      const stderr = new TailBuffer(maxOutput);
-      const outLines = new LineSplitter((line) => ctx.onLine?.("stdout", line));
-      const errLines = new LineSplitter((line) => ctx.onLine?.("stderr", line));
+      // Secrets are replaced in the stream before it is cut to its tail or split into lines.
+      const redactor = redactorOf(ctx.secrets.values());
+      const stdout = new TailBuffer(spec.json ? Math.max(maxJson, maxOutput) : maxOutput, redactor);
+      const stderr = new TailBuffer(maxOutput, redactor);
+      const outLines = new LineSplitter((line) => ctx.onLine?.("stdout", line), undefined, redactor);
+      const errLines = new LineSplitter((line) => ctx.onLine?.("stderr", line), undefined, redactor);
       child.stdout.on("data", (chunk: Buffer) => {
         stdout.push(chunk);
         outLines.push(chunk);

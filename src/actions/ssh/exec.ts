@@ -3,6 +3,7 @@ import { StringDecoder } from "node:string_decoder";
 import type { ClientChannel } from "ssh2";
 import { abortError } from "../abort.js";
 import { TailBuffer } from "../bounded-output.js";
+import type { Redactor } from "../redactor.js";
 import type { Endpoint } from "./endpoint.js";
 import { connectionLost } from "./classify.js";
 import { NotConnectedError } from "./pool.js";
@@ -25,6 +26,8 @@ export interface ExecRequest {
   killGraceMs: number;
   /** Short description for messages, e.g. "`systemctl stop x` on app01". */
   what: string;
+  /** Secrets replaced in the output stream before it is split into lines and cut to its tail. */
+  redactor?: Redactor;
 }
 
 export interface ExecResult {
@@ -280,13 +283,17 @@ export async function execOnHost(pool: SshPool, ep: Endpoint, req: ExecRequest):
   const gatedStream = req.pty ? "stdout" : "stderr";
   const outDecoder = new StringDecoder("utf8");
   const errDecoder = new StringDecoder("utf8");
+  const outRedact = req.redactor?.stream();
+  const errRedact = req.redactor?.stream();
   ch.on("data", (d: Buffer) => {
     const text = outDecoder.write(d);
-    outLines.push(gate && gatedStream === "stdout" ? gate.push(text) : text);
+    const shown = gate && gatedStream === "stdout" ? gate.push(text) : text;
+    outLines.push(outRedact ? outRedact.push(shown) : shown);
   });
   ch.stderr.on("data", (d: Buffer) => {
     const text = errDecoder.write(d);
-    errLines.push(gate && gatedStream === "stderr" ? gate.push(text) : text);
+    const shown = gate && gatedStream === "stderr" ? gate.push(text) : text;
+    errLines.push(errRedact ? errRedact.push(shown) : shown);
   });
 
   let killing: Promise<KillReport> | undefined;
@@ -314,13 +321,11 @@ export async function execOnHost(pool: SshPool, ep: Endpoint, req: ExecRequest):
   } finally {
     req.signal.removeEventListener("abort", onAbort);
   }
-  if (gate) {
-    const rest = gate.flush();
-    if (gatedStream === "stdout") outLines.push(rest);
-    else errLines.push(rest);
-  }
-  outLines.push(outDecoder.end());
-  errLines.push(errDecoder.end());
+  const rest = gate?.flush() ?? "";
+  const outRest = (gatedStream === "stdout" ? rest : "") + outDecoder.end();
+  const errRest = (gatedStream === "stderr" ? rest : "") + errDecoder.end();
+  outLines.push(outRedact ? outRedact.push(outRest) + outRedact.end() : outRest);
+  errLines.push(errRedact ? errRedact.push(errRest) + errRedact.end() : errRest);
   outLines.end();
   errLines.end();
 

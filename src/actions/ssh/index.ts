@@ -5,6 +5,7 @@ import { head } from "../bounded-output.js";
 import { commandResult } from "../command-result.js";
 import { AuthError } from "../errors.js";
 import { invalidSpec } from "../invalid-spec.js";
+import { redactorOf } from "../redactor.js";
 import type { Action, ActionContext, ActionOutput } from "../types.js";
 import type { CopySpec, SshSpec } from "../../model/runbook.js";
 import { describeEndpoint, resolveEndpoint } from "./endpoint.js";
@@ -141,6 +142,8 @@ export function createSshActions(opts: SshOptions = {}): SshActions {
         maxStderrBytes: maxOutput,
         killGraceMs,
         what,
+        // Output is redacted before it is split and cut; the sudo password too, wherever it came from.
+        redactor: redactorOf([...ctx.secrets.values(), ...(sudo?.password !== undefined ? [sudo.password] : [])]),
       });
       if (r.kill) {
         const err = abortError(ctx.signal, `${what}: ${r.kill.detail}`);
