@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
-import { appendFileSync, chmodSync, mkdirSync, readFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { appendFileSync, chmodSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { ActionError } from "../errors.js";
 import { describeKey, keyTypeOf } from "./fingerprint.js";
 
 /** One usable line of an OpenSSH known_hosts file. */
@@ -84,12 +85,68 @@ export interface KnownHostsOptions {
   pinFile?: string;
 }
 
-/** The known_hosts files ferry trusts, loaded once per run, with pinning for accept-new. */
-export class KnownHosts {
-  private entries: KnownHostEntry[] = [];
+/** The owner and mode of a path, or undefined when it does not exist. */
+export type StatFn = (path: string) => { uid: number; mode: number; isDirectory(): boolean } | undefined;
 
-  constructor(private readonly opts: KnownHostsOptions) {
-    for (const file of opts.files) {
+const statOrUndefined: StatFn = (path) => {
+  try {
+    return statSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+};
+
+/**
+ * Why a known_hosts file (or its folder) cannot be trusted, as OpenSSH's StrictModes judges
+ * authorized_keys: anyone but its owner can write it, or its owner is neither this user nor
+ * root. A folder that others may write lets them replace the file. A sticky folder (such as
+ * /tmp) is fine, as only owners may replace entries there. Undefined when it is safe.
+ */
+export function unsafeKnownHosts(file: string, stat: StatFn = statOrUndefined, uid = process.getuid?.() ?? 0): string | undefined {
+  const abs = resolve(file);
+  for (const [path, what] of [
+    [abs, "known_hosts file"],
+    [dirname(abs), "folder of the known_hosts file"],
+  ] as const) {
+    const st = stat(path);
+    if (!st) continue;
+    const perm = st.mode & 0o777;
+    const sticky = st.isDirectory() && (st.mode & 0o1000) !== 0;
+    const chmod = st.isDirectory() ? "700" : "600";
+    if (perm & 0o022 && !sticky) {
+      const who = [perm & 0o020 ? "group" : "", perm & 0o002 ? "others" : ""].filter(Boolean).join(" and ");
+      return `The ${what} ${path} is writable by ${who} (mode ${perm.toString(8).padStart(3, "0")}), so anyone could add a host key to it; ferry does not trust it. Fix: chmod ${chmod} ${path}, and check that every key in ${abs} is one you added`;
+    }
+    if (st.uid !== uid && st.uid !== 0) {
+      return `The ${what} ${path} belongs to user id ${st.uid}, not to you or root, so its owner could add a host key to it; ferry does not trust it. Fix: chown $(id -u) ${path} && chmod ${chmod} ${path}, after checking its keys`;
+    }
+  }
+  return undefined;
+}
+
+/** The known_hosts files ferry trusts, loaded once per run on first use, with pinning for accept-new. */
+export class KnownHosts {
+  private loaded: KnownHostEntry[] | undefined;
+
+  constructor(
+    private readonly opts: KnownHostsOptions,
+    private readonly stat: StatFn = statOrUndefined,
+  ) {}
+
+  /**
+   * Every entry of every file, read on first use so a run without SSH steps never reads them.
+   * Throws `known-hosts-unsafe` for a file or folder that others can write (nothing connects).
+   */
+  private get entries(): KnownHostEntry[] {
+    if (this.loaded) return this.loaded;
+    const entries: KnownHostEntry[] = [];
+    const files = [...this.opts.files, ...(this.opts.pinFile && !this.opts.files.includes(this.opts.pinFile) ? [this.opts.pinFile] : [])];
+    for (const file of files) {
+      // Checked even when absent: the pin file is created in that folder.
+      const unsafe = unsafeKnownHosts(file, this.stat);
+      if (unsafe) throw new ActionError("known-hosts-unsafe", unsafe, { outcome: "not-started", hint: "Make the file and its folder writable by you alone, as ssh requires of ~/.ssh." });
+      if (!this.opts.files.includes(file)) continue;
       let text: string;
       try {
         text = readFileSync(file, "utf8");
@@ -97,8 +154,10 @@ export class KnownHosts {
         if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
         throw err;
       }
-      this.entries.push(...parseKnownHosts(text, file));
+      entries.push(...parseKnownHosts(text, file));
     }
+    this.loaded = entries;
+    return entries;
   }
 
   /** Entries that name this host. */
@@ -137,13 +196,14 @@ export class KnownHosts {
   pin(name: string, key: Buffer): KnownHostEntry {
     const file = this.opts.pinFile;
     if (!file) throw new Error("known_hosts pinning is not configured");
+    const entries = this.entries;
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const keyType = keyTypeOf(key);
     appendFileSync(file, `${name} ${keyType} ${key.toString("base64")}\n`, { mode: 0o600 });
     // appendFileSync's mode applies only on creation; an operator-made file may be looser.
     chmodSync(file, 0o600);
     const entry: KnownHostEntry = { file, line: 0, hosts: name, keyType, key };
-    this.entries.push(entry);
+    entries.push(entry);
     return entry;
   }
 }
