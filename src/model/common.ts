@@ -12,12 +12,15 @@ export const Id = z
 const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** ISO calendar date `YYYY-MM-DD`, checked to be a real day (no 2027-02-30). */
-export const IsoDate = z.string().refine((s) => {
-  const m = isoDate.exec(s);
-  if (!m) return false;
+export const IsoDate = z.string().superRefine((s, ctx) => {
+  if (!isoDate.exec(s)) ctx.addIssue({ code: "custom", message: "must be a date as YYYY-MM-DD" });
+  else if (!isRealDate(s)) ctx.addIssue({ code: "custom", message: "is not a real date (that month has no such day)" });
+});
+
+function isRealDate(s: string): boolean {
   const d = new Date(`${s}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
-}, "must be a date as YYYY-MM-DD");
+}
 
 /** Wall-clock time `HH:MM` (24-hour). */
 export const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a time as HH:MM");

@@ -111,9 +111,15 @@ export async function loadProject(dir: string, opts: { progress?: LoadProgress }
   const origins: Origins = new WeakMap();
   const invalidIds = new Set<string>();
   let calendarSource: YamlSource | undefined;
+  // An estate file that could not be read at all defines ids nobody can see: references to
+  // them would each be reported as unknown (one tab in hosts.yaml made 70 errors of one).
+  let unreadEstate = false;
   for await (const { file, text, reread } of read("estate")) {
     const doc = parseDocumentOf(file, text, "Estate", diagnostics, reread);
-    if (!doc) continue;
+    if (!doc) {
+      unreadEstate = true;
+      continue;
+    }
     const result = EstateFile.safeParse(doc.data);
     if (!result.success) diagnostics.push(...issuesToDiagnostics(result.error.issues, doc.source, doc.data));
     const parsed = result.success ? result.data : salvageEstateFile(doc.data, invalidIds);
@@ -201,7 +207,7 @@ export async function loadProject(dir: string, opts: { progress?: LoadProgress }
   }
 
   opts.progress?.({ checking: true });
-  diagnostics.push(...checkEstate(estate, origins, { runbooks, folders, invalidIds }));
+  diagnostics.push(...checkEstate(estate, origins, { runbooks, folders, invalidIds }).filter((d) => !unreadEstate || d.code !== "unknown-reference"));
   diagnostics.push(...checkRunbooks(runbooks, runbookSources));
   diagnostics.push(...checkStacks(stacks, stackSources, estate, folders));
   for (const [name, { target }] of stacks) diagnostics.push(...checkStackTarget(target, stackSources.get(name)!, folders.estate ? estate : undefined));

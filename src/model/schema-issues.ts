@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { Diagnostic } from "./diagnostics.js";
 import type { ErrorCode } from "./codes.js";
 import { positionOf, type PathSegment, type YamlSource } from "./yaml-source.js";
+import { nearMiss } from "./near-miss.js";
 
 /** `applications[3].criticality` for messages: how a reader finds the field in the file. */
 export function describePath(path: readonly PathSegment[]): string {
@@ -39,8 +40,11 @@ export function issuesToDiagnostics(
   mapPath: (path: readonly PathSegment[]) => PathSegment[] = (p) => [...p],
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const typos = typoFixes(issues, data, mapPath);
   for (const issue of issues) {
     const path = issue.path.filter((s): s is PathSegment => typeof s !== "symbol");
+    // A field missing only because its key is misspelt is reported once, at the misspelling.
+    if (typos.fixed.has(describePath(mapPath(path)))) continue;
     const filePath = mapPath(path);
     const push = (code: ErrorCode, message: string, at: readonly PathSegment[], key = false) => {
       const pos = positionOf(source, at, { key });
@@ -52,7 +56,13 @@ export function issuesToDiagnostics(
       case "unrecognized_keys":
         for (const key of issue.keys) {
           const keyPath = [...filePath, key];
-          push("unknown-key", `${describePath(keyPath)}: unknown key \`${key}\` (check the spelling; unknown keys are errors)`, keyPath, true);
+          const meant = typos.meant.get(describePath(keyPath));
+          push(
+            "unknown-key",
+            meant ? `${describePath(keyPath)}: unknown key \`${key}\`, did you mean \`${meant}\`?` : `${describePath(keyPath)}: unknown key \`${key}\` (check the spelling; unknown keys are errors)`,
+            keyPath,
+            true,
+          );
         }
         break;
       case "invalid_type": {
@@ -79,6 +89,40 @@ export function issuesToDiagnostics(
     }
   }
   return out;
+}
+
+/**
+ * Unknown keys that are typos of a field the same map is missing (`critcality` beside a missing
+ * `criticality`): `meant` maps each misspelt key's path to the field, `fixed` holds the missing
+ * fields' paths, whose own "required" issue would only repeat the mistake.
+ */
+function typoFixes(
+  issues: readonly z.core.$ZodIssue[],
+  data: unknown,
+  mapPath: (path: readonly PathSegment[]) => PathSegment[],
+): { meant: Map<string, string>; fixed: Set<string> } {
+  const missing = new Map<string, string[]>();
+  for (const issue of issues) {
+    const path = mapPath(issue.path.filter((s): s is PathSegment => typeof s !== "symbol"));
+    const name = path[path.length - 1];
+    if (typeof name !== "string" || valueAt(data, path) !== undefined) continue;
+    const parent = describePath(path.slice(0, -1));
+    missing.set(parent, [...(missing.get(parent) ?? []), name]);
+  }
+  const meant = new Map<string, string>();
+  const fixed = new Set<string>();
+  for (const issue of issues) {
+    if (issue.code !== "unrecognized_keys") continue;
+    const parentPath = mapPath(issue.path.filter((s): s is PathSegment => typeof s !== "symbol"));
+    const candidates = missing.get(describePath(parentPath)) ?? [];
+    for (const key of issue.keys) {
+      const field = nearMiss(key, candidates);
+      if (field === undefined) continue;
+      meant.set(describePath([...parentPath, key]), field);
+      fixed.add(describePath([...parentPath, field]));
+    }
+  }
+  return { meant, fixed };
 }
 
 function unionMessage(issue: z.core.$ZodIssueInvalidUnion, data: unknown, path: readonly PathSegment[]): string {

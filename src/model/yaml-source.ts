@@ -1,5 +1,5 @@
 import { CORE_SCHEMA, defineMappingTag, load as loadPlain } from "js-yaml";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type YAMLError } from "yaml";
 import type { Diagnostic } from "./diagnostics.js";
 
 /** Largest document ferry reads; a bigger file is almost certainly a mistake (or an attack). */
@@ -88,10 +88,7 @@ export function parseYaml(file: string, text: string, opts: { reread?: () => str
     return { diagnostics: [at(1, 1, `cannot parse: ${err instanceof RangeError ? "nesting is too deep" : String(err)}`)] };
   }
   // Warnings (unknown tags such as `!ruby/object`) are errors here: ferry documents are plain data.
-  const problems = [
-    ...[...doc.errors, ...doc.warnings].map((e) => ({ offset: e.pos[0], message: yamlMessage(e.code, e.message) })),
-    ...duplicateKeys(doc),
-  ];
+  const problems = [...firstSyntaxError([...doc.errors, ...doc.warnings]), ...duplicateKeys(doc)];
   if (problems.length > 0) {
     const diagnostics = problems.map((p) => {
       const pos = lines.linePos(p.offset);
@@ -154,6 +151,20 @@ export function readPlain(text: string): { data: unknown } | undefined {
 }
 
 /**
+ * The first syntax problem only: after one, yaml reports every line it can no longer make sense
+ * of (a single tab gave five errors on one line and more below it). A tab used as indentation
+ * is named before anything else on its line, since it is the cause of the rest.
+ */
+function firstSyntaxError(errors: readonly YAMLError[]): { offset: number; message: string }[] {
+  if (errors.length === 0) return [];
+  const first = errors.reduce((a, b) => (b.pos[0] < a.pos[0] ? b : a));
+  const line = first.linePos?.[0].line;
+  const tab = errors.find((e) => e.code === "TAB_AS_INDENT" && (line === undefined || e.linePos?.[0].line === line));
+  const e = tab ?? first;
+  return [{ offset: e.pos[0], message: yamlMessage(e.code, e.message) }];
+}
+
+/**
  * Every key that appears a second time in its map, in one pass: a set of keys per map, and an
  * explicit stack instead of recursion, so neither a wide map nor a deep one costs more than
  * its size.
@@ -182,6 +193,7 @@ function duplicateKeys(doc: Document.Parsed): { offset: number; message: string 
 
 function yamlMessage(code: string, message: string): string {
   const first = message.split("\n")[0] ?? message;
+  if (code === "TAB_AS_INDENT") return "a tab is used for indentation; YAML indents with spaces only (replace the tab with spaces)";
   if (code === "MULTIPLE_DOCS") return "a second YAML document starts here (after `---`); ferry reads one document per file: put it in a file of its own";
   return first.replace(/ at line \d+, column \d+:?$/, "");
 }

@@ -64,7 +64,7 @@ describe("ferry validate: each class of error is reported at its file:line:col",
   it.each([
     ["a prefix with host bits set", "prefix: 10.1.10.0/24", "prefix: 10.1.10.5/24", "10:49", "networks[0].prefix: has host bits set; the network is 10.1.10.0/24"],
     ["a malformed prefix", "prefix: 10.1.10.0/24", "prefix: 10.1.300.0/24", "10:49", "networks[0].prefix: must be a prefix such as 10.1.10.0/24 or 2001:db8::/48"],
-    ["an impossible date", "firstWave: 2027-01-12", "firstWave: 2027-02-30", "12:14", "calendar.firstWave: must be a date as YYYY-MM-DD"],
+    ["an impossible date", "firstWave: 2027-01-12", "firstWave: 2027-02-30", "12:14", "calendar.firstWave: is not a real date (that month has no such day)"],
     ["a malformed time", 'start: "19:00"', 'start: "7pm"', "14:20", "calendar.window.start: must be a time as HH:MM"],
     ["an id with capitals", "id: guildhall, name", "id: GuildHall, name", "7:11", "sites[0].id: must be a lowercase id: letters, digits and dashes (e.g. revs-nbc)"],
   ])("reports %s", async (_name, from, to, pos, message) => {
