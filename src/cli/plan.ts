@@ -1,9 +1,15 @@
-import { join } from "node:path";
+import { access } from "node:fs/promises";
+import { isAbsolute, join, relative, sep } from "node:path";
 import { writeFileAtomic } from "../journal/write-file-atomic.js";
 import { UsageError } from "../model/diagnostics.js";
 import type { Project } from "../model/load.js";
 import type { Plan } from "../model/plan.js";
 import { planWaves, serializePlan } from "../planner/index.js";
+import type { KeepInput } from "../planner/keep.js";
+import { readKeptPlan } from "../planner/keep-file.js";
+import { approvalFileName } from "../model/plan-hash.js";
+import { readAllRuns } from "../runs/history.js";
+import { stateDirOf } from "../runs/context.js";
 import { planSummaryText } from "../report/summary.js";
 import { loadValidProject } from "./shared/load-project.js";
 import { statusLine } from "./shared/status-line.js";
@@ -18,10 +24,38 @@ export interface PlanRunOptions {
   stack?: string;
   /** Print the plan on stdout (the summary goes to stderr). */
   json?: boolean;
+  /** An earlier plan whose approved or run waves to keep. @default the estate's `calendar.keep` */
+  keep?: string;
+  /** State directory the runs are recorded in. @default `<dir>/.ferry` */
+  state?: string;
+}
+
+/**
+ * The keep input for `--keep F` (or `calendar.keep`): the earlier plan, verified, and the waves of
+ * it that have an approval on file (`approvals/`) or a run in the state directory.
+ */
+async function keepInput(dir: string, file: string, state?: string): Promise<KeepInput> {
+  const rel = isAbsolute(file) ? relative(dir, file) : relative(dir, join(dir, file)) || file;
+  const recorded = rel.split(sep).join("/");
+  const plan = readKeptPlan(dir, recorded);
+  const because = new Map<number, string>();
+  for (const w of plan.waves) {
+    const ok = await access(join(dir, "approvals", approvalFileName(plan.hash, w.number))).then(
+      () => true,
+      () => false,
+    );
+    if (ok) because.set(w.number, "approved");
+  }
+  const { runs } = await readAllRuns(stateDirOf({ dir, ...(state !== undefined ? { state } : {}) })).catch(() => ({ runs: [] }));
+  for (const r of runs) {
+    const s = r.started;
+    if (s.planHash === plan.hash && s.wave !== undefined && !s.dryRun) because.set(s.wave, "run");
+  }
+  return { file: recorded, plan, waves: [...because].sort(([a], [b]) => a - b).map(([wave, why]) => ({ wave, because: why })) };
 }
 
 /** Load and validate the project, then plan it. Throws InputError (exit 2) on invalid input. */
-export async function makePlan(dir: string, stack?: string): Promise<{ project: Project; plan: Plan }> {
+export async function makePlan(dir: string, stack?: string, keepFile?: string, state?: string): Promise<{ project: Project; plan: Plan }> {
   const line = statusLine();
   try {
     const project = await loadValidProject(dir, line);
@@ -30,7 +64,9 @@ export async function makePlan(dir: string, stack?: string): Promise<{ project: 
       throw new UsageError(`there is no stack ${stack} in ${join(dir, "stacks")}`, "usage", known.length ? `Known stacks: ${known.join(", ")}.` : "Add stacks/Pulumi.<env>.yaml, or leave out --stack.");
     }
     line.update(`planning waves (${project.estate.applications.length.toLocaleString("en-GB")} applications in the estate)…`, true);
-    return { project, plan: planWaves(project, { stack }) };
+    const file = keepFile ?? project.estate.calendar?.keep;
+    const keep = file === undefined ? undefined : await keepInput(dir, file, state);
+    return { project, plan: planWaves(project, { stack, ...(keep ? { keep } : {}) }) };
   } finally {
     line.done();
   }
@@ -38,7 +74,7 @@ export async function makePlan(dir: string, stack?: string): Promise<{ project: 
 
 /** `ferry plan`: validate, plan, write the plan file, print a summary. */
 export async function planCommand(opts: PlanRunOptions): Promise<number> {
-  const { plan } = await makePlan(opts.dir, opts.stack);
+  const { plan } = await makePlan(opts.dir, opts.stack, opts.keep, opts.state);
   const text = serializePlan(plan);
   const out = opts.out ?? (opts.json ? undefined : join(opts.dir, "plans", "plan.json"));
   if (out !== undefined) await writeFileAtomic(out, text);

@@ -120,7 +120,8 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
   const grouping = buildGroups(facts);
   signal?.throwIfAborted();
   const { groups } = grouping;
-  const warnings: PlanWarning[] = cycleWarnings(grouping.cycles, facts);
+  // Order cycles are named over every planned application, kept ones included.
+  const warnings: PlanWarning[] = keptDate.size ? cycleWarnings(buildGroups(allFacts).cycles, allFacts) : cycleWarnings(grouping.cycles, facts);
 
   const calendar = estate.calendar;
   let timezone = calendar?.window.timezone ?? "UTC";
@@ -339,7 +340,7 @@ function movedApplications(
   kept: readonly { wave: Wave }[],
   now: ReadonlyMap<string, { number: number; date: string }>,
   unplaced: Plan["unplaced"],
-  why: (id: string) => string,
+  why: (id: string, was: string) => string,
 ): NonNullable<Plan["moved"]> {
   const keptNumbers = new Set(kept.map((k) => k.wave.number));
   const was = new Map<string, { wave: number; date: string } | null>();
@@ -353,7 +354,7 @@ function movedApplications(
     const n = now.get(id);
     const to = n ? { wave: n.number, date: n.date } : null;
     if (from?.date === to?.date && (from !== null || to !== null || unplacedNow.has(id))) continue;
-    const reason = to === null ? (unplacedNow.has(id) ? `unplaced: ${unplacedNow.get(id)!}` : "no longer planned (removed from the estate or retained)") : from === null ? (was.has(id) ? "was unplaced; a wave now has room" : "new to the plan") : why(id);
+    const reason = to === null ? (unplacedNow.has(id) ? `unplaced: ${unplacedNow.get(id)!}` : "no longer planned (removed from the estate or retained)") : from === null ? (was.has(id) ? "was unplaced; a wave now has room" : "new to the plan") : to.date < from.date ? "an earlier wave now has room for it" : why(id, from.date);
     out.push({ application: id, from, to, why: reason });
   }
   return out;

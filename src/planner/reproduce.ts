@@ -6,6 +6,8 @@
  */
 import type { Plan } from "../model/plan.js";
 import { chooseTargetStack, type PlanInputs } from "./inputs.js";
+import type { KeepInput } from "./keep.js";
+import { readKeptPlan } from "./keep-file.js";
 import { planWaves } from "./plan-waves.js";
 
 /** Why a plan is not what planning its inputs gives now; undefined when it is exactly that. */
@@ -21,12 +23,26 @@ export interface Unreproducible {
  * Plan `project` again with the options `plan` records and compare. The plan file has already
  * passed its hash and drift checks, so equal hashes mean byte-identical canonical content.
  */
-export function replanDifference(plan: Plan, raw: Readonly<Record<string, unknown>>, project: PlanInputs): Unreproducible | undefined {
+export function replanDifference(plan: Plan, raw: Readonly<Record<string, unknown>>, project: PlanInputs & { dir?: string }): Unreproducible | undefined {
   const stack = plan.targetStack ?? undefined;
   if (stack !== undefined && !project.stacks.has(stack)) {
     return { path: "targetStack", inFile: JSON.stringify(stack), planned: JSON.stringify(chooseTargetStack(project) ?? null) };
   }
-  const again = planWaves(project, { stack });
+  // A plan made with --keep depends on the earlier plan: the same file (verified by its hash,
+  // which the new plan records) and the same waves of it, as recorded, whatever approvals or
+  // runs have happened since.
+  let keep: KeepInput | undefined;
+  if (plan.keep) {
+    let earlier: Plan;
+    try {
+      earlier = readKeptPlan(project.dir ?? ".", plan.keep.file);
+    } catch (err) {
+      return { path: "keep.file", inFile: JSON.stringify(plan.keep.file), planned: shown((err as Error).message) };
+    }
+    if (earlier.hash !== plan.keep.plan) return { path: "keep.plan", inFile: JSON.stringify(plan.keep.plan), planned: JSON.stringify(earlier.hash) };
+    keep = { file: plan.keep.file, plan: earlier, waves: plan.keep.waves.map((w) => ({ wave: w.wave, because: w.because })) };
+  }
+  const again = planWaves(project, { stack, ...(keep ? { keep } : {}) });
   if (again.hash === plan.hash) return undefined;
   return firstDifference(raw, again as unknown as Record<string, unknown>, []) ?? { path: "hash", inFile: JSON.stringify(plan.hash), planned: JSON.stringify(again.hash) };
 }

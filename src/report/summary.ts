@@ -48,7 +48,25 @@ export function planSummaryText(plan: Plan): string {
     `unplaced: ${plan.unplaced.length}${plan.unplaced.length ? " (reasons in the plan's \"unplaced\" list and the pack)" : ""}`,
     `warnings: ${byCode.size ? [...byCode].sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, n]) => `${c} ${n}`).join(", ") : "none"}`,
     `hash:     ${plan.hash}`,
+    ...(plan.keep ? keepLines(plan) : []),
     "",
   ];
   return lines.join("\n") + (plan.waves.length ? waveSummaryTable(plan) : "");
+}
+
+/** What a re-plan kept and what moved (`ferry plan --keep`): the kept waves, then the first moves with why. */
+function keepLines(plan: Plan, max = 10): string[] {
+  const keep = plan.keep!;
+  const kept = plan.waves.filter((w) => w.kept);
+  const lines = [
+    `kept:     ${kept.length ? kept.map((w) => `wave ${w.number} on ${w.date} (wave ${w.kept!.wave} of ${keep.file}, ${w.kept!.because})`).join("; ") : `nothing: no wave of ${keep.file} is approved or run`}`,
+  ];
+  const moved = plan.moved ?? [];
+  lines.push(`moved:    ${moved.length} application${moved.length === 1 ? "" : "s"}${moved.length ? ":" : ""}`);
+  for (const m of moved.slice(0, max)) {
+    const at = (x: { wave: number; date: string } | null) => (x ? `wave ${x.wave} (${x.date})` : "unplaced");
+    lines.push(`  ${m.application}: ${at(m.from)} → ${at(m.to)}: ${m.why}`);
+  }
+  if (moved.length > max) lines.push(`  … and ${moved.length - max} more (the plan's "moved" list)`);
+  return lines;
 }

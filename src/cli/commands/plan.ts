@@ -10,6 +10,8 @@ export function registerPlan(program: Command): void {
     .option("--out <file>", "plan file to write (default: <dir>/plans/plan.json)")
     .option("--stack <env>", "stack whose target address plan reip-required checks (default: prod, else the only stack)")
     .option("--json", "print the plan on stdout (summary on stderr); writes a file only with --out")
+    .option("--keep <file>", "keep every wave of this earlier plan that was approved or run, and plan the rest around them (default: calendar.keep)")
+    .option("--state <dir>", "state directory whose runs count as run waves for --keep (default: <dir>/.ferry)")
     .addHelpText(
       "after",
       `
@@ -18,16 +20,21 @@ Its "hash" is the SHA-256 of its RFC 8785 canonical JSON; its "inputsDigest" pin
 the stack configs and the runbooks it uses, so \`ferry approve\` and \`ferry run\` refuse a plan
 that was edited or whose inputs changed. Applications that cannot be placed are listed under
 "unplaced" with the reason; that still exits 0. Invalid input exits 2.
+With --keep (or calendar.keep in the estate), waves of the earlier plan that have an approval in
+approvals/ or a run in the state directory are copied into the new plan as they were; the plan's
+"moved" list says which other applications changed wave and why, and a kept wave that breaks a
+rule now gets a kept-wave-conflict warning instead of being rearranged.
 Planning rules and the placement priority: docs/planning.md.
 
 Examples:
   ferry plan
   ferry plan --out plans/q1.json --stack prod
+  ferry plan --keep plans/q1.json --out plans/q2.json
   ferry plan --json | jq '.waves[] | {number, date, apps: (.applications | length)}'`,
     )
     .action(
       command(
-        async (opts: { dir: string; out?: string; stack?: string; json?: boolean }) => {
+        async (opts: { dir: string; out?: string; stack?: string; json?: boolean; keep?: string; state?: string }) => {
           const { planCommand } = await import("../plan.js");
           return planCommand(opts);
         },
