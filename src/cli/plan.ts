@@ -6,7 +6,7 @@ import type { Project } from "../model/load.js";
 import type { Plan } from "../model/plan.js";
 import { planWaves, serializePlan } from "../planner/index.js";
 import type { KeepInput } from "../planner/keep.js";
-import { readKeptPlan } from "../planner/keep-file.js";
+import { readKeptPlan } from "../model/kept-plan.js";
 import { approvalFileName } from "../model/plan-hash.js";
 import { readAllRuns } from "../runs/history.js";
 import { stateDirOf } from "../runs/context.js";

@@ -7,7 +7,7 @@
 import type { Plan } from "../model/plan.js";
 import { chooseTargetStack, type PlanInputs } from "./inputs.js";
 import type { KeepInput } from "./keep.js";
-import { readKeptPlan } from "./keep-file.js";
+import { readKeptPlan } from "../model/kept-plan.js";
 import { planWaves } from "./plan-waves.js";
 
 /** Why a plan is not what planning its inputs gives now; undefined when it is exactly that. */

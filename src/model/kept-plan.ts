@@ -1,9 +1,15 @@
+/**
+ * Reading the earlier plan that `ferry plan --keep` keeps waves of. It lives in the model, not
+ * the planner, because the planner reads no files; the planner's reproducibility check
+ * (planner/reproduce.ts) and the CLI both read it through here.
+ */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { UsageError } from "../model/diagnostics.js";
-import type { Plan } from "../model/plan.js";
-import { parsePlan } from "../model/plan-file.js";
-import { verifyPlanHash } from "./verify-plan.js";
+import { canonicalJson } from "./canonical-json.js";
+import { UsageError } from "./diagnostics.js";
+import type { Plan } from "./plan.js";
+import { parsePlan } from "./plan-file.js";
 
 const HINT = "Name the earlier plan file as `ferry plan` wrote it (e.g. plans/q1.json, relative to the project), unedited.";
 
@@ -26,7 +32,8 @@ export function readKeptPlan(dir: string, file: string): Plan {
   } catch (err) {
     throw new UsageError(`the plan to keep is not a plan: ${(err as Error).message}`, "keep-invalid", HINT);
   }
-  const hash = verifyPlanHash(loaded.raw);
-  if (!hash.ok) throw new UsageError(`the plan to keep, ${file}, was modified after it was planned (its content hashes to ${hash.computed}, it records ${hash.recorded || "no hash"})`, "keep-invalid", HINT);
+  const { hash: recorded, ...rest } = loaded.raw;
+  const computed = `sha256:${createHash("sha256").update(canonicalJson(rest), "utf8").digest("hex")}`;
+  if (recorded !== computed) throw new UsageError(`the plan to keep, ${file}, was modified after it was planned (its content hashes to ${computed}, it records ${typeof recorded === "string" ? recorded : "no hash"})`, "keep-invalid", HINT);
   return loaded.plan;
 }
