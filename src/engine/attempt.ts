@@ -52,10 +52,14 @@ export async function runAttempt(opts: AttemptOptions): Promise<ActionOutput> {
   } catch (err) {
     if (timedOut && !(err instanceof ActionError && err.timedOut)) {
       // The action stopped on our signal but did not say why: it was the timeout.
-      throw new ActionError("timeout", `timed out after ${formatDuration(timeoutMs)}`, {
+      // A process the action could not show ended stays in doubt: say so, and keep the flag.
+      const stillRunning = err instanceof ActionError && err.stillRunning;
+      throw new ActionError("timeout", `timed out after ${formatDuration(timeoutMs)}${stillRunning ? `: ${err.message}` : ""}`, {
         transient: true,
         outcome: err instanceof ActionError && err.outcome === "not-started" ? "not-started" : "unknown",
         timedOut: true,
+        stillRunning,
+        ...(stillRunning && err.hint ? { hint: err.hint } : {}),
         cause: err,
       });
     }

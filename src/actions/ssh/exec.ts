@@ -5,6 +5,7 @@ import { abortError } from "../abort.js";
 import { TailBuffer } from "../bounded-output.js";
 import type { Redactor } from "../redactor.js";
 import type { Endpoint } from "./endpoint.js";
+import { ActionError, ConnectionLostError } from "../errors.js";
 import { connectionLost } from "./classify.js";
 import { NotConnectedError } from "./pool.js";
 import type { PooledConnection, SshPool } from "./pool.js";
@@ -26,6 +27,11 @@ export interface ExecRequest {
   killGraceMs: number;
   /** Short description for messages, e.g. "`systemctl stop x` on app01". */
   what: string;
+  /**
+   * Gate the command: once its remote process group is known, call this and let the command
+   * run only after it resolves (see ActionContext.started). Without it the command runs at once.
+   */
+  started?: (group: RemoteGroup) => Promise<void>;
   /** Secrets replaced in the output stream before it is split into lines and cut to its tail. */
   redactor?: Redactor;
 }
@@ -41,6 +47,126 @@ export interface ExecResult {
   sudoRefused: boolean;
   /** Set when the step was aborted: what happened to the remote command. */
   kill?: KillReport;
+}
+
+/** A remote process group as journalled: its id, and the host's boot id and leader start time where /proc gives them. */
+export interface RemoteGroup {
+  pgid: number;
+  boot?: string;
+  start?: string;
+}
+
+/**
+ * Shell that prints `<marker><boot id> <leader start time> <group>` (empty fields where /proc lacks
+ * them), then waits for the go line on stdin and exits 125 without running anything on EOF or
+ * on another line. Builtins only: nothing is forked before the command.
+ */
+function gatePrefix(idMarker: string, token: string): string {
+  return [
+    "__f_b= __f_t= __f_p=",
+    "{ read -r __f_b </proc/sys/kernel/random/boot_id",
+    '__f_s=; read -r __f_s </proc/$$/stat; __f_s=${__f_s##*) }; set -- $__f_s; __f_p=$3',
+    'read -r __f_s </proc/$__f_p/stat; __f_s=${__f_s##*) }; set -- $__f_s; shift 19; __f_t=$1; } 2>/dev/null',
+    "set --",
+    `printf '%s%s %s %s\\n' ${idMarker} "$__f_b" "$__f_t" "$__f_p"`,
+    `IFS= read -r __f_go || exit 125; [ "$__f_go" = ${token} ] || exit 125`,
+    "unset __f_b __f_t __f_s __f_p __f_go",
+    "",
+  ].join("\n");
+}
+
+/**
+ * Shell that prints `alive` while process group PGID (journalled as `g`) has a running member
+ * on this host, and `gone` otherwise: another boot, a leader started at another time (the id
+ * was reused), or no member that is not a zombie.
+ */
+function groupProbe(g: RemoteGroup): string {
+  const pg = String(Math.trunc(g.pgid));
+  const safe = (v: string | undefined) => (v && /^[0-9a-f-]+$/i.test(v) ? v : "");
+  return [
+    `pg=${pg} b=${safe(g.boot)} st=${safe(g.start)}`,
+    'if [ -n "$b" ] && [ -r /proc/sys/kernel/random/boot_id ]; then read -r nb </proc/sys/kernel/random/boot_id; [ "$nb" = "$b" ] || { echo gone; exit 0; }; fi',
+    'if [ -n "$st" ] && [ -r /proc/$pg/stat ]; then read -r s </proc/$pg/stat; s=${s##*) }; set -- $s; shift 19; [ "$1" = "$st" ] || { echo gone; exit 0; }; fi',
+    // /proc sees every user's processes; `kill -0` fails for another user's group (EPERM) too.
+    'if [ -d /proc/self ]; then for f in /proc/[0-9]*/stat; do read -r s <"$f" 2>/dev/null || continue; s=${s##*) }; set -- $s; if [ "$3" = "$pg" ] && [ "$1" != Z ]; then echo alive; exit 0; fi; done; echo gone; exit 0; fi',
+    'case "$(kill -0 -$pg 2>&1)" in *"o such process"*) echo gone ;; *) echo alive ;; esac',
+  ].join("\n");
+}
+
+/** What became of a remote process group ferry can no longer follow on its own channel. */
+export interface GroupFate {
+  outcome: "gone" | "exited" | "killed";
+  detail: string;
+}
+
+/**
+ * Follow a remote process group over fresh connections (never the pooled one, which may be the
+ * one that died): wait for it to end until `waitMs` has passed or `signal` aborts, then SIGTERM
+ * it, SIGKILL it after `graceMs`, and confirm it is gone. Throws a ConnectionLostError marked
+ * `stillRunning` when that cannot be established (the host cannot be reached, the group
+ * survives SIGKILL), unless `signal` aborted the wait when `stopOnAbort` is set.
+ */
+export async function followRemoteGroup(
+  pool: SshPool,
+  ep: Endpoint,
+  g: RemoteGroup,
+  opts: { waitMs: number; graceMs: number; signal?: AbortSignal; pollMs?: number; stopOnAbort?: boolean },
+): Promise<GroupFate> {
+  const t0 = Date.now();
+  const poll = opts.pollMs ?? 250;
+  const secs = () => `${Math.round((Date.now() - t0) / 100) / 10}s`;
+  let fresh: Awaited<ReturnType<SshPool["connectRaw"]>> | undefined;
+  let lastError: unknown;
+  const run = async (cmd: string): Promise<string> => {
+    fresh ??= await pool.connectRaw(ep);
+    try {
+      return (await controlExec(fresh, cmd, 10_000)).output;
+    } catch (err) {
+      fresh.client.end();
+      fresh = undefined;
+      throw err;
+    }
+  };
+  const probe = async (): Promise<"alive" | "gone" | undefined> => {
+    try {
+      const out = await run(groupProbe(g));
+      return out.endsWith("gone") ? "gone" : out.endsWith("alive") ? "alive" : undefined;
+    } catch (err) {
+      lastError = err;
+      return undefined;
+    }
+  };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const cannot = (why: string) =>
+    new ConnectionLostError(`the remote process group ${g.pgid} on ${ep.name} may still be running: ${why}`, {
+      outcome: "unknown",
+      stillRunning: true,
+      hint: `Look on ${ep.name} (ps -o pid,stat,args -g ${g.pgid}) and stop it by hand before settling the step.`,
+      cause: lastError,
+    });
+  try {
+    let state = await probe();
+    if (state === "gone") return { outcome: "gone", detail: `the remote process group ${g.pgid} on ${ep.name} had already ended` };
+    // Wait for it to end on its own (or for the host to answer again) while the time lasts.
+    while (Date.now() - t0 < opts.waitMs && !opts.signal?.aborted) {
+      await sleep(Math.min(poll, Math.max(1, opts.waitMs - (Date.now() - t0))));
+      state = await probe();
+      if (state === "gone") return { outcome: "exited", detail: `the remote process group ${g.pgid} on ${ep.name} ended after ${secs()}` };
+    }
+    if (opts.stopOnAbort && opts.signal?.aborted) throw cannot("ferry was stopped while it waited");
+    if (state === undefined) throw cannot(`ferry could not reach ${ep.name} to look (${lastError instanceof Error ? lastError.message : "no answer"})`);
+    for (const sig of ["TERM", "KILL"] as const) {
+      await run(`kill -${sig} -${Math.trunc(g.pgid)} 2>/dev/null; echo sent`).catch((err: unknown) => (lastError = err));
+      const until = Date.now() + opts.graceMs;
+      while (Date.now() < until) {
+        await sleep(Math.min(100, poll));
+        if ((await probe()) === "gone") return { outcome: "killed", detail: `the remote process group ${g.pgid} on ${ep.name} was still running after ${secs()} and was killed (SIG${sig})` };
+      }
+    }
+    throw cannot(`it was still running after SIGTERM and SIGKILL`);
+  } finally {
+    fresh?.client.end();
+  }
 }
 
 export interface KillReport {
@@ -231,7 +357,14 @@ async function sendGroupSignal(pool: SshPool, conn: PooledConnection, pgid: numb
 export async function execOnHost(pool: SshPool, ep: Endpoint, req: ExecRequest): Promise<ExecResult> {
   const nonce = randomBytes(8).toString("hex");
   const sudoMode = req.sudo ? (req.sudo.password !== undefined ? "password" : "nopass") : undefined;
-  const wrapped = wrapCommand({ command: req.command, env: req.env, sudo: sudoMode, pty: req.pty, nonce });
+  // Gated: the command waits for a go line that ferry writes only once its process group is
+  // journalled (req.started). If the connection or ferry dies first, the shell reads EOF and
+  // exits without running the command.
+  const idMarker = `__ferry_${nonce}_id=`;
+  const goToken = `__ferry_${nonce}_go`;
+  const gatedRun = req.started !== undefined;
+  const command = gatedRun ? gatePrefix(idMarker, goToken) + req.command : req.command;
+  const wrapped = wrapCommand({ command, env: req.env, sudo: sudoMode, pty: req.pty, nonce });
   const exit: ExitStatus = {};
   const { conn, lease } = await openExec(pool, ep, wrapped.remote, req.pty ?? false, req.signal, req.what, exit);
   const ch = lease.channel;
@@ -245,10 +378,37 @@ export async function execOnHost(pool: SshPool, ep: Endpoint, req: ExecRequest):
     (stream === "stdout" ? stdoutTail : stderrTail).push(Buffer.from(`${line}\n`));
     req.onLine?.(stream, line);
   };
+  // The go line: written once the group is journalled; `journalled` settles with that.
+  let group: RemoteGroup | undefined;
+  let goSent = false;
+  let echoStripped = false;
+  let startFailure: unknown;
+  let release: (ok: boolean) => void = () => {};
+  const journalled = new Promise<boolean>((r) => (release = r));
   const outLines = new TextLines((line) => {
     if (pgid === undefined && line.startsWith(wrapped.pgidMarker)) {
       pgid = Number(line.slice(wrapped.pgidMarker.length));
       pgidKnown(pgid);
+      return;
+    }
+    if (gatedRun && group === undefined && pgid !== undefined && line.startsWith(idMarker)) {
+      const [boot, start, ownGroup] = line.slice(idMarker.length).split(" ");
+      // The leader's start time tells a reused id apart only if it is this group's leader
+      // (sudo may run the command in a group of its own).
+      const startOk = start && ownGroup === String(pgid);
+      group = { pgid, ...(boot ? { boot } : {}), ...(startOk ? { start } : {}) };
+      req.started!(group).then(
+        () => release(true),
+        (err: unknown) => {
+          startFailure = err;
+          release(false);
+        },
+      );
+      return;
+    }
+    // With a PTY the terminal echoes the go line back once.
+    if (gatedRun && req.pty && !echoStripped && line === goToken) {
+      echoStripped = true;
       return;
     }
     emit("stdout", line);
@@ -259,8 +419,20 @@ export async function execOnHost(pool: SshPool, ep: Endpoint, req: ExecRequest):
   const writeInput = () => {
     if (!ch.writable) return;
     ch.write(wrapped.preamble);
-    if (req.stdin) ch.write(req.stdin);
-    ch.end();
+    const rest = () => {
+      if (req.stdin) ch.write(req.stdin);
+      ch.end();
+    };
+    if (!gatedRun) return rest();
+    void journalled.then((ok) => {
+      if (!ok || !ch.writable) {
+        ch.end();
+        return;
+      }
+      ch.write(`${goToken}\n`);
+      goSent = true;
+      rest();
+    });
   };
   const gate =
     sudoMode && wrapped.readyMarker
@@ -342,10 +514,31 @@ export async function execOnHost(pool: SshPool, ep: Endpoint, req: ExecRequest):
     result.kill = await killing;
     return result;
   }
+  if (gatedRun && !goSent) {
+    // Never let run: the shell read EOF (or was never reached) and exited without the command.
+    release(false);
+    if (startFailure !== undefined) {
+      if (startFailure instanceof ActionError) throw startFailure;
+      throw new ActionError("spawn-failed", `${req.what} was not started: its process group could not be journalled (${(startFailure as Error).message})`, { outcome: "not-started", cause: startFailure });
+    }
+    if (exit.code === undefined && exit.signal === undefined) {
+      throw new ConnectionLostError(`Connection to ${ep.name} was lost before ${req.what} was let run; it did not start`, { outcome: "not-started", cause: conn.closeReason });
+    }
+    if (exit.code !== 125) return result; // the wrapper or sudo failed before the gate: report as is
+    throw new ConnectionLostError(`${req.what} was not let run (its process group could not be journalled)`, { outcome: "not-started" });
+  }
   if (exit.code === undefined && exit.signal === undefined) {
     // The channel closed without an exit status: the connection dropped under the command.
     await new Promise((r) => setImmediate(r));
-    throw connectionLost(ep, `${req.what} ran${pgid ? ` (remote process group ${pgid} may still be running)` : ""}`, conn.closeReason ?? new Error("the channel closed without an exit status"));
+    const cause = conn.closeReason ?? new Error("the channel closed without an exit status");
+    if (gatedRun && group) {
+      // The command may still be running on the host. Neither a check nor a retry may run
+      // beside it: follow its group over a fresh connection until it ends (or the step's time
+      // runs out and it is killed); only then is the outcome merely unknown.
+      const fate = await followRemoteGroup(pool, ep, group, { waitMs: Number.POSITIVE_INFINITY, graceMs: req.killGraceMs, signal: req.signal });
+      throw connectionLost(ep, `${req.what} ran (${fate.detail})`, cause);
+    }
+    throw connectionLost(ep, `${req.what} ran${pgid ? ` (remote process group ${pgid} may still be running)` : ""}`, cause);
   }
   return result;
 }

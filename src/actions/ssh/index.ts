@@ -3,14 +3,16 @@ import { isAbsolute, join, resolve as resolvePath } from "node:path";
 import { abortError } from "../abort.js";
 import { head } from "../bounded-output.js";
 import { commandResult } from "../command-result.js";
-import { AuthError } from "../errors.js";
+import { ActionError, AuthError } from "../errors.js";
 import { invalidSpec } from "../invalid-spec.js";
 import { redactorOf } from "../redactor.js";
-import type { Action, ActionContext, ActionOutput } from "../types.js";
+import type { Action, ActionContext, ActionOutput, ReapResult } from "../types.js";
+import type { ProcessRef } from "../../model/run-event.js";
 import type { CopySpec, SshSpec } from "../../model/runbook.js";
 import { describeEndpoint, resolveEndpoint } from "./endpoint.js";
 import type { Endpoint } from "./endpoint.js";
-import { execOnHost, untilAborted } from "./exec.js";
+import { execOnHost, followRemoteGroup, untilAborted } from "./exec.js";
+import type { RemoteGroup } from "./exec.js";
 import { Identities } from "./identity.js";
 import { KnownHosts } from "./known-hosts.js";
 import { SshPool } from "./pool.js";
@@ -142,6 +144,7 @@ export function createSshActions(opts: SshOptions = {}): SshActions {
         maxStderrBytes: maxOutput,
         killGraceMs,
         what,
+        ...(ctx.started ? { started: (g: RemoteGroup) => ctx.started!({ host: spec.host, ...g }) } : {}),
         // Output is redacted before it is split and cut; the sudo password too, wherever it came from.
         redactor: redactorOf([...ctx.secrets.values(), ...(sudo?.password !== undefined ? [sudo.password] : [])]),
       });
@@ -149,7 +152,7 @@ export function createSshActions(opts: SshOptions = {}): SshActions {
         const err = abortError(ctx.signal, `${what}: ${r.kill.detail}`);
         if (r.kill.delivered) throw err;
         // Same class and code, plus what the operator must do about the command left running.
-        throw Object.assign(err, { hint: `Check ${spec.host} for the leftover command and stop it by hand.` });
+        throw Object.assign(err, { hint: `Check ${spec.host} for the leftover command and stop it by hand.`, stillRunning: true });
       }
       if (r.sudoRefused) {
         throw new AuthError(`sudo on ${spec.host} refused the password from secret ${(spec.sudo as { passwordEnv: string }).passwordEnv}`, {
@@ -165,6 +168,12 @@ export function createSshActions(opts: SshOptions = {}): SshActions {
     },
     preflight(ctx: ActionContext, spec: SshSpec): Promise<string> {
       return preflight(ctx, endpointFor(ctx, spec.host, { user: spec.user, port: spec.port }));
+    },
+    gated: true,
+    async reap(ctx: ActionContext, proc: ProcessRef, reapOpts: { waitMs: number }): Promise<ReapResult> {
+      if (proc.host === undefined) throw new ActionError("step-uncertain", `process group ${proc.pgid} was journalled without its host`, { outcome: "unknown" });
+      // The endpoint as the step addressed it: the estate's user and port for the host.
+      return followRemoteGroup(pool, endpointFor(ctx, proc.host), proc, { waitMs: reapOpts.waitMs, graceMs: killGraceMs, signal: ctx.signal, stopOnAbort: true });
     },
     close: () => pool.close(),
   };
