@@ -22,6 +22,7 @@ export interface RunFlags extends StateFlags, OutputFlags {
   maxFailures?: string;
   perSite?: string;
   perHost?: string;
+  out?: string;
 }
 
 /** `ferry run`. Returns the exit code. */
@@ -36,12 +37,13 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   }
   const only = flags.only?.split(",").map((s) => s.trim()).filter(Boolean);
   const ctx = runsContext(flags);
-  const prepared = await prepareWave(ctx, { plan: flags.plan, wave, only });
+  if (flags.out && !flags.dryRun) throw new UsageError("--out goes with --dry-run: it writes the dry run's result", "usage", "A run's own record is its journal: `ferry status RUN --json`.");
+  const prepared = await prepareWave(ctx, { plan: flags.plan, wave, only, withoutApproval: flags.dryRun });
 
   if (flags.dryRun) {
-    const [{ dryRunWave }, { printDryRun }] = await Promise.all([import("../runs/dry-run.js"), import("./shared/dry-run-text.js")]);
-    const items = await dryRunWave(ctx, prepared, { acceptNew: flags.acceptNew });
-    return printDryRun(prepared, items, Boolean(flags.json));
+    const [{ dryRunWave, dryRunPath }, { printDryRun }] = await Promise.all([import("../runs/dry-run.js"), import("./shared/dry-run-text.js")]);
+    const result = await dryRunWave(ctx, prepared, { acceptNew: flags.acceptNew, out: flags.out });
+    return printDryRun(result, Boolean(flags.json), flags.out ?? dryRunPath(ctx.stateDir, result.plan, result.wave));
   }
 
   const outcome = await withTerminal(flags, (exec) =>

@@ -15,6 +15,10 @@ import { redactorFor } from "../engine/redact.js";
 import { renderFor } from "../engine/render.js";
 import { runAttempt } from "../engine/attempt.js";
 import { toEventError } from "../engine/event-error.js";
+import { join } from "node:path";
+import { approvalFileName } from "../model/plan-hash.js";
+import { ActionError } from "../actions/errors.js";
+import { writeFileAtomic } from "../journal/write-file-atomic.js";
 import type { PreparedWave } from "./prepare.js";
 import type { RunsContext } from "./context.js";
 
@@ -31,6 +35,38 @@ export interface DryItem {
   rendered: string;
   fidelity: Fidelity;
   detail: string;
+  /** For a failed item: what failed, the same for every item one cause blocks (one host, one probe error). */
+  cause?: string;
+}
+
+/** One cause of failure and everything it blocks: an unreachable bastion is one problem, not one per step. */
+export interface DryProblem {
+  cause: string;
+  detail: string;
+  blocks: { app: string; phase: string; id: string }[];
+}
+
+/** What `ferry run --dry-run` found, bound to the plan and wave it checked. */
+export interface DryRunResult {
+  kind: "DryRun";
+  /** The plan's hash and the wave: the result is evidence about exactly this. */
+  plan: string;
+  wave: number;
+  at: string;
+  operator: string;
+  /** The wave's change-board approval as it stands (a dry run needs none). */
+  approval: PreparedWave["approvalStatus"];
+  ok: boolean;
+  problems: DryProblem[];
+  items: DryItem[];
+}
+
+/** How a probe or preflight went: `answered` is false when it could not run at all (unreachable, timed out). */
+interface Probe {
+  ok: boolean;
+  answered: boolean;
+  detail: string;
+  cause?: string;
 }
 
 /** A dry run waits less for a probe than a run would: it is a check, not the night itself. */
@@ -54,24 +90,28 @@ export async function checkWave(inputs: PreparedWave, registry: ActionRegistry, 
   const log = pino({ level: "silent" });
   const items: DryItem[] = [];
   // One preflight per distinct target (an SSH host is connected to once, whatever its steps).
-  const preflights = new Map<string, Promise<{ ok: boolean; detail: string }>>();
+  const preflights = new Map<string, Promise<Probe>>();
 
   for (const app of inputs.apps) {
     const redactor = redactorFor([app]);
-    const probe = async (a: PreparedAction): Promise<{ ok: boolean; detail: string }> => {
+    const probe = async (a: PreparedAction): Promise<Probe> => {
       const impl = registry[a.kind] as Action | undefined;
-      if (!impl) return { ok: false, detail: `no ${a.kind} action in this build` };
+      if (!impl) return { ok: false, answered: false, detail: `no ${a.kind} action in this build`, cause: `action-unavailable: ${a.kind}` };
       const ms = Math.min(a.timeoutMs ?? PROBE_TIMEOUT_MS, PROBE_TIMEOUT_MS);
       try {
         // The engine's own attempt: the same timeout by abort, the same error classification.
         const out = await runAttempt({ impl, ctx: contextFor(app, inputs, projectDir, log), spec: render(app, a).spec, timeoutMs: ms });
-        return { ok: true, detail: typeof out.stdout === "string" && out.stdout ? out.stdout.split("\n")[0]!.slice(0, 120) : "passed" };
+        return { ok: true, answered: true, detail: typeof out.stdout === "string" && out.stdout ? out.stdout.split("\n")[0]!.slice(0, 120) : "passed" };
       } catch (err) {
         const e = toEventError(err);
-        return { ok: false, detail: e.code === "timeout" || /aborted/i.test(e.message) ? `no answer within ${formatDuration(ms)}` : e.message };
+        // Answered means the probe ran and said no (a status, an exit code); anything else means
+        // it never got an answer, and a check that got none has verified nothing.
+        const answered = err instanceof ActionError && err.outcome === "failed" && !err.timedOut;
+        const detail = e.code === "timeout" || /aborted/i.test(e.message) ? `no answer within ${formatDuration(ms)}` : e.message;
+        return { ok: false, answered, detail, cause: answered ? undefined : `${e.code}: ${redactor.text(detail)}` };
       }
     };
-    const preflight = (a: PreparedAction): Promise<{ ok: boolean; detail: string }> | undefined => {
+    const preflight = (a: PreparedAction): Promise<Probe> | undefined => {
       const impl = registry[a.kind] as Action | undefined;
       if (!impl?.preflight) return undefined;
       const spec = render(app, a).spec as Record<string, unknown>;
@@ -80,29 +120,30 @@ export async function checkWave(inputs: PreparedWave, registry: ActionRegistry, 
       if (!p) {
         p = impl
           .preflight({ ...contextFor(app, inputs, projectDir, log), signal: AbortSignal.timeout(PREFLIGHT_TIMEOUT_MS) }, spec as never)
-          .then((detail) => ({ ok: true, detail }))
-          .catch((err: unknown) => {
+          .then((detail): Probe => ({ ok: true, answered: true, detail }))
+          .catch((err: unknown): Probe => {
             const e = toEventError(err);
-            return { ok: false, detail: `${e.message}${e.hint ? ` (${e.hint})` : ""}` };
+            const detail = `${e.message}${e.hint ? ` (${e.hint})` : ""}`;
+            return { ok: false, answered: false, detail, cause: `${key}: ${e.code}` };
           });
         preflights.set(key, p);
       }
       return p;
     };
-    const add = (phase: string, id: string, a: PreparedAction, fidelity: Fidelity, detail: string) =>
-      items.push({ app: app.app.id, phase, id, kind: a.kind, rendered: redactor.text(render(app, a).text), fidelity, detail: redactor.text(detail) });
+    const add = (phase: string, id: string, a: PreparedAction, fidelity: Fidelity, detail: string, cause?: string) =>
+      items.push({ app: app.app.id, phase, id, kind: a.kind, rendered: redactor.text(render(app, a).text), fidelity, detail: redactor.text(detail), cause });
     /** A step, check or rollback: checked by its action's preflight where it has one. */
     const byPreflight = async (phase: string, id: string, a: PreparedAction) => {
       if (a.kind === "wait" || a.kind === "approval") return add(phase, id, a, "nothing-to-check", a.kind === "approval" ? "waits for `ferry gate approve`" : "waits");
       const p = preflight(a);
       if (!p) return add(phase, id, a, "unverifiable", "cannot be checked without making the change");
       const r = await p;
-      add(phase, id, a, r.ok ? "verified" : "failed", r.ok ? `${r.detail}; not run` : r.detail);
+      add(phase, id, a, r.ok ? "verified" : "failed", r.ok ? `${r.detail}; not run` : r.detail, r.cause);
     };
 
     for (const pc of app.prechecks) {
       const r = await probe(pc.action);
-      add("precheck", pc.id, pc.action, r.ok ? "verified" : "failed", r.detail);
+      add("precheck", pc.id, pc.action, r.ok ? "verified" : "failed", r.detail, r.ok ? undefined : (r.cause ?? `precheck ${pc.id} says no: ${redactor.text(r.detail)}`));
     }
     for (const s of app.steps) {
       await byPreflight("step", s.id, s.action);
@@ -111,7 +152,8 @@ export async function checkWave(inputs: PreparedWave, registry: ActionRegistry, 
         else {
           // A check probe is read-only by contract: ask it whether the step is already in effect.
           const r = await probe(s.check);
-          add("check", s.id, s.check, "verified", r.ok ? "probe says the step is already in effect" : `probe says not in effect yet (${r.detail})`);
+          if (r.answered) add("check", s.id, s.check, "verified", r.ok ? "probe says the step is already in effect" : `probe says not in effect yet (${r.detail})`);
+          else add("check", s.id, s.check, "failed", `the check probe could not run: ${r.detail}`, r.cause);
         }
       }
       if (s.rollback) await byPreflight("rollback", s.id, s.rollback);
@@ -121,15 +163,58 @@ export async function checkWave(inputs: PreparedWave, registry: ActionRegistry, 
   return items;
 }
 
+/** Problems by cause, each with every item it blocks, in the order first met. */
+export function groupProblems(items: readonly DryItem[]): DryProblem[] {
+  const byCause = new Map<string, DryProblem>();
+  for (const i of items) {
+    if (i.fidelity !== "failed") continue;
+    const cause = i.cause ?? `${i.app} ${i.phase} ${i.id}: ${i.detail}`;
+    const p = byCause.get(cause) ?? { cause, detail: i.detail, blocks: [] };
+    p.blocks.push({ app: i.app, phase: i.phase, id: i.id });
+    byCause.set(cause, p);
+  }
+  return [...byCause.values()];
+}
+
+/** Where a wave's latest dry-run result is recorded, for the board's evidence. */
+export function dryRunPath(stateDir: string, planHash: string, wave: number): string {
+  return join(stateDir, "dry-runs", approvalFileName(planHash, wave).replace(/\.yaml$/, ".json"));
+}
+
+export interface DryRunOptions {
+  acceptNew?: boolean;
+  /** Also write the result here (`--out F`), confined to nothing: the operator names it. */
+  out?: string;
+}
+
 /**
  * Check a prepared wave without changing anything: render every action, run the read-only
- * probes and the actions' preflights. Returns one item per action; the caller prints them.
+ * probes and the actions' preflights. The result is recorded under the state folder (for the
+ * change board's evidence) and, with `out`, written there too. Needs no approval: its result is
+ * what a board looks at before approving.
  */
-export async function dryRunWave(ctx: Pick<RunsContext, "dir">, prepared: PreparedWave, opts: { acceptNew?: boolean } = {}): Promise<DryItem[]> {
+export async function dryRunWave(ctx: Pick<RunsContext, "dir" | "stateDir" | "operator">, prepared: PreparedWave, opts: DryRunOptions = {}): Promise<DryRunResult> {
   const actions = createActions({ ssh: { projectDir: ctx.dir, acceptNew: Boolean(opts.acceptNew) } });
+  let items: DryItem[];
   try {
-    return await checkWave(prepared, actions.registry, ctx.dir);
+    items = await checkWave(prepared, actions.registry, ctx.dir);
   } finally {
     await actions.close();
   }
+  const problems = groupProblems(items);
+  const result: DryRunResult = {
+    kind: "DryRun",
+    plan: prepared.plan.hash,
+    wave: prepared.wave.number,
+    at: new Date().toISOString(),
+    operator: ctx.operator,
+    approval: prepared.approvalStatus,
+    ok: problems.length === 0,
+    problems,
+    items,
+  };
+  const text = JSON.stringify(result, null, 2) + "\n";
+  await writeFileAtomic(dryRunPath(ctx.stateDir, result.plan, result.wave), text);
+  if (opts.out) await writeFileAtomic(opts.out, text);
+  return result;
 }

@@ -5,6 +5,7 @@
  * step; every refusal is a FerryError with exit code 2.
  */
 import { relative } from "node:path";
+import { FerryError } from "../model/codes.js";
 import { UsageError } from "../model/diagnostics.js";
 import type { Project } from "../model/load.js";
 import type { Plan, Wave } from "../model/plan.js";
@@ -65,6 +66,8 @@ export interface PreparedWave {
   /** Digest of each runbook the wave's applications use, by name. */
   runbooks: Record<string, string>;
   approval?: WaveApproval;
+  /** The approval as it stands; a dry run reports it instead of refusing. */
+  approvalStatus: { required: boolean; status: "approved" | "missing" | "not-required" | "invalid"; detail?: string };
 }
 
 export interface PrepareWaveOptions {
@@ -73,13 +76,27 @@ export interface PrepareWaveOptions {
   wave: number;
   /** Run only these applications of the wave. */
   only?: readonly string[];
+  /**
+   * For a dry run: a missing or wrong approval is reported, not refused, so the dry run's
+   * result can go to the board before it approves. @default false
+   */
+  withoutApproval?: boolean;
 }
 
 /** Every check `ferry run` makes before it starts a wave, in the order a reader expects them. */
 export async function prepareWave(ctx: Pick<RunsContext, "dir" | "env" | "loadProject">, opts: PrepareWaveOptions): Promise<PreparedWave> {
   const { plan, project } = await readTrustedPlan(ctx, opts.plan);
   const wave = findWave(plan, opts.plan, opts.wave);
-  const approval = await checkWaveApproval(ctx.dir, plan, opts.wave, approvalRequired(project));
+  const required = approvalRequired(project);
+  let approval: WaveApproval | undefined;
+  let approvalStatus: PreparedWave["approvalStatus"];
+  try {
+    approval = await checkWaveApproval(ctx.dir, plan, opts.wave, required);
+    approvalStatus = { required, status: approval ? "approved" : required ? "missing" : "not-required" };
+  } catch (err) {
+    if (!opts.withoutApproval || !(err instanceof FerryError)) throw err;
+    approvalStatus = { required, status: err.code === "approval-missing" ? "missing" : "invalid", detail: err.message };
+  }
   let planned = wave.applications;
   if (opts.only?.length) {
     const ids = new Set(planned.map((a) => a.id));
@@ -91,5 +108,5 @@ export async function prepareWave(ctx: Pick<RunsContext, "dir" | "env" | "loadPr
     planned = planned.filter((a) => only.has(a.id));
   }
   const apps = prepareApps(project, planned, ctx.env);
-  return { project, plan, planFile: opts.plan, wave, apps, runbooks: runbookDigests(project, planned.map((a) => a.runbook)), approval };
+  return { project, plan, planFile: opts.plan, wave, apps, runbooks: runbookDigests(project, planned.map((a) => a.runbook)), approval, approvalStatus };
 }

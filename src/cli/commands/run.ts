@@ -12,7 +12,8 @@ export function registerRun(program: Command): void {
     .requiredOption("--plan <file>", "the plan file (from `ferry plan`)")
     .requiredOption("--wave <n>", "wave number")
     .option("--only <apps>", "run only these applications of the wave (comma-separated ids)")
-    .option("--dry-run", "render every command, run read-only probes and SSH/Pulumi preflights; change nothing")
+    .option("--dry-run", "render every command, run read-only probes and SSH/Pulumi preflights; change nothing (needs no approval)")
+    .option("--out <file>", "with --dry-run: also write its result as JSON (bound to the plan hash and wave) for the change board")
     .option("--concurrency <n>", `applications at once (default ${DEFAULT_CONCURRENCY})`)
     .option("--max-failures <n|n%>", "failure budget: past it no new application starts (default 0: stop after the first)")
     .option("--per-site <n>", "applications at once per source site")
@@ -25,6 +26,10 @@ export function registerRun(program: Command): void {
     .addHelpText(
       "after",
       `
+--dry-run needs no approval: its result (recorded under <state>/dry-runs/, and in --out) is
+evidence for the change board before it approves. Each problem is listed once with what it
+blocks; a probe that could not run is never reported as verified.
+
 Before anything changes, ferry refuses a plan whose hash does not verify or whose inputs
 (estate, stacks, runbooks) changed since planning, a wave without a change-board approval
 where change control requires one (approvals/<plan-hash-hex>-wave-<n>.yaml, from
