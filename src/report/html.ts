@@ -48,9 +48,19 @@ function linkText(l: PackLink): string {
   return l.kind === "together" ? "moves together with" : l.kind === "none" ? "uses (no order)" : l.retiring ? "depends on (being retired: switched off after this moves)" : "depends on";
 }
 
+/** The wave's re-IP changes, one row each, run before the applications that wait for them. */
+function changesTable(w: PackWave): string {
+  if (!w.changes.length) return "";
+  const rows = w.changes
+    .map((c) => `<tr><td><code>${h(c.id)}</code></td><td><code>${h(c.runbook)}</code></td><td>${h(c.site)}</td><td><code>${h(c.legacyPrefix)}</code> → <code>${h(c.newPrefix ?? "see ferry network")}</code></td><td>${h(c.host ?? "")}</td><td>${c.before.length ? c.before.slice(0, 12).map((id) => `<code>${h(id)}</code>`).join(", ") + (c.before.length > 12 ? ` and ${c.before.length - 12} more` : "") : "—"}</td></tr>`)
+    .join("");
+  return `<h3>Network re-addressing (before the applications move)</h3>
+<table><thead><tr><th>change</th><th>runbook</th><th>site</th><th>legacy → new prefix</th><th>device</th><th>before these applications move</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 function waveSection(w: PackWave, model: PackModel): string {
   const apps = w.applications
-    .map((a) => `<tr><td><code>${h(a.id)}</code></td><td>${h(a.name ?? "")}</td><td>${h(a.owner ?? "")}</td><td>${crit(a.criticality)}</td><td class="num">${a.users ?? ""}</td><td class="num">${a.effort ?? ""}</td><td><code>${h(a.runbook)}</code></td><td>${h(a.site ?? "—")} → ${h(a.target ?? (a.disposition === "retire" ? "retired" : "—"))}</td><td><code>${h(a.group)}</code></td></tr>`)
+    .map((a) => `<tr><td><code>${h(a.id)}</code></td><td>${h(a.name ?? "")}${a.deferredBy ? `<br><span class="note">held out of the wave on ${h(a.deferredBy.skipped)} by <strong>${h(a.deferredBy.blackout)}</strong></span>` : ""}</td><td>${h(a.owner ?? "")}</td><td>${crit(a.criticality)}</td><td class="num">${a.users ?? ""}</td><td class="num">${a.effort ?? ""}</td><td><code>${h(a.runbook)}</code></td><td>${h(a.site ?? "—")} → ${h(a.target ?? (a.disposition === "retire" ? "retired" : "—"))}</td><td><code>${h(a.group)}</code></td></tr>`)
     .join("");
   const runbooks = w.runbooks
     .map((r) => {
@@ -79,6 +89,8 @@ function waveSection(w: PackWave, model: PackModel): string {
 <p class="wave-hash">Plan <span class="hash">${h(model.hash)}</span></p>
 <h2>Wave ${w.number}: ${h(w.date)}</h2>
 <div class="kv"><span>Window</span><span>${h(w.window.start)} to ${h(w.window.end)}</span><span>Load</span><span>${w.load.applications} applications, effort ${w.load.effort}, ${w.load.users} users</span></div>
+${w.kept ? `<p class="banner">Kept as it was from wave ${w.kept.wave} of the earlier plan <span class="hash">${h(w.kept.plan)}</span> (${h(w.kept.because)}); not re-planned.</p>` : ""}
+${changesTable(w)}
 <h3>Applications</h3>
 <table><thead><tr><th>id</th><th>name</th><th>owner</th><th>criticality</th><th class="num">users</th><th class="num">effort</th><th>runbook</th><th>from → to</th><th>group</th></tr></thead><tbody>${apps}</tbody></table>
 <h3>Rollback plans</h3>${runbooks}
@@ -119,6 +131,15 @@ ${cal ? `<span>Calendar</span><span>every ${cal.cadenceDays} days from ${h(cal.f
 </section>
 <section id="calendar"><h2>Wave calendar</h2>${timelineSvg({ waves: model.waves, calendar: cal })}
 ${cal?.freezes.length ? `<ul>${cal.freezes.map((f) => `<li>Freeze ${h(f.from)} to ${h(f.to)}: ${h(f.reason)}</li>`).join("")}</ul>` : ""}</section>`;
+  const moved = model.keep
+    ? `<section id="moved"><h2>Kept and moved since the earlier plan</h2><p>Keeps ${model.keep.waves.length ? model.keep.waves.map((k) => `wave ${k.wave} (${h(k.date)}, ${h(k.because)})`).join(", ") : "no wave"} of <code>${h(model.keep.file)}</code> (<span class="hash">${h(model.keep.plan)}</span>).</p>${
+        model.moved.length
+          ? `<table><thead><tr><th>application</th><th>was</th><th>now</th><th>why</th></tr></thead><tbody>${model.moved
+              .map((m) => `<tr><td><code>${h(m.application)}</code></td><td>${m.from ? `wave ${m.from.wave} (${h(m.from.date)})` : "unplaced"}</td><td>${m.to ? `<a href="#wave-${m.to.wave}">wave ${m.to.wave}</a> (${h(m.to.date)})` : "unplaced"}</td><td>${h(m.why)}</td></tr>`)
+              .join("")}</tbody></table>`
+          : "<p>Nothing else moved.</p>"
+      }</section>`
+    : "";
   const unplaced = `<section id="unplaced"><p class="wave-hash">Plan <span class="hash">${h(model.hash)}</span></p><h2>Unplaced applications (${model.unplaced.length})</h2>${
     model.unplaced.length
       ? `<table><thead><tr><th>application</th><th>group</th><th>reason</th></tr></thead><tbody>${model.unplaced.map((u) => `<tr><td><code>${h(u.application)}</code></td><td><code>${h(u.group ?? "")}</code></td><td>${h(u.reason)}</td></tr>`).join("")}</tbody></table>`
@@ -140,6 +161,7 @@ ${cal?.freezes.length ? `<ul>${cal.freezes.map((f) => `<li>Freeze ${h(f.from)} t
 <header class="pack-head">ferry change-board pack · plan <span class="hash">${h(model.hash)}</span></header>
 <main>
 ${summary}
+${moved}
 ${model.waves.map((w) => waveSection(w, model)).join("\n")}
 ${unplaced}
 ${warnings}

@@ -58,9 +58,15 @@ function waveSection(w: PackWave, model: PackModel): string {
   const out: string[] = [];
   out.push(`## Wave ${w.number}: ${w.date}`, "", `Plan \`${model.hash}\``, "");
   out.push(`Window ${md(w.window.start)} to ${md(w.window.end)}. Load: ${w.load.applications} applications, effort ${w.load.effort}, ${w.load.users} users.`, "");
+  if (w.kept) out.push(`> Kept as it was from wave ${w.kept.wave} of the earlier plan \`${w.kept.plan}\` (${md(w.kept.because)}); not re-planned.`, "");
+  if (w.changes.length) {
+    out.push("### Network re-addressing (before the applications move)", "", row(["change", "runbook", "site", "legacy → new prefix", "device", "before these applications move"]), row(Array(6).fill("---")));
+    for (const c of w.changes) out.push(row([code(c.id), code(c.runbook), md(c.site), `${code(c.legacyPrefix)} → ${code(c.newPrefix ?? "see ferry network")}`, md(c.host ?? ""), c.before.slice(0, 12).map(code).join(", ") + (c.before.length > 12 ? ` and ${c.before.length - 12} more` : "")]));
+    out.push("");
+  }
   out.push("### Applications", "", row(["id", "name", "owner", "criticality", "users", "effort", "runbook", "from → to", "group"]), row(Array(9).fill("---")));
   for (const a of w.applications) {
-    out.push(row([code(a.id), md(a.name ?? ""), md(a.owner ?? ""), md(a.criticality ?? ""), a.users ?? "", a.effort ?? "", code(a.runbook), `${md(a.site ?? "—")} → ${md(a.target ?? (a.disposition === "retire" ? "retired" : "—"))}`, code(a.group)]));
+    out.push(row([code(a.id), md(a.name ?? "") + (a.deferredBy ? ` (held out of the wave on ${md(a.deferredBy.skipped)} by **${md(a.deferredBy.blackout)}**)` : ""), md(a.owner ?? ""), md(a.criticality ?? ""), a.users ?? "", a.effort ?? "", code(a.runbook), `${md(a.site ?? "—")} → ${md(a.target ?? (a.disposition === "retire" ? "retired" : "—"))}`, code(a.group)]));
   }
   out.push("", "### Rollback plans", "");
   for (const r of w.runbooks) {

@@ -1,5 +1,5 @@
 import type { Estate } from "../model/estate.js";
-import type { Plan, PlannedApplication, PlannedDataset, PlanWarning } from "../model/plan.js";
+import type { Plan, PlannedApplication, PlannedChange, PlannedDataset, PlanWarning, Wave } from "../model/plan.js";
 import type { Runbook } from "../model/runbook.js";
 import { rollbackSummary, type RollbackLine } from "./rollback.js";
 
@@ -46,6 +46,10 @@ export interface PackWave {
   /** Links with one end in this wave and the other elsewhere. */
   crossing: PackLink[];
   warnings: PlanWarning[];
+  /** Re-IP changes run in this wave, before the applications that need them. */
+  changes: PlannedChange[];
+  /** Set when the wave is kept from an earlier plan (approved or run). */
+  kept?: Wave["kept"];
 }
 
 export interface PackModel {
@@ -60,6 +64,9 @@ export interface PackModel {
   warnings: PlanWarning[];
   drift: string[];
   hasDependencies: boolean;
+  /** The earlier plan this one keeps waves of, and what moved since it. */
+  keep?: Plan["keep"];
+  moved: NonNullable<Plan["moved"]>;
 }
 
 function tagged(d: string): string {
@@ -125,6 +132,8 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
       internal,
       crossing,
       warnings: plan.warnings.filter((x) => warningSet.has(x)),
+      changes: w.changes ?? [],
+      ...(w.kept ? { kept: w.kept } : {}),
     };
   });
 
@@ -142,5 +151,7 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
     warnings: plan.warnings,
     drift: inputs.drift ?? [],
     hasDependencies: estate !== undefined,
+    ...(plan.keep ? { keep: plan.keep } : {}),
+    moved: plan.moved ?? [],
   };
 }

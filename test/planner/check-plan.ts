@@ -219,7 +219,9 @@ export function checkPlan(estate: Estate, plan: Plan): string[] {
       }
     }
   }
-  for (const id of changeAt.keys()) if (!needed.has(id) && !plan.waves.some((w) => w.kept && (w.changes ?? []).some((c) => c.id === id))) problems.push(`change ${id} re-addresses a network no planned application needs`);
+  // (Collisions with a target stack's address plan are not modelled here: with a target stack,
+  // a change may be needed for a network no legacy network overlaps.)
+  for (const id of changeAt.keys()) if (!needed.has(id) && !plan.targetStack && !plan.waves.some((w) => w.kept && (w.changes ?? []).some((c) => c.id === id))) problems.push(`change ${id} re-addresses a network no planned application needs`);
 
   // The hash: SHA-256 of the RFC 8785 form of the plan without `hash`.
   const { hash, ...rest } = plan;
