@@ -59,7 +59,8 @@ export async function settleOrphan(
     return { kind: "never-ran" };
   }
   const proc = current.process;
-  if (!proc) return { kind: "gone" };
+  // Not journalled by this build's gate (an older journal, an ungated action), or already seen to end.
+  if (!proc || current.ended) return { kind: "gone" };
   const where = proc.host ? ` on ${proc.host}` : "";
   const impl = deps.actions[action.kind] as Action | undefined;
   if (!impl?.reap) return { kind: "running", reason: `its process group ${proc.pgid}${where} may still be running and this build cannot look` };

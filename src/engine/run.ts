@@ -163,7 +163,10 @@ export interface ResumeInput {
 /** Continue a run from its journal. The caller has checked runbook digests and settled steps. */
 export async function resumeRun(opts: EngineOptions, input: ResumeInput): Promise<RunOutcome> {
   const records = await opts.journal.records();
-  const stream = streamOf(opts, input.runId, input.apps, foldEvents(records.map((r) => r.event)));
+  const state = foldEvents(records.map((r) => r.event));
+  // A rollback continues as `ferry rollback` runs it: one application at a time, whatever fails.
+  if (state.rollback) opts = { ...opts, ...ROLLBACK_LIMITS };
+  const stream = streamOf(opts, input.runId, input.apps, state);
   await stream.emit({
     type: "run.resumed",
     operator: input.operator,
@@ -190,6 +193,9 @@ function unfinished(state: RunState): string[] {
     .map((a) => a.id);
 }
 
+/** Limits of a rollback: later applications may depend on earlier ones, so one at a time. */
+const ROLLBACK_LIMITS = { concurrency: 1, perSite: undefined, perHost: undefined, budget: { kind: "unlimited" } } as const satisfies Partial<EngineOptions>;
+
 export interface RollbackInput {
   runId: string;
   operator: string;
@@ -206,7 +212,7 @@ export async function rollbackRun(opts: EngineOptions, input: RollbackInput): Pr
   const records = await opts.journal.records();
   const stream = streamOf(opts, input.runId, input.apps, foldEvents(records.map((r) => r.event)));
   await stream.emit({ type: "run.resumed", operator: input.operator, rollback: true });
-  return execute({ ...opts, concurrency: 1, perSite: undefined, perHost: undefined, budget: { kind: "unlimited" } }, stream, input.apps);
+  return execute({ ...opts, ...ROLLBACK_LIMITS }, stream, input.apps);
 }
 
 async function execute(opts: EngineOptions, stream: EventStream, apps: PreparedApp[]): Promise<RunOutcome> {

@@ -32,8 +32,10 @@ export interface InFlightAttempt {
   at: string;
   /** Its action journals the process group before running the command (see StepStarted.gated). */
   gated: boolean;
-  /** The process group, once journalled (`step.process`); cleared when it is known gone (`step.orphan`). */
+  /** The process group, once journalled (`step.process`). */
   process?: ProcessRef;
+  /** A resume saw that group end, or ended it (`step.orphan`): only the attempt's outcome is left to decide. */
+  ended?: boolean;
 }
 
 export interface AppState {
@@ -255,7 +257,7 @@ export function applyEvent(state: RunState, e: RunEvent): RunState {
     case "step.orphan": {
       // The process group is gone: what is left to decide is whether the attempt took effect.
       const current = e.phase === "rollback" ? step.rollback.current : step.current;
-      if (current?.attempt === e.attempt) current.process = undefined;
+      if (current?.attempt === e.attempt) current.ended = true;
       break;
     }
     case "rollback.attempt.failed":
