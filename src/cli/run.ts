@@ -23,6 +23,7 @@ export interface RunFlags extends StateFlags, OutputFlags {
   perSite?: string;
   perHost?: string;
   out?: string;
+  emergency?: string;
 }
 
 /** `ferry run`. Returns the exit code. */
@@ -51,8 +52,14 @@ export async function runCommand(flags: RunFlags): Promise<number> {
       ...exec,
       limits: { concurrency, perSite, perHost, budget },
       commandFlags: stateFlagFor(flags),
+      emergency: flags.emergency,
       onStart: ({ runId, journal }) => {
         if (!flags.json) process.stderr.write(`run ${runId}: wave ${wave}, ${prepared.apps.length} application(s); journal ${journal}\n`);
+      },
+      onWindowClosed: ({ at, runId }) => {
+        const message = `WARNING: wave ${wave}'s approved window closed at ${at} and run ${runId} is still going. Decide now whether to let it finish or stop it (Ctrl-C, then \`ferry rollback ${runId}\`).`;
+        if (flags.json) process.stdout.write(JSON.stringify({ type: "warning", code: "window-closed", run: runId, at, message }) + "\n");
+        process.stderr.write(`\n${"!".repeat(8)} ${message}\n`);
       },
     }),
   );

@@ -25,6 +25,7 @@ function runText(s: RunState, head: { seq: number; sum: string }): string {
     `run ${s.runId}: ${shownStatus(s)}${s.exitCode !== undefined ? ` (exit ${s.exitCode})` : ""}`,
     `  started ${s.started.at} by ${s.started.operator}${s.started.wave !== undefined ? `, wave ${s.started.wave}` : ""}${s.started.planFile ? ` of ${s.started.planFile}` : ""}`,
     ...(s.started.approval ? [`  approved by ${s.started.approval.approvedBy} (${s.started.approval.changeRef})`] : []),
+    ...(s.started.emergency ? [`  EMERGENCY run by ${s.started.emergency.by}: ${s.started.emergency.reason}`, ...s.started.emergency.overrode.map((o) => `    overrode: ${o}`)] : []),
     `  last event ${s.lastAt}; ${s.resumes} resume(s)${s.rollback ? "; rollback requested" : ""}`,
     `  journal head ${formatHead(head)} (keep it: \`ferry resume ${s.runId} --expect-head ${formatHead(head)}\` refuses a journal cut back below it)`,
   ];

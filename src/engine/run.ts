@@ -115,6 +115,8 @@ export interface StartRunInput {
   wave?: number;
   /** The change-board approval on file for the wave. */
   approval?: RunStarted["approval"];
+  /** The operator's declared emergency, when the wave runs outside its window. */
+  emergency?: RunStarted["emergency"];
 }
 
 /** This run's event stream, the secrets of `apps` added to the shared redactor. */
@@ -131,6 +133,7 @@ export async function startRun(opts: EngineOptions, input: StartRunInput): Promi
     type: "run.started",
     operator: input.operator,
     approval: input.approval,
+    emergency: input.emergency,
     // An empty string is journalled as absent: approvals and gates compare planHash exactly.
     ...(input.planFile ? { planFile: input.planFile } : {}),
     ...(input.planHash ? { planHash: input.planHash } : {}),

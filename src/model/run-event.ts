@@ -98,6 +98,8 @@ export interface RunStarted extends Base {
   options: { concurrency: number; perSite?: number; perHost?: number; maxFailures?: string };
   /** The change-board approval the wave ran under, when one was on file. */
   approval?: { file: string; approvedBy: string; changeRef: string; approvedAt: string };
+  /** Set when the operator ran the wave outside its window, in a freeze or a blackout (`--emergency`). */
+  emergency?: { reason: string; by: string; overrode: string[] };
 }
 export interface RunResumed extends Base {
   type: "run.resumed";

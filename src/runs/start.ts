@@ -13,10 +13,16 @@ import { openJournal } from "../journal/file-journal.js";
 import { acquireRunLock, RunLockedError, type RunLock } from "../journal/run-lock.js";
 import { newRunId, startRun, type RunOutcome } from "../engine/run.js";
 import type { EventListener } from "../engine/events.js";
+import { FerryError } from "../model/codes.js";
+import { UsageError } from "../model/diagnostics.js";
+import { windowOf, windowProblems } from "./window.js";
 import { refuseHeldApplications } from "./history.js";
 import { currentInputsDigest, type PreparedWave } from "./prepare.js";
 import { withRunSession, type ExecuteOptions, type RunLimits } from "./session.js";
 import type { RunsContext } from "./context.js";
+
+/** Longest delay a Node timer takes (about 24.8 days); a window closing later is not watched. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The lock held while a new run checks earlier runs and journals its start. */
 const START_LOCK = "run-start";
@@ -38,6 +44,12 @@ export async function takeStartLock(ctx: Pick<RunsContext, "stateDir" | "operato
 
 export interface StartWaveOptions extends ExecuteOptions {
   limits?: RunLimits;
+  /** Run although the wave is outside its window, in a freeze or a blackout: why (journalled with the operator). */
+  emergency?: string;
+  /** Told once when the wave's window closes while the run still goes on. */
+  onWindowClosed?: (info: { at: string; runId: string }) => void;
+  /** Clock, for tests. @default () => new Date() */
+  now?: () => Date;
   /** Told the new run's id and journal before the first step starts. */
   onStart?: (run: { runId: string; journal: string }) => void;
   /** Flags the operator must repeat in the commands ferry suggests (` --dir D --state S`). @default "" */
@@ -47,12 +59,31 @@ export interface StartWaveOptions extends ExecuteOptions {
 /** Execute a wave that {@link prepareWave} checked. Returns the run's outcome (its exit code included). */
 export async function startWave(ctx: RunsContext, prepared: PreparedWave, opts: StartWaveOptions = {}): Promise<RunOutcome> {
   const wave = prepared.wave.number;
+  const now = (opts.now ?? (() => new Date()))();
+  const outside = windowProblems(prepared.wave, prepared.project.estate.calendar, prepared.apps, now);
+  const reason = opts.emergency?.trim();
+  if (opts.emergency !== undefined && !reason) throw new UsageError("--emergency needs the reason, e.g. --emergency \"INC0123456: benefits down, restore service\"");
+  if (outside.length > 0 && !reason) {
+    throw new FerryError(
+      "outside-window",
+      `wave ${wave} may not run now: ${outside.map((p) => p.message).join("; ")}`,
+      'Run it inside its approved window, or, in an emergency, give the reason with --emergency "REASON" (journalled with your name and shown by `ferry status`).',
+    );
+  }
   const startLock = await takeStartLock(ctx);
+  let closing: NodeJS.Timeout | undefined;
   try {
     await refuseHeldApplications(ctx.stateDir, wave, prepared.apps.map((a) => a.app.id), opts.commandFlags ?? "");
     const runId = newRunId();
     const journal = await openJournal<RunEvent>(ctx.stateDir, runId, { mode: "create", owner: ctx.operator });
     opts.onStart?.({ runId, journal: journal.path });
+    // A run still going when its window closes is told once, loudly: the board approved the window.
+    const closesIn = windowOf(prepared.wave).end - now.getTime();
+    if (closesIn > 0 && closesIn < MAX_TIMER_MS && opts.onWindowClosed) {
+      const warn = opts.onWindowClosed;
+      closing = setTimeout(() => warn({ at: prepared.wave.window.end, runId }), closesIn);
+      closing.unref();
+    }
     // Listeners hear an event only after the journal has it: from run.started on, every later
     // start sees this run's applications as held.
     const releaseOnStarted: EventListener = (event) => {
@@ -74,9 +105,11 @@ export async function startWave(ctx: RunsContext, prepared: PreparedWave, opts: 
           inputsDigest: currentInputsDigest(prepared.project, Object.keys(prepared.runbooks)),
           wave,
           approval: prepared.approval,
+          emergency: reason ? { reason, by: ctx.operator, overrode: outside.map((p) => p.message) } : undefined,
         }),
     );
   } finally {
+    clearTimeout(closing);
     await startLock.release();
   }
 }

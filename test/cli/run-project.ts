@@ -17,8 +17,17 @@ export interface TestApp {
 
 const yamlString = (s: string) => JSON.stringify(s);
 
-/** Write the project: estate (approval required), the runbooks given as YAML text. */
-export function runProject(apps: TestApp[], runbooks: Record<string, string>, opts: { requireApproval?: boolean } = {}): string {
+/**
+ * Write the project: estate (approval required), the runbooks given as YAML text. Wave 1 is
+ * today (UTC) with a window of the whole day, so runs are inside their window; pass
+ * `firstWave`/`window` to test the window itself.
+ */
+export function runProject(
+  apps: TestApp[],
+  runbooks: Record<string, string>,
+  opts: { requireApproval?: boolean; firstWave?: string; window?: { start: string; end: string; timezone: string } } = {},
+): string {
+  const window = opts.window ?? { start: "00:00", end: "00:00", timezone: "UTC" };
   const files: Record<string, string> = {
     "estate/sites.yaml": `apiVersion: ferry/v1
 kind: Estate
@@ -30,9 +39,9 @@ sites:
 networks:
   - { id: nbc-servers, site: guildhall, prefix: 127.0.0.0/8, purpose: servers }
 calendar:
-  firstWave: 2027-01-12
+  firstWave: ${opts.firstWave ?? new Date().toISOString().slice(0, 10)}
   cadenceDays: 14
-  window: { start: "19:00", end: "23:30", timezone: Europe/London }
+  window: { start: "${window.start}", end: "${window.end}", timezone: ${window.timezone} }
   capacity: { applications: 50 }
 changeControl: { requireApproval: ${opts.requireApproval ?? true} }
 `,

@@ -14,6 +14,7 @@ export function registerRun(program: Command): void {
     .option("--only <apps>", "run only these applications of the wave (comma-separated ids)")
     .option("--dry-run", "render every command, run read-only probes and SSH/Pulumi preflights; change nothing (needs no approval)")
     .option("--out <file>", "with --dry-run: also write its result as JSON (bound to the plan hash and wave) for the change board")
+    .option("--emergency <reason>", "run although the wave is outside its approved window, in a freeze or a blackout (journalled with your name)")
     .option("--concurrency <n>", `applications at once (default ${DEFAULT_CONCURRENCY})`)
     .option("--max-failures <n|n%>", "failure budget: past it no new application starts (default 0: stop after the first)")
     .option("--per-site <n>", "applications at once per source site")
@@ -26,6 +27,11 @@ export function registerRun(program: Command): void {
     .addHelpText(
       "after",
       `
+A wave runs only inside its approved window (the plan's date and the calendar's window), and
+not in a change freeze or an application's blackout, unless --emergency "REASON" says why; the
+reason is journalled with your name and shown by \`ferry status\`. A run still going when its
+window closes is warned once, on the terminal and in --json.
+
 --dry-run needs no approval: its result (recorded under <state>/dry-runs/, and in --out) is
 evidence for the change board before it approves. Each problem is listed once with what it
 blocks; a probe that could not run is never reported as verified.

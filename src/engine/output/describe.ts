@@ -1,11 +1,17 @@
 /** One human sentence per event, for plain (non-TTY) output, the live view and log messages. */
 import type { RunEvent } from "../../model/run-event.js";
+import { printable } from "../../model/printable.js";
 
 /** A short line for an event, or undefined for events too chatty to print by default. */
 export function describeEvent(e: RunEvent): string | undefined {
   switch (e.type) {
     case "run.started":
       return `run ${e.run} started by ${e.operator}: ${e.apps.length} application(s)${e.wave !== undefined ? `, wave ${e.wave}` : ""}`;
+  const text = describe(e);
+  return text === undefined ? undefined : printable(text);
+}
+
+function describe(e: RunEvent): string | undefined {
     case "run.resumed":
       return `run ${e.run} resumed by ${e.operator}${e.acceptedChanges?.length ? ` (accepted changes to ${e.acceptedChanges.map((c) => c.runbook).join(", ")})` : ""}`;
     case "run.interrupted":
