@@ -2,16 +2,19 @@
 import type { RunEvent } from "../../model/run-event.js";
 import { printable } from "../../model/printable.js";
 
-/** A short line for an event, or undefined for events too chatty to print by default. */
+/**
+ * A short line for an event, or undefined for events too chatty to print by default. Estate
+ * values and remote output reach it, so control characters are made visible.
+ */
 export function describeEvent(e: RunEvent): string | undefined {
-  switch (e.type) {
-    case "run.started":
-      return `run ${e.run} started by ${e.operator}: ${e.apps.length} application(s)${e.wave !== undefined ? `, wave ${e.wave}` : ""}`;
   const text = describe(e);
   return text === undefined ? undefined : printable(text);
 }
 
 function describe(e: RunEvent): string | undefined {
+  switch (e.type) {
+    case "run.started":
+      return `run ${e.run} started by ${e.operator}: ${e.apps.length} application(s)${e.wave !== undefined ? `, wave ${e.wave}` : ""}`;
     case "run.resumed":
       return `run ${e.run} resumed by ${e.operator}${e.acceptedChanges?.length ? ` (accepted changes to ${e.acceptedChanges.map((c) => c.runbook).join(", ")})` : ""}`;
     case "run.interrupted":
