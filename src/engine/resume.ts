@@ -96,12 +96,18 @@ export interface ApproveInput {
   by: string;
   /** Refuse unless the run was started from this plan hash (when given). */
   planHash?: string;
+  /** A signed release, already verified against allowed_signers (runs/gate.ts). */
+  signed?: { key: string; signature: string; signedAt: string };
+  /** Fingerprints of the keys that are the run operator's: a release signed with one is refused (four eyes). */
+  operatorKeys?: ReadonlySet<string>;
 }
 
 /**
  * Release an approval gate: the approval is journalled bound to this run, step and plan hash.
  * Refused when the step is not a gate of this run, when the approver is not on the gate's
- * list, or when the run's own operator approves a gate with no list naming them.
+ * list, or when the run's own operator approves a gate with no list naming them. Four eyes
+ * compares keys where the release is signed: a key of the operator who started the run never
+ * releases its gate, whatever name it is given, list or not.
  */
 export async function approveGate(journal: Journal<RunEvent>, state: RunState, input: ApproveInput): Promise<void> {
   const { a, s } = findStep(state, input.app, input.step);
@@ -120,6 +126,13 @@ export async function approveGate(journal: Journal<RunEvent>, state: RunState, i
   if (approvers?.length && !approvers.includes(input.by)) {
     throw new RunError("approval-refused", `${input.by} may not release this gate: it needs one of ${approvers.join(", ")}`, "Ask one of the named approvers.");
   }
+  if (input.signed && input.operatorKeys?.has(input.signed.key)) {
+    throw new RunError(
+      "approval-refused",
+      `key ${input.signed.key} is a key of ${state.started.operator}, who started run ${state.runId}: it cannot release the run's own gate, under any name`,
+      "Four eyes: another person releases the gate with their own key.",
+    );
+  }
   if (!approvers?.length && input.by === state.started.operator) {
     throw new RunError(
       "approval-refused",
@@ -135,6 +148,7 @@ export async function approveGate(journal: Journal<RunEvent>, state: RunState, i
     by: input.by,
     // Bound to the run's plan when it has one; an empty hash is not journalled (as in run.started).
     ...(state.started.planHash ? { planHash: state.started.planHash } : {}),
+    ...(input.signed ? { key: input.signed.key, signature: input.signed.signature, signedAt: input.signed.signedAt } : {}),
   });
 }
 

@@ -121,6 +121,13 @@ export const CODES = {
   // Safety: nothing leaks, nothing escapes (issue 12)
   "path-outside-project": { exit: 2, summary: "A local path (`copy` `from`/`to`, `local` `cwd`, `http` `ca`) made from a value leaves the project directory, or the folder the runbook names before the value; refused before anything runs." },
   "known-hosts-unsafe": { exit: 2, summary: "A known_hosts file ferry trusts (or its folder) can be written by group or others, or belongs to another user, so anyone could add a key to it; refused before connecting, as OpenSSH's StrictModes does. The message gives the chmod that fixes it." },
+  // Signed approvals and evidence (issue 14)
+  "approval-unsigned": { exit: 2, summary: "Change control sets `requireSignedApprovals` and the approval (or gate release) carries no SSH signature: re-approve with `ferry approve --key FILE` (or a key in ssh-agent)." },
+  "signature-invalid": { exit: 2, summary: "A signature does not verify: the signed file was changed after signing, the signature was made for another namespace (not `ferry-approval`), or it is not an OpenSSH SSHSIG signature. The message names the file." },
+  "signer-not-allowed": { exit: 2, summary: "The signing key is not trusted for this: `approvals/allowed_signers` does not list it (or not for the named principal), it is past its `valid-before`, it is in `approvals/revoked_keys`, it lacks the role `changeControl` requires, or it is the run operator's own key (four eyes)." },
+  "signing-failed": { exit: 2, summary: "ferry could not sign: no `--key` and no usable key in ssh-agent for the principal, an unreadable key, or `ssh-keygen` failed; the message says which." },
+  "evidence-incomplete": { exit: 2, summary: "`ferry evidence` cannot assemble the bundle: the run is not finished, its journal does not reach the head recorded in heads.ndjson, or its plan, approval or a runbook is no longer the one the run used." },
+  "evidence-invalid": { exit: 1, summary: "`ferry verify` found a failed check in an evidence bundle (a hash, the journal's chain or head, a signature, or the run against its approved plan and wave); each check is reported." },
 } as const satisfies Record<string, { exit: number; summary: string }>;
 
 export type ErrorCode = keyof typeof CODES;

@@ -115,6 +115,11 @@ export const Application = z.strictObject({
   supportEnds: IsoDate.optional(),
   /** The current hosting or licence contract ends: the application must move by then. */
   contractEnds: IsoDate.optional(),
+  /**
+   * The organisations whose change boards must approve the wave this application moves in (a
+   * shared service: every partner). Default: its own `organisation`.
+   */
+  approvalFrom: z.array(Id).min(1).optional(),
 });
 
 export const Dataset = z.strictObject({
@@ -160,6 +165,15 @@ export const Calendar = z.strictObject({
 export const ChangeControl = z.strictObject({
   /** When true, `ferry run` refuses a wave without a change-board approval file. */
   requireApproval: z.boolean().default(false),
+  /**
+   * When true, an approval (and a gate release) counts only with an OpenSSH signature that
+   * verifies against `approvals/allowed_signers` (see docs/approvals.md).
+   */
+  requireSignedApprovals: z.boolean().default(false),
+  /** Roles (principals in allowed_signers) of which a signer must hold one to approve a wave, e.g. `[cab]`. */
+  approvers: z.array(z.string().min(1)).min(1).optional(),
+  /** An organisation's own approver roles, where its board is not the one `approvers` names. */
+  organisations: z.record(Id, z.strictObject({ approvers: z.array(z.string().min(1)).min(1) })).optional(),
 });
 
 /** One `estate/*.yaml` file. All files in the folder merge into one estate. */

@@ -232,6 +232,12 @@ export interface GateApproved extends StepBase {
   by: string;
   /** Bound to this run, step and plan: an approval for another run or plan is refused. */
   planHash?: string;
+  /** A signed release: the signing key's fingerprint (`SHA256:…`), never the run operator's. */
+  key?: string;
+  /** The armored SSHSIG signature (namespace `ferry-approval`) over the release (runs/gate.ts, gateSignedText). */
+  signature?: string;
+  /** When the release was signed, as the signature covers it. */
+  signedAt?: string;
 }
 export interface VerifyProbe extends AppBase {
   type: "verify.probe";

@@ -11,7 +11,7 @@ import type { Project } from "../model/load.js";
 import type { Plan, Wave } from "../model/plan.js";
 import { digestInputs } from "../planner/inputs-digest.js";
 import { prepareApplication, PrepareError, type PreparedApp, type PrepareProblem } from "../engine/prepare.js";
-import { approvalRequired, checkWaveApproval, type WaveApproval } from "./approval.js";
+import { approvalPolicy, approvalRequired, checkWaveApproval, type WaveApproval } from "./approval.js";
 import { findWave, readTrustedPlan } from "./plan.js";
 import type { RunsContext } from "./context.js";
 
@@ -91,7 +91,7 @@ export async function prepareWave(ctx: Pick<RunsContext, "dir" | "env" | "loadPr
   let approval: WaveApproval | undefined;
   let approvalStatus: PreparedWave["approvalStatus"];
   try {
-    approval = await checkWaveApproval(ctx.dir, plan, opts.wave, required);
+    approval = await checkWaveApproval(ctx.dir, plan, opts.wave, approvalPolicy(project, wave), { env: ctx.env });
     approvalStatus = { required, status: approval ? "approved" : required ? "missing" : "not-required" };
   } catch (err) {
     if (!opts.withoutApproval || !(err instanceof FerryError)) throw err;

@@ -6,11 +6,13 @@ import type { ApproveFlags } from "../approve.js";
 export function registerApprove(program: Command): void {
   program
     .command("approve")
-    .description("Record a change-board approval of one wave of a plan (approvals/<hash>-wave-<n>.yaml)")
+    .description("Record a change-board approval of one wave of a plan, signed with your SSH key (approvals/<hash>-wave-<n>[-<org>].yaml)")
     .requiredOption("--plan <file>", "the plan the board reviewed")
     .requiredOption("--wave <n>", "wave number")
-    .requiredOption("--by <name>", "who approved it")
+    .requiredOption("--by <principal>", "who approves: your principal in approvals/allowed_signers")
     .requiredOption("--ref <ref>", "change reference, e.g. CHG0012345")
+    .option("--key <file>", "private SSH key to sign with (default: the ssh-agent's key listed for --by)")
+    .option("--org <organisation>", "the organisation you approve for, where the wave involves several")
     .option("--dir <dir>", "project directory: inputs for the drift check; approvals/ is written here", ".")
     .option("--force", "replace an existing approval of the same plan and wave")
     .option("--json", "print { ok, file, approval } as JSON")
@@ -20,10 +22,14 @@ export function registerApprove(program: Command): void {
 The approval names the plan by its hash, so it covers exactly the plan the board saw. It is
 refused when the plan was edited after \`ferry plan\` wrote it (hash mismatch), when the estate,
 a stack config or a used runbook changed since (drift), or when the plan has no such wave.
-Commit approvals/ with the plan; \`ferry run\` checks them where change control requires it.
+The approval is signed with your SSH key (OpenSSH SSHSIG, namespace ferry-approval) and checked
+against approvals/allowed_signers before it is written; where change control sets
+requireSignedApprovals an unsigned approval is refused. A wave whose applications involve several
+organisations needs each one's approval (--org). Commit approvals/ with the plan.
 
-Example:
-  ferry approve --plan plans/q1.json --wave 1 --by "J Smith" --ref CHG0012345`,
+Examples:
+  ferry approve --plan plans/q1.json --wave 1 --by j.smith@westnorthants --ref CHG0012345 --key ~/.ssh/id_ed25519
+  ferry approve --plan plans/q1.json --wave 3 --org nnc --by a.jones@northnorthants --ref CHG0012399   # key from ssh-agent`,
     )
     .action(
       command(
