@@ -20,6 +20,7 @@ import { registerRollback } from "./commands/rollback.js";
 import { registerStatus } from "./commands/status.js";
 import { registerGateApprove } from "./commands/gate-approve.js";
 import { registerDiscard } from "./commands/discard.js";
+import { registerLogs } from "./commands/logs.js";
 import { registerStart } from "./commands/start.js";
 import { VERSION } from "./version.js";
 import { exitTwoOnUsageErrors } from "./shared/usage.js";
@@ -77,4 +78,5 @@ registerStatus(program);
 registerGateApprove(program);
 registerDiscard(program);
 
+registerLogs(program);
 await program.parseAsync(process.argv);

@@ -47,8 +47,11 @@ export async function runActionOnce(deps: StepRunnerDeps, run: AppRun, action: P
   if (!impl) {
     throw new ActionError("action-unavailable", `no ${action.kind} action is available in this build`, { outcome: "not-started" });
   }
+  const log = run.log.child(opts.bindings);
   const ctx: Omit<ActionContext, "signal"> = {
-    log: run.log.child(opts.bindings),
+    log,
+    // Every line of output goes to the run's log (redacted there), where `ferry logs` reads it.
+    onLine: (stream, line) => log.info({ output: stream }, line),
     host: (id) => deps.host(id),
     secrets: run.prepared.secrets,
     cwd: deps.cwd,
