@@ -22,6 +22,8 @@ import { registerGateApprove } from "./commands/gate-approve.js";
 import { registerDiscard } from "./commands/discard.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerStart } from "./commands/start.js";
+import { registerEvidence } from "./commands/evidence.js";
+import { registerVerify } from "./commands/verify.js";
 import { VERSION } from "./version.js";
 import { exitTwoOnUsageErrors } from "./shared/usage.js";
 
@@ -77,6 +79,8 @@ registerRollback(program);
 registerStatus(program);
 registerGateApprove(program);
 registerDiscard(program);
+registerEvidence(program);
+registerVerify(program);
 
 registerLogs(program);
 await program.parseAsync(process.argv);
