@@ -1,7 +1,5 @@
-import { DirectedGraph, UndirectedGraph } from "graphology";
-import { connectedComponents, stronglyConnectedComponents } from "graphology-components";
-import { forEachNodeInTopologicalOrder } from "graphology-dag";
 import type { AppFacts } from "./facts.js";
+import { componentRepresentatives, stronglyConnectedComponents, topologicalGenerations, type EdgeArrays } from "./kernel.js";
 
 /**
  * One scheduling constraint between planned applications: wave(before) ≤ wave(after).
@@ -78,21 +76,24 @@ export interface OrderCycle {
 }
 
 /** Together pairs and order links among planned applications; other links do not constrain. */
-function collectLinks(facts: readonly AppFacts[]): { together: [number, number][]; order: OrderLinks } {
+function collectLinks(facts: readonly AppFacts[]): { together: EdgeArrays; order: OrderLinks } {
   const indexOf = new Map<string, number>();
   let count = 0;
   for (const f of facts) {
     indexOf.set(f.app.id, f.index);
     count += f.app.dependsOn.length;
   }
-  const together: [number, number][] = [];
+  const together: EdgeArrays = { from: new Int32Array(count), to: new Int32Array(count), length: 0 };
   const order: OrderLinks = { before: new Int32Array(count), after: new Int32Array(count), dependent: new Int32Array(count), dependency: new Int32Array(count), length: 0 };
   for (const f of facts) {
     for (const d of f.app.dependsOn) {
       const other = indexOf.get(d.app);
       if (other === undefined || other === f.index) continue; // not planned: no constraint
-      if (d.together) together.push([f.index, other]);
-      else if (d.order !== "none") {
+      if (d.together) {
+        const t = together.length++;
+        together.from[t] = f.index;
+        together.to[t] = other;
+      } else if (d.order !== "none") {
         const retiring = facts[other]!.retiring;
         const e = order.length++;
         order.before[e] = retiring ? f.index : other;
@@ -105,30 +106,11 @@ function collectLinks(facts: readonly AppFacts[]): { together: [number, number][
   return { together, order };
 }
 
-/** Together-components through graphology; each component is named by its smallest index. */
-function togetherComponents(n: number, pairs: readonly [number, number][]): Int32Array {
-  const rep = new Int32Array(n);
-  for (let i = 0; i < n; i++) rep[i] = i;
-  if (pairs.length === 0) return rep;
-  const graph = new UndirectedGraph({ allowSelfLoops: false });
-  for (const [a, b] of pairs) {
-    graph.mergeNode(a);
-    graph.mergeNode(b);
-    graph.mergeEdge(a, b);
-  }
-  for (const component of connectedComponents(graph)) {
-    let smallest = n;
-    for (const m of component) smallest = Math.min(smallest, Number(m));
-    for (const m of component) rep[Number(m)] = smallest;
-  }
-  return rep;
-}
-
 /**
  * Distinct constraints between different nodes, as parallel arrays grouped by target node and,
  * per target, in the order of their first link (`link` is that link's index): the edge list
- * every graph below is built from, so no graph is walked through graphology's callbacks just to
- * copy it, and duplicates are found with a stamp per node instead of a set of pairs.
+ * every graph below is built from (the kernel takes it as it is), and duplicates are found with a
+ * stamp per node instead of a set of pairs.
  */
 interface EdgeList {
   from: Int32Array;
@@ -168,61 +150,15 @@ function edgeList(count: number, before: (e: number) => number, after: (e: numbe
 }
 
 /**
- * The attributes of every node and edge the planner adds: graphology otherwise allocates an
- * empty object per node and per edge, some 250k of them on a 100k estate. Nothing sets them.
- */
-const NO_ATTRIBUTES = Object.freeze({});
-
-/** A graphology graph of the edges whose ends both pass `keep` (all when omitted), optionally reversed. */
-function graphOf(edges: EdgeList, n: number, keep?: Uint8Array, reversed = false): DirectedGraph {
-  const graph = new DirectedGraph({ allowSelfLoops: false });
-  const added = new Uint8Array(n);
-  const addOnce = (node: number) => {
-    if (added[node]) return;
-    added[node] = 1;
-    graph.addNode(node, NO_ATTRIBUTES);
-  };
-  for (let e = 0; e < edges.length; e++) {
-    const a = edges.from[e]!;
-    const b = edges.to[e]!;
-    if (keep && !(keep[a] && keep[b])) continue;
-    addOnce(a);
-    addOnce(b);
-    // Edges are already distinct, so the cheap keyed insert needs no existence check.
-    if (reversed) graph.addDirectedEdgeWithKey(e, b, a, NO_ATTRIBUTES);
-    else graph.addDirectedEdgeWithKey(e, a, b, NO_ATTRIBUTES);
-  }
-  return graph;
-}
-
-/**
- * Walk `graph` in Kahn's order (graphology-dag), handing each node with its generation to
- * `visit`; returns false when a cycle stopped the walk before every node was visited.
- */
-function topologicalWalk(graph: DirectedGraph, visit: (node: number, generation: number) => void): boolean {
-  let visited = 0;
-  try {
-    forEachNodeInTopologicalOrder(graph, (node, _attrs, generation) => {
-      visit(Number(node), generation);
-      visited++;
-    });
-    return true;
-  } catch (err) {
-    if (visited === graph.order) throw err;
-    return false;
-  }
-}
-
-/**
  * The strongly connected components with more than one node, given the nodes a forward
  * topological sort could not reach. Only the cyclic core is searched: nodes a topological sort
  * can peel off from either end are in no cycle, and keeping the search small keeps
- * graphology's recursive SCC well inside the call stack on large estates.
+ * it cheap on large estates.
  */
 function orderCycles(edges: EdgeList, n: number, stuck: Uint8Array): number[][] {
   const core = Uint8Array.from(stuck);
-  topologicalWalk(graphOf(edges, n, stuck, true), (node) => void (core[node] = 0));
-  return stronglyConnectedComponents(graphOf(edges, n, core))
+  for (const node of topologicalGenerations(n, edges, stuck, true).order) core[node] = 0;
+  return stronglyConnectedComponents(n, edges, core)
     .filter((c) => c.length > 1)
     .map((c) => c.map(Number).sort((x, y) => x - y));
 }
@@ -230,7 +166,7 @@ function orderCycles(edges: EdgeList, n: number, stuck: Uint8Array): number[][] 
 /**
  * Generations of the nodes a cycle held up, once each cycle is folded into its smallest node.
  * Nodes the first sort reached keep their generation: none of their prerequisites is on or
- * after a cycle. The held-up part is ordered by graphology-dag, and each node's generation is
+ * after a cycle. The held-up part is ordered by the kernel's topological walk, and each node's generation is
  * one more than its latest prerequisite's, wherever that prerequisite lies.
  */
 function settleHeldUp(edges: EdgeList, n: number, stuck: Uint8Array, rep: Int32Array, generation: Int32Array): void {
@@ -249,23 +185,30 @@ function settleHeldUp(edges: EdgeList, n: number, stuck: Uint8Array, rep: Int32A
     generation[v] = gen;
   };
   // Held-up nodes whose prerequisites all lie before the cycles first, then the rest in order.
-  const heldUp = graphOf(merged, n, stuck);
-  for (let i = 0; i < n; i++) if (stuck[i] && rep[i] === i && !heldUp.hasNode(i)) settle(i);
-  if (!topologicalWalk(heldUp, settle)) throw new Error("planner: order graph still cyclic after merging its strongly connected components");
+  const heldUp = topologicalGenerations(n, merged, stuck);
+  const inHeldUp = new Uint8Array(n);
+  for (let e = 0; e < merged.length; e++) {
+    if (stuck[merged.from[e]!] && stuck[merged.to[e]!]) inHeldUp[merged.from[e]!] = inHeldUp[merged.to[e]!] = 1;
+  }
+  for (let i = 0; i < n; i++) if (stuck[i] && rep[i] === i && !inHeldUp[i]) settle(i);
+  if (!heldUp.complete) throw new Error("planner: order graph still cyclic after merging its strongly connected components");
+  for (const node of heldUp.order) settle(node);
 }
 
 /**
- * Cut the planned applications into placement groups: together-components (graphology
- * connectedComponents), then order cycles among those components merged into one group
- * (stronglyConnectedComponents), and the generation of each group in the resulting DAG
- * (graphology-dag's topological order). Deterministic: numbering follows application ids.
+ * Cut the planned applications into placement groups: together-components, then order cycles
+ * among those components merged into one group (strongly connected components), and the
+ * generation of each group in the resulting DAG (topological order). The graph work runs in
+ * the typed-array kernel (kernel.ts), which a property test holds equal to graphology,
+ * graphology-components and graphology-dag, the reference. Deterministic: numbering follows
+ * application ids.
  * One graph of the order constraints is built; cycles, when there are any, are searched only
  * among the nodes its topological sort could not reach.
  */
 export function buildGroups(facts: readonly AppFacts[]): Grouping {
   const n = facts.length;
   const links = collectLinks(facts);
-  const tg = togetherComponents(n, links.together);
+  const tg = componentRepresentatives(n, links.together);
 
   // Order constraints between together-components; only components with links enter the graph.
   const order = links.order;
@@ -273,7 +216,9 @@ export function buildGroups(facts: readonly AppFacts[]): Grouping {
   const generation = new Int32Array(n).fill(-1);
   const rep = Int32Array.from(tg); // application → final group representative
   const cycleComponents: number[][] = [];
-  if (!topologicalWalk(graphOf(edges, n), (node, gen) => void (generation[node] = gen))) {
+  const walk = topologicalGenerations(n, edges);
+  for (const node of walk.order) generation[node] = walk.generation[node]!;
+  if (!walk.complete) {
     const stuck = new Uint8Array(n);
     for (let e = 0; e < edges.length; e++) {
       if (generation[edges.from[e]!]! < 0) stuck[edges.from[e]!] = 1;
@@ -366,17 +311,14 @@ function compressGroupEdges(edges: EdgeList, count: number): GroupEdges {
  * those running through applications that together-links already joined.
  */
 function applicationCycles(order: OrderLinks, groupOf: Int32Array): number[][] {
-  const graph = new DirectedGraph({ allowSelfLoops: false });
+  const within: EdgeArrays = { from: new Int32Array(order.length), to: new Int32Array(order.length), length: 0 };
   for (let e = 0; e < order.length; e++) {
     const a = order.before[e]!;
     const b = order.after[e]!;
     if (groupOf[a] !== groupOf[b]) continue;
-    graph.mergeNode(a);
-    graph.mergeNode(b);
-    graph.mergeEdge(a, b);
+    within.from[within.length] = a;
+    within.to[within.length++] = b;
   }
-  if (graph.order === 0) return [];
-  return stronglyConnectedComponents(graph)
-    .filter((c) => c.length > 1)
-    .map((c) => c.map(Number));
+  if (within.length === 0) return [];
+  return stronglyConnectedComponents(groupOf.length, within).filter((c) => c.length > 1);
 }
