@@ -190,7 +190,10 @@ export function applyEvent(state: RunState, e: RunEvent): RunState {
       step.error = e.error;
       break;
     case "step.checked":
-      step.inFlight = false;
+      // Only "not in effect" frees the step to run again. "In effect" (or a probe that could not
+      // tell) is acted on by the next record (step.succeeded, step.uncertain); a crash before it
+      // leaves the step in flight, to be checked again, never to be run again.
+      if (!e.tookEffect && !e.error) step.inFlight = false;
       break;
     case "step.succeeded":
       step.status = "succeeded";

@@ -86,6 +86,25 @@ describe("a local step left running by a killed ferry", () => {
     expect(lines(slow.ledger)).toEqual(["run:s1:a1"]);
   }, 20_000);
 
+  it("a resume killed between its check's verdict and acting on it checks again instead of running the step", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ferry-orphan-"));
+    const slow: SlowOptions = { ledger: join(dir, "ledger"), where: "local", apps: ["a1"], sleep: 0.6, steps: ["s1"] };
+    const stateDir = join(dir, "state");
+    expect((await runChild(bundle, { stateDir, runId: "r", mode: "start", slow, crashOn: "step.started", delayMs: 300 })).killed).toBe(true);
+    expect((await runChild(bundle, { stateDir, runId: "r", mode: "resume", slow, crashOn: "step.checked" })).killed).toBe(true);
+    const journal = await openJournal<RunEvent>(stateDir, "r", { mode: "resume" });
+    try {
+      const out = await resumeRun(
+        { journal, actions: { local: createLocalAction() }, estate: slowEstate(slow), cwd: REPO, log: pino({ level: "silent" }) },
+        { runId: "r", operator: "op", apps: slowApps(slow) },
+      );
+      expect(out.state.apps.get("a1")!.steps.get("s1")!.via).toBe("check");
+    } finally {
+      await journal.close();
+    }
+    expect(lines(slow.ledger)).toEqual(["run:s1:a1"]);
+  }, 20_000);
+
   it("is killed once the wait runs out, and only then checked and run again", async () => {
     const r = await killThenResume({ crashOn: "step.process", delayMs: 200 }, { sleep: 1.5, engine: { orphanWaitMs: 300 } });
     expect(r.events.find((e) => e.type === "step.orphan"), JSON.stringify(r.events.map((e) => e.type))).toMatchObject({ outcome: "killed" });
