@@ -6,23 +6,27 @@
  */
 import { stateToJson, type RunState } from "../engine/state.js";
 import { countStatuses } from "../engine/run.js";
-import { readAllRuns, readRunAndHead } from "../runs/history.js";
+import { readAllRuns, readRunAndHead, runIsLive } from "../runs/history.js";
+import { whatNext } from "./shared/what-next.js";
 import { formatHead } from "../journal/heads.js";
 import { printable } from "../model/printable.js";
-import { runsContext, type StateFlags } from "./shared/flags.js";
+import { runsContext, stateFlagFor, type StateFlags } from "./shared/flags.js";
 
 export interface StatusFlags extends StateFlags {
   json?: boolean;
 }
 
-/** The status a person reads: interrupted runs show as such, not as `running`. */
-function shownStatus(s: RunState): string {
-  return s.interrupted && !s.finished ? "running (interrupted)" : s.status;
+/** The status a person reads: a run no process works on any more is interrupted, not `running`. */
+function shownStatus(s: RunState, live: boolean): string {
+  return !s.finished && !live && s.status === "running" ? "interrupted" : s.status;
 }
 
-function runText(s: RunState, head: { seq: number; sum: string }): string {
+/** A reason that spans lines, indented under its first line so the layout holds. */
+const indented = (text: string, by: string) => text.replaceAll("\n", `\n${by}`);
+
+function runText(s: RunState, head: { seq: number; sum: string }, live: boolean, stateFlag: string): string {
   const lines = [
-    `run ${s.runId}: ${shownStatus(s)}${s.exitCode !== undefined ? ` (exit ${s.exitCode})` : ""}`,
+    `run ${s.runId}: ${shownStatus(s, live)}${s.exitCode !== undefined ? ` (exit ${s.exitCode})` : ""}`,
     `  started ${s.started.at} by ${s.started.operator}${s.started.wave !== undefined ? `, wave ${s.started.wave}` : ""}${s.started.planFile ? ` of ${s.started.planFile}` : ""}`,
     ...(s.started.approval ? [`  approved by ${s.started.approval.approvedBy} (${s.started.approval.changeRef})`] : []),
     ...(s.started.emergency ? [`  EMERGENCY run by ${s.started.emergency.by}: ${s.started.emergency.reason}`, ...s.started.emergency.overrode.map((o) => `    overrode: ${o}`)] : []),
@@ -30,14 +34,16 @@ function runText(s: RunState, head: { seq: number; sum: string }): string {
     `  journal head ${formatHead(head)} (keep it: \`ferry resume ${s.runId} --expect-head ${formatHead(head)}\` refuses a journal cut back below it)`,
   ];
   for (const a of s.apps.values()) {
-    lines.push(`  ${a.id.padEnd(24)} ${a.status}${a.reason ? `: ${a.reason}` : ""}`);
+    lines.push(`  ${a.id.padEnd(24)} ${a.status}${a.reason ? `: ${indented(a.reason, " ".repeat(28))}` : ""}`);
     // Steps a person must finish, while they still must: a settled rollback clears the need.
     if (a.manual?.length && a.status === "rollback-failed") lines.push(`    finish by hand: ${a.manual.join(", ")}`);
     for (const st of a.steps.values()) {
-      const extra = st.status === "uncertain" && st.uncertainInspect ? `\n        ${st.uncertainInspect}` : st.error && st.status !== "succeeded" ? ` (${st.error.message})` : "";
+      const inspect = st.uncertainInspect?.replaceAll("ferry resume RUN", `ferry resume ${s.runId}`);
+      const extra = st.status === "uncertain" && inspect ? `\n        ${indented(inspect, "        ")}` : st.error && st.status !== "succeeded" ? ` (${indented(st.error.message, "        ")})` : "";
       lines.push(`    ${st.id.padEnd(22)} ${st.status}${st.attempt > 1 ? ` after ${st.attempt} attempts` : ""}${st.via && st.via !== "action" ? ` [${st.via}]` : ""}${st.gate?.approvedBy ? ` [approved by ${st.gate.approvedBy}]` : ""}${extra}`);
     }
   }
+  lines.push(`  next: ${whatNext(s, live, stateFlag)}`);
   return printable(lines.join("\n")) + "\n";
 }
 
@@ -46,7 +52,8 @@ export async function statusCommand(runId: string | undefined, opts: StatusFlags
   const { stateDir, warn } = runsContext(opts);
   if (runId !== undefined) {
     const { state, head } = await readRunAndHead(stateDir, runId, warn);
-    process.stdout.write(opts.json ? JSON.stringify({ ...stateToJson(state), head: formatHead(head) }) + "\n" : runText(state, head));
+    const live = await runIsLive(stateDir, runId);
+    process.stdout.write(opts.json ? JSON.stringify({ ...stateToJson(state), head: formatHead(head), live }) + "\n" : runText(state, head, live, stateFlagFor(opts)));
     return 0;
   }
   const { runs, unreadable } = await readAllRuns(stateDir, warn);
@@ -59,8 +66,9 @@ export async function statusCommand(runId: string | undefined, opts: StatusFlags
     return 0;
   }
   for (const s of runs) {
+    const live = !s.finished && (await runIsLive(stateDir, s.runId));
     const counts = Object.entries(countStatuses(s)).map(([k, v]) => `${v} ${k}`);
-    process.stdout.write(printable(`${s.runId}  ${shownStatus(s).padEnd(16)} ${s.started.wave !== undefined ? `wave ${s.started.wave}` : ""}  ${counts.join(", ")}  (${s.started.operator})`) + "\n");
+    process.stdout.write(printable(`${s.runId}  ${shownStatus(s, live).padEnd(16)} ${s.started.wave !== undefined ? `wave ${s.started.wave}` : ""}  ${counts.join(", ")}  (${s.started.operator})`) + "\n");
   }
   for (const u of unreadable) process.stdout.write(printable(`${u.runId}  UNREADABLE [${u.code}]: ${u.message}${u.hint ? `\n  ${u.hint}` : ""}`) + "\n");
   return 0;

@@ -6,6 +6,8 @@
  */
 import { journalPath, listRuns } from "../journal/file-journal.js";
 import { JournalError } from "../journal/errors.js";
+import { hostname } from "node:os";
+import { pidAlive, readRunLock } from "../journal/run-lock.js";
 import type { JournalRecord } from "../journal/types.js";
 import { readJournal } from "../journal/read.js";
 import { FerryError, type ErrorCode } from "../model/codes.js";
@@ -38,6 +40,15 @@ export function foldRun(runId: string, path: string, records: readonly JournalRe
     if (!(err instanceof JournalError)) throw err;
     throw new JournalError(err.code, `run ${runId} (${path}): ${err.message}`, { path, hint: err.hint?.replaceAll("RUN", runId) });
   }
+}
+
+/**
+ * Whether a process works on the run now: it holds the run's lock and, on this machine, is
+ * alive. A run that is not finished and not live was interrupted (Ctrl-C, a crash, kill -9).
+ */
+export async function runIsLive(stateDir: string, runId: string): Promise<boolean> {
+  const holder = await readRunLock(stateDir, `run-${runId}`);
+  return holder !== undefined && (holder.hostname !== hostname() || pidAlive(holder.pid));
 }
 
 /** A run whose journal cannot be read: empty, damaged, unreadable. */

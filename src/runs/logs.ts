@@ -6,8 +6,7 @@
 import { open, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { journalPath } from "../journal/file-journal.js";
-import { hostname } from "node:os";
-import { pidAlive, readRunLock } from "../journal/run-lock.js";
+import { runIsLive } from "./history.js";
 import { FerryError } from "../model/codes.js";
 
 /** One line of the log, as much of it as a reader needs. */
@@ -41,12 +40,6 @@ function entryOf(line: string): LogEntry | undefined {
 }
 
 const wanted = (e: LogEntry, f: LogFilter) => (f.app === undefined || e.app === f.app) && (f.step === undefined || e.step === f.step);
-
-/** Whether a live process on this machine holds the run's lock (works on it now). */
-export async function runIsLive(stateDir: string, runId: string): Promise<boolean> {
-  const holder = await readRunLock(stateDir, `run-${runId}`);
-  return holder !== undefined && (holder.hostname !== hostname() || pidAlive(holder.pid));
-}
 
 /** The path of a run's log; refuses a run that has none. */
 async function logPath(stateDir: string, runId: string): Promise<string> {

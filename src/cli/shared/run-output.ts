@@ -11,6 +11,7 @@ import { ndjsonListener } from "../../engine/output/ndjson.js";
 import { plainListener } from "../../engine/output/plain.js";
 import type { ExecuteOptions } from "../../runs/session.js";
 import { printable } from "../../model/printable.js";
+import { whatNext } from "./what-next.js";
 
 /** The output flags of a command that runs steps. */
 export interface OutputFlags {
@@ -54,12 +55,11 @@ export async function withTerminal(flags: OutputFlags, body: (exec: ExecuteOptio
 
 /**
  * What the operator must do next, in words: the steps to finish by hand (exit 3), uncertain
- * steps to inspect and settle or gates to release (exit 4), how to continue after an interrupt.
+ * steps to inspect and gates to release (exit 4), then the one command to type next.
  */
 export function nextSteps(outcome: RunOutcome, stateFlag: string): string {
   const { state, runId, exitCode } = outcome;
   const lines: string[] = [];
-  const resume = `ferry resume ${runId}${stateFlag}`;
   for (const a of state.apps.values()) {
     if (a.status === "rollback-failed") {
       lines.push(`${a.id}: ROLLBACK FAILED. A person must finish these steps by hand: ${(a.manual ?? []).join(", ") || "(see ferry status)"}${a.reason ? `\n  why: ${a.reason}` : ""}`);
@@ -68,20 +68,11 @@ export function nextSteps(outcome: RunOutcome, stateFlag: string): string {
       if (s.status === "uncertain") {
         lines.push(`${a.id}: step ${s.id} is UNCERTAIN: it may or may not have taken effect.\n  ${s.uncertainInspect ?? "Inspect it"}`.replaceAll("ferry resume RUN", `ferry resume ${runId}`));
       }
-      if (s.status === "waiting" && a.status === "waiting") {
-        lines.push(`${a.id}: waiting for approval at ${s.id}: ferry gate approve ${runId} --app ${a.id} --step ${s.id} --by NAME${stateFlag}, then ${resume}`);
-      }
+      if (s.status === "waiting" && a.status === "waiting") lines.push(`${a.id}: waiting for approval at ${s.id}`);
     }
   }
-  const head = `run ${runId}: ${outcome.status} (exit ${exitCode})`;
-  if (exitCode === 130) lines.push(`Interrupted: everything done so far is journalled. Continue with: ${resume}`);
-  if (exitCode === 3) {
-    lines.push(
-      `Either fix the cause and retry the rollback: ${resume}\n` +
-        `or finish the failed rollback by hand, record it, and let ferry undo the rest: ${resume} --app APP --step-done STEP`,
-    );
-  }
-  return [head, ...lines].join("\n") + "\n";
+  const status = exitCode === 130 ? "interrupted; everything done so far is journalled" : outcome.status;
+  return [`run ${runId}: ${status} (exit ${exitCode})`, ...lines, `next: ${whatNext(state, false, stateFlag)}`].join("\n") + "\n";
 }
 
 /** Print what to do next (on stderr under `--json`, where stdout carries the events) and return the run's exit code. */
