@@ -3,7 +3,7 @@
  * inputs typed, lookups resolved, step-output references pointing at steps that finish first.
  * One bad template anywhere stops the whole run before its first change.
  */
-import type { Application, Estate } from "../model/estate.js";
+import type { Application, Estate, Host } from "../model/estate.js";
 import type { ActionKind, ActionOnly, Runbook, Step } from "../model/runbook.js";
 import { actionOf } from "../model/runbook.js";
 import { durationMs } from "../model/common.js";
@@ -56,6 +56,8 @@ export interface PreparedApp {
   hosts: string[];
   /** The application's template scope (inputs, app, env). */
   values: Record<string, unknown>;
+  /** The `os` of an estate host: an ssh step's `run` is quoted for its host's shell. */
+  hostOs?: (id: string) => Host["os"] | undefined;
   secrets: Map<string, string>;
   prechecks: { id: string; action: PreparedAction }[];
   steps: PreparedStep[];
@@ -83,6 +85,19 @@ export class PrepareError extends FerryError {
 /** `runbooks/x.yaml: runbook x, application a, step s (ssh.run): message` */
 export function formatProblem(p: PrepareProblem): string {
   return `${p.file ?? `runbook ${p.runbook}`}: runbook ${p.runbook}, application ${p.app}, ${p.where}: ${p.message}`;
+}
+
+const osByEstate = new WeakMap<Estate, (id: string) => Host["os"] | undefined>();
+
+/** `os` of each estate host by id, built once per estate. */
+function hostOsOf(estate: Estate): (id: string) => Host["os"] | undefined {
+  let f = osByEstate.get(estate);
+  if (!f) {
+    const byId = new Map(estate.hosts.map((h) => [h.id, h.os]));
+    f = (id) => byId.get(id);
+    osByEstate.set(estate, f);
+  }
+  return f;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { attempts: 1, delayMs: 0, backoff: 1 };
@@ -177,9 +192,10 @@ export function prepareApplication(
     return { problems };
   }
   const allSteps = new Set(runbook.steps.map((s) => s.id));
+  const hostOs = hostOsOf(estate);
   const check = (where: string, a: PreparedAction) => {
     try {
-      renderFor(scope, a);
+      renderFor({ values: scope.values, hostOs }, a);
     } catch (err) {
       problem(where, err);
     }
@@ -225,6 +241,7 @@ export function prepareApplication(
       site,
       hosts,
       values: scope.values,
+      hostOs,
       secrets: scope.secrets,
       prechecks,
       steps,

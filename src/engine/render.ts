@@ -9,9 +9,14 @@ import { posix } from "node:path";
 import type { ActionKind } from "../model/runbook.js";
 import { parseTemplate, TemplateSyntaxError } from "../model/template.js";
 import { FerryError } from "../model/codes.js";
-import { shellQuote, UnsafeValueError } from "../actions/shell-quote.js";
+import { UnsafeValueError } from "../actions/shell-quote.js";
+import { quoterFor, shellFor, ShellChoiceError, type ShellKind, type ShellOverride } from "../actions/shell/index.js";
+import type { Host } from "../model/estate.js";
 
-/** A secret value in the scope: rendered into shell commands as `"$FERRY_SECRET_<NAME>"`. */
+/**
+ * A secret value in the scope: rendered into shell commands as a reference to the environment
+ * variable `FERRY_SECRET_<NAME>` (`"$FERRY_SECRET_X"` on sh, `${env:FERRY_SECRET_X}` on PowerShell).
+ */
 export class SecretValue {
   constructor(
     readonly name: string,
@@ -26,7 +31,7 @@ export class SecretValue {
   }
 }
 
-export type TemplateErrorCode = "template-unresolved" | "template-syntax" | "path-outside-project";
+export type TemplateErrorCode = "template-unresolved" | "template-syntax" | "path-outside-project" | "invalid-spec";
 
 /** A lookup problem: names the path and what was there instead. */
 export class TemplateError extends FerryError {
@@ -48,6 +53,8 @@ export interface RenderScope {
   outputs?: ReadonlyMap<string, ActionOutput>;
   /** Steps whose outputs this template may use (those that must have finished before it). */
   visibleSteps: ReadonlySet<string>;
+  /** The `os` of an estate host, so an ssh step's `run` is quoted for the shell of its host. */
+  hostOs?: (id: string) => Host["os"] | undefined;
 }
 
 /** Fields that a shell interprets, per action kind. */
@@ -88,15 +95,19 @@ export function checkLocalPath(template: string, rendered: string): string | und
 
 export interface RenderedString {
   text: string;
-  /** Secret environment variables the text refers to. */
+  /** Environment variables the text refers to: the secrets, and on cmd every value. */
   secretEnv: Record<string, string>;
   /** Secrets whose value went into `text` (outside shell fields): such text is itself secret. */
   secrets?: SecretValue[];
 }
 
-/** Render one template string. `shell` quotes every value as one POSIX shell word. */
-export function renderString(template: string, scope: RenderScope, shell: boolean): RenderedString {
+/**
+ * Render one template string. With `shell` (`true` is POSIX sh) every value is quoted as one
+ * word of that shell, for the place in the command where it lands (see actions/shell/).
+ */
+export function renderString(template: string, scope: RenderScope, shell: boolean | ShellKind): RenderedString {
   if (!template.includes("{{") && !template.includes("}}")) return { text: template, secretEnv: {} };
+  const quoter = shell === false ? undefined : quoterFor(shell === true ? "sh" : shell);
   let parts;
   try {
     parts = parseTemplate(template);
@@ -110,13 +121,19 @@ export function renderString(template: string, scope: RenderScope, shell: boolea
   for (const part of parts) {
     if (part.kind === "text") {
       text += part.text;
+      quoter?.text(part.text);
       continue;
     }
     const value = lookup(part.path, scope);
     if (value instanceof SecretValue) {
-      if (shell) {
+      if (quoter) {
         secretEnv[value.envName] = value.value;
-        text += `"$${value.envName}"`;
+        try {
+          text += quoter.secret(value.envName, value.value);
+        } catch (err) {
+          if (err instanceof UnsafeValueError) throw new TemplateError(`{{ ${part.raw} }} ${err.message}`);
+          throw err;
+        }
       } else {
         text += value.value;
         secrets.push(value);
@@ -124,9 +141,9 @@ export function renderString(template: string, scope: RenderScope, shell: boolea
       continue;
     }
     const str = scalar(value, part.raw);
-    if (shell) {
+    if (quoter) {
       try {
-        text += shellQuote(str);
+        text += quoter.value(str);
       } catch (err) {
         if (err instanceof UnsafeValueError) throw new TemplateError(`{{ ${part.raw} }} ${err.message}`);
         throw err;
@@ -136,6 +153,7 @@ export function renderString(template: string, scope: RenderScope, shell: boolea
       text += str;
     }
   }
+  if (quoter) Object.assign(secretEnv, quoter.env());
   return secrets.length > 0 ? { text, secretEnv, secrets } : { text, secretEnv };
 }
 
@@ -222,9 +240,10 @@ export function renderSpec<S>(kind: ActionKind, spec: S, scope: RenderScope): Re
   const shellFields = SHELL_FIELDS[kind] ?? [];
   const pathFields = localPathFields(kind, spec);
   const secretEnv: Record<string, string> = {};
+  const shellKind = kind === "ssh" ? sshShell(spec, scope) : "sh";
   const visit = (value: unknown, key: string | undefined, top: boolean, where: string): unknown => {
     if (typeof value === "string") {
-      const shell = top && key !== undefined && shellFields.includes(key);
+      const shell = top && key !== undefined && shellFields.includes(key) ? shellKind : false;
       try {
         const r = renderString(value, scope, shell);
         Object.assign(secretEnv, r.secretEnv);
@@ -257,6 +276,32 @@ export function renderSpec<S>(kind: ActionKind, spec: S, scope: RenderScope): Re
   return { spec: rendered, command };
 }
 
+/**
+ * The shell an ssh step's `run` is written for: its `host` rendered first (plain text), then
+ * the host's `os` and the step's `shell:` (actions/shell/shellFor, as the ssh action decides).
+ */
+function sshShell(spec: unknown, scope: RenderScope): ShellKind {
+  const s = spec as { host?: unknown; shell?: ShellOverride; sudo?: unknown };
+  if (typeof s.host !== "string") return "sh";
+  let host: string;
+  try {
+    host = renderString(s.host, scope, false).text;
+  } catch (err) {
+    if (err instanceof TemplateError) throw new TemplateError(`ssh.host: ${err.message}`, err.code);
+    throw err;
+  }
+  try {
+    const shell = shellFor(scope.hostOs?.(host), s.shell, host);
+    if (s.sudo && (shell === "powershell" || shell === "cmd")) {
+      throw new ShellChoiceError(`sudo on ${host}, a Windows host: Windows has no sudo over OpenSSH`, "Log in as an account with the rights the step needs (an administrator's OpenSSH session is already elevated) and remove sudo.");
+    }
+    return shell;
+  } catch (err) {
+    if (err instanceof ShellChoiceError) throw new TemplateError(`ssh: ${err.message}. ${err.hint}`, "invalid-spec");
+    throw err;
+  }
+}
+
 /** What renderFor reads of a prepared action (a PreparedAction has it). */
 export interface RenderableAction {
   kind: ActionKind;
@@ -269,6 +314,8 @@ export interface RenderableAction {
 /** What renderFor reads of a prepared application (a PreparedApp has it): its scope minus step outputs. */
 export interface RenderableApp {
   values: Record<string, unknown>;
+  /** The `os` of an estate host (ssh steps are quoted for their host's shell); sh when absent. */
+  hostOs?: (id: string) => Host["os"] | undefined;
 }
 
 /**
@@ -282,5 +329,5 @@ export interface RenderableApp {
  * const { spec } = renderFor(run.prepared, step.action, run.outputs);
  */
 export function renderFor(app: RenderableApp, action: RenderableAction, outputs?: ReadonlyMap<string, ActionOutput>): RenderedSpec {
-  return renderSpec(action.kind, action.template, { values: app.values, outputs, visibleSteps: action.visibleSteps });
+  return renderSpec(action.kind, action.template, { values: app.values, outputs, visibleSteps: action.visibleSteps, ...(app.hostOs ? { hostOs: app.hostOs } : {}) });
 }

@@ -24,6 +24,12 @@ export const SshSpec = z.strictObject({
   pty: z.boolean().optional(),
   /** Parse stdout as JSON into the step's outputs. */
   json: z.boolean().optional(),
+  /**
+   * The shell `run` is written for. By default the host's `os` decides: PowerShell on
+   * `windows`, POSIX sh on `linux`/`appliance`, the device's CLI on `network-device`.
+   * `cmd` runs the step as a cmd.exe batch on a Windows host.
+   */
+  shell: z.enum(["sh", "powershell", "cmd"]).optional(),
 });
 
 export const CopySpec = z.strictObject({
