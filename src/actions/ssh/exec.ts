@@ -10,6 +10,9 @@ import { connectionLost } from "./classify.js";
 import { NotConnectedError } from "./pool.js";
 import type { PooledConnection, SshPool } from "./pool.js";
 import { wrapCommand } from "./wrapper.js";
+import type { ShellKind } from "../shell/index.js";
+import { windowsControl } from "./windows-control.js";
+import type { WindowsControl } from "./windows-control.js";
 
 export interface ExecRequest {
   command: string;
@@ -34,6 +37,8 @@ export interface ExecRequest {
   started?: (group: RemoteGroup) => Promise<void>;
   /** Secrets replaced in the output stream before it is split into lines and cut to its tail. */
   redactor?: Redactor;
+  /** The shell that reads `command` on this host (actions/shell). @default "sh" */
+  shell?: ShellKind;
 }
 
 export interface ExecResult {
@@ -110,8 +115,9 @@ export async function followRemoteGroup(
   pool: SshPool,
   ep: Endpoint,
   g: RemoteGroup,
-  opts: { waitMs: number; graceMs: number; signal?: AbortSignal; pollMs?: number; stopOnAbort?: boolean },
+  opts: { waitMs: number; graceMs: number; signal?: AbortSignal; pollMs?: number; stopOnAbort?: boolean; shell?: ShellKind },
 ): Promise<GroupFate> {
+  const windows = windowsControl(opts.shell);
   const t0 = Date.now();
   const poll = opts.pollMs ?? 250;
   const secs = () => `${Math.round((Date.now() - t0) / 100) / 10}s`;
@@ -129,7 +135,7 @@ export async function followRemoteGroup(
   };
   const probe = async (): Promise<"alive" | "gone" | undefined> => {
     try {
-      const out = await run(groupProbe(g));
+      const out = await run(windows ? windows.probe(g) : groupProbe(g));
       return out.endsWith("gone") ? "gone" : out.endsWith("alive") ? "alive" : undefined;
     } catch (err) {
       lastError = err;
@@ -156,7 +162,7 @@ export async function followRemoteGroup(
     if (opts.stopOnAbort && opts.signal?.aborted) throw cannot("ferry was stopped while it waited");
     if (state === undefined) throw cannot(`ferry could not reach ${ep.name} to look (${lastError instanceof Error ? lastError.message : "no answer"})`);
     for (const sig of ["TERM", "KILL"] as const) {
-      await run(`kill -${sig} -${Math.trunc(g.pgid)} 2>/dev/null; echo sent`).catch((err: unknown) => (lastError = err));
+      await run(windows ? windows.signal(g, sig) : `kill -${sig} -${Math.trunc(g.pgid)} 2>/dev/null; echo sent`).catch((err: unknown) => (lastError = err));
       const until = Date.now() + opts.graceMs;
       while (Date.now() < until) {
         await sleep(Math.min(100, poll));
@@ -332,10 +338,10 @@ function controlExec(conn: PooledConnection | { client: PooledConnection["client
  * channel cap: the aborted command still holds its slot), and on a fresh connection when the
  * server refuses another session because MaxSessions is reached.
  */
-async function sendGroupSignal(pool: SshPool, conn: PooledConnection, pgid: number, sig: "TERM" | "KILL"): Promise<{ code?: number; output: string }> {
+async function sendGroupSignal(pool: SshPool, conn: PooledConnection, pgid: number, sig: "TERM" | "KILL", windows?: WindowsControl): Promise<{ code?: number; output: string }> {
   // No `--`: dash's builtin kill rejects it ("Illegal number: -"); `kill -SIG -PGID` means
-  // the process group in bash, dash, zsh and busybox alike.
-  const cmd = `kill -${sig} -${pgid}`;
+  // the process group in bash, dash, zsh and busybox alike. Windows: stop the process tree.
+  const cmd = windows ? windows.signal({ pgid }, sig) : `kill -${sig} -${pgid}`;
   try {
     if (!conn.alive) throw new Error("connection closed");
     return await controlExec(conn, cmd, 5000);
@@ -363,8 +369,10 @@ export async function execOnHost(pool: SshPool, ep: Endpoint, req: ExecRequest):
   const idMarker = `__ferry_${nonce}_id=`;
   const goToken = `__ferry_${nonce}_go`;
   const gatedRun = req.started !== undefined;
-  const command = gatedRun ? gatePrefix(idMarker, goToken) + req.command : req.command;
-  const wrapped = wrapCommand({ command, env: req.env, sudo: sudoMode, pty: req.pty, nonce });
+  // On Windows the PowerShell wrapper holds the gate itself (windows-control.ts, shell/powershell.ts).
+  const windows = windowsControl(req.shell);
+  const command = gatedRun && !windows ? gatePrefix(idMarker, goToken) + req.command : req.command;
+  const wrapped = wrapCommand({ command, env: req.env, sudo: sudoMode, pty: req.pty, nonce, shell: req.shell, ...(gatedRun && windows ? { gate: { idMarker, token: goToken } } : {}) });
   const exit: ExitStatus = {};
   const { conn, lease } = await openExec(pool, ep, wrapped.remote, req.pty ?? false, req.signal, req.what, exit);
   const ch = lease.channel;
@@ -480,7 +488,7 @@ export async function execOnHost(pool: SshPool, ep: Endpoint, req: ExecRequest):
     }),
   );
   const onAbort = () => {
-    killing = killRemote(pool, conn, ch, pgidArrived, closed, req.killGraceMs);
+    killing = killRemote(pool, conn, ch, pgidArrived, closed, req.killGraceMs, windows);
     void killing.finally(killed);
   };
   req.signal.addEventListener("abort", onAbort, { once: true });
@@ -535,7 +543,7 @@ export async function execOnHost(pool: SshPool, ep: Endpoint, req: ExecRequest):
       // The command may still be running on the host. Neither a check nor a retry may run
       // beside it: follow its group over a fresh connection until it ends (or the step's time
       // runs out and it is killed); only then is the outcome merely unknown.
-      const fate = await followRemoteGroup(pool, ep, group, { waitMs: Number.POSITIVE_INFINITY, graceMs: req.killGraceMs, signal: req.signal });
+      const fate = await followRemoteGroup(pool, ep, group, { waitMs: Number.POSITIVE_INFINITY, graceMs: req.killGraceMs, signal: req.signal, shell: req.shell });
       throw connectionLost(ep, `${req.what} ran (${fate.detail})`, cause);
     }
     throw connectionLost(ep, `${req.what} ran${pgid ? ` (remote process group ${pgid} may still be running)` : ""}`, cause);
@@ -550,6 +558,7 @@ async function killRemote(
   pgidArrived: Promise<number>,
   closed: Promise<void>,
   graceMs: number,
+  windows?: WindowsControl,
 ): Promise<KillReport> {
   // Cheap and correct where the server honours it; OpenSSH up to at least 9.x ignores it.
   try {
@@ -566,14 +575,14 @@ async function killRemote(
     return { delivered: gone, detail: gone ? "the command ended when its channel closed" : "the remote process id was not known yet, so it could not be killed; it may still be running" };
   }
   try {
-    const term = await sendGroupSignal(pool, conn, pgid, "TERM");
+    const term = await sendGroupSignal(pool, conn, pgid, "TERM", windows);
     if (term.code !== 0) {
       ch.close();
       if (/no such process/i.test(term.output) || (await within(graceMs))) return { delivered: true, detail: `the remote process group ${pgid} had already exited` };
       return { delivered: false, detail: `could not signal the remote process group ${pgid} (${term.output || `kill exited ${term.code}`}); it may still be running` };
     }
     if (await within(graceMs)) return { delivered: true, detail: `killed the remote process group ${pgid} with SIGTERM` };
-    await sendGroupSignal(pool, conn, pgid, "KILL");
+    await sendGroupSignal(pool, conn, pgid, "KILL", windows);
     if (await within(2000)) return { delivered: true, detail: `killed the remote process group ${pgid} with SIGKILL (it ignored SIGTERM for ${graceMs}ms)` };
     ch.close();
     return { delivered: false, detail: `sent SIGKILL to the remote process group ${pgid} but its output stayed open; a process that left the group may still be running` };

@@ -18,6 +18,7 @@ import { KnownHosts } from "./known-hosts.js";
 import { SshPool } from "./pool.js";
 import { copyOverSftp, localSourceExists } from "./sftp-copy.js";
 import { SshClientConfig } from "./ssh-config.js";
+import { shellOfStep } from "./step-shell.js";
 
 export { SshPool } from "./pool.js";
 export type { PoolStats } from "./pool.js";
@@ -122,6 +123,7 @@ export function createSshActions(opts: SshOptions = {}): SshActions {
     async run(ctx: ActionContext, spec: SshSpec): Promise<ActionOutput> {
       const ep = endpointFor(ctx, spec.host, { user: spec.user, port: spec.port });
       const what = `\`${head(spec.run, 120)}\` on ${spec.host}`;
+      const shell = shellOfStep(ctx, spec);
       let sudo: { password?: string } | undefined;
       if (spec.sudo === true) sudo = {};
       else if (spec.sudo) {
@@ -144,7 +146,9 @@ export function createSshActions(opts: SshOptions = {}): SshActions {
         maxStderrBytes: maxOutput,
         killGraceMs,
         what,
-        ...(ctx.started ? { started: (g: RemoteGroup) => ctx.started!({ host: spec.host, ...g }) } : {}),
+        // A network device's CLI has no wrapper to report a process: nothing to journal or gate.
+        ...(ctx.started && shell !== "device" ? { started: (g: RemoteGroup) => ctx.started!({ host: spec.host, ...g }) } : {}),
+        shell,
         // Output is redacted before it is split and cut; the sudo password too, wherever it came from.
         redactor: redactorOf([...ctx.secrets.values(), ...(sudo?.password !== undefined ? [sudo.password] : [])]),
       });
@@ -167,13 +171,14 @@ export function createSshActions(opts: SshOptions = {}): SshActions {
       );
     },
     preflight(ctx: ActionContext, spec: SshSpec): Promise<string> {
+      shellOfStep(ctx, spec);
       return preflight(ctx, endpointFor(ctx, spec.host, { user: spec.user, port: spec.port }));
     },
     gated: true,
     async reap(ctx: ActionContext, proc: ProcessRef, reapOpts: { waitMs: number }): Promise<ReapResult> {
       if (proc.host === undefined) throw new ActionError("step-uncertain", `process group ${proc.pgid} was journalled without its host`, { outcome: "unknown" });
       // The endpoint as the step addressed it: the estate's user and port for the host.
-      return followRemoteGroup(pool, endpointFor(ctx, proc.host), proc, { waitMs: reapOpts.waitMs, graceMs: killGraceMs, signal: ctx.signal, stopOnAbort: true });
+      return followRemoteGroup(pool, endpointFor(ctx, proc.host), proc, { waitMs: reapOpts.waitMs, graceMs: killGraceMs, signal: ctx.signal, stopOnAbort: true, shell: ctx.host(proc.host)?.os === "windows" ? "powershell" : "sh" });
     },
     close: () => pool.close(),
   };
@@ -181,7 +186,7 @@ export function createSshActions(opts: SshOptions = {}): SshActions {
   const copy: Action<"copy"> = {
     kind: "copy",
     run(ctx: ActionContext, spec: CopySpec): Promise<ActionOutput> {
-      return copyOverSftp(ctx, spec, { pool, endpoint: endpointFor(ctx, spec.host), killGraceMs });
+      return copyOverSftp(ctx, spec, { pool, endpoint: endpointFor(ctx, spec.host), killGraceMs, os: ctx.host(spec.host)?.os });
     },
     async preflight(ctx: ActionContext, spec: CopySpec): Promise<string> {
       if ((spec.direction ?? "upload") === "upload") {

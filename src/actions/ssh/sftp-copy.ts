@@ -14,6 +14,9 @@ import { execOnHost, untilAborted } from "./exec.js";
 import { NotConnectedError } from "./pool.js";
 import type { PooledConnection, SshPool } from "./pool.js";
 import { shellQuote } from "../shell-quote.js";
+import { psQuote } from "../shell/powershell.js";
+import type { Host } from "../../model/estate.js";
+import { windowsDisplayPath, windowsSftpPath } from "./windows-path.js";
 
 /** One file copied, for `outputs.files`. */
 export interface CopiedFile {
@@ -121,6 +124,8 @@ export interface CopyOptions {
   pool: SshPool;
   endpoint: Endpoint;
   killGraceMs: number;
+  /** The host's `os`: on `windows` remote paths are Windows paths and checksums come from Get-FileHash. */
+  os?: Host["os"];
 }
 
 /**
@@ -129,9 +134,16 @@ export interface CopyOptions {
  * SHA-256 verified: `sha256sum` on the host, or reading the file back over SFTP when the host
  * has no `sha256sum`. A mismatch fails the step (transient: a retry copies again).
  */
-export async function copyOverSftp(ctx: ActionContext, spec: CopySpec, opts: CopyOptions): Promise<ActionOutput> {
+export async function copyOverSftp(ctx: ActionContext, given: CopySpec, opts: CopyOptions): Promise<ActionOutput> {
   const { pool, endpoint: ep } = opts;
-  const upload = (spec.direction ?? "upload") === "upload";
+  const upload = (given.direction ?? "upload") === "upload";
+  const windows = opts.os === "windows";
+  if (windows && given.mode !== undefined) {
+    throw invalidSpec(`copy: mode ${given.mode} on ${ep.name}, a Windows host: Windows files have ACLs, not modes`, "Remove mode, and set permissions with icacls (or Set-Acl) in an ssh step.");
+  }
+  // The remote side in the SFTP server's spelling; outputs and messages use the runbook's.
+  const spec: CopySpec = windows ? (upload ? { ...given, to: windowsSftpPath(given.to, "to") } : { ...given, from: windowsSftpPath(given.from, "from") }) : given;
+  const shown = (remote: string) => (windows ? windowsDisplayPath(remote) : remote);
   const what = `copying ${spec.from} ${upload ? "to" : "from"} ${ep.name}${upload ? `:${spec.to}` : ""}`;
   const mode = spec.mode === undefined ? undefined : parseInt(spec.mode, 8);
   const localFrom = upload ? (isAbsolute(spec.from) ? spec.from : resolvePath(ctx.cwd, spec.from)) : undefined;
@@ -214,7 +226,7 @@ export async function copyOverSftp(ctx: ActionContext, spec: CopySpec, opts: Cop
   const localHashes = await Promise.all(jobs.map((j) => hashLocalFile(j.local)));
   if (spec.verify !== false && jobs.length > 0) {
     const remoteHashes = await remoteHashesOf(ctx, opts, jobs.map((j) => j.remote));
-    const bad = jobs.filter((_, i) => remoteHashes[i] !== localHashes[i]);
+    const bad = jobs.filter((_, i) => remoteHashes[i] !== localHashes[i]).map((b) => ({ ...b, remote: shown(b.remote) }));
     if (bad.length > 0) {
       throw new ActionError("checksum-mismatch", `copy: SHA-256 differs after ${what} for ${bad.length} file(s): ${bad.slice(0, 5).map((b) => (upload ? b.remote : b.local)).join(", ")}`, {
         transient: true,
@@ -223,7 +235,7 @@ export async function copyOverSftp(ctx: ActionContext, spec: CopySpec, opts: Cop
       });
     }
   }
-  jobs.forEach((j, i) => files.push({ path: upload ? j.remote : j.local, bytes: j.bytes, sha256: localHashes[i]! }));
+  jobs.forEach((j, i) => files.push({ path: upload ? shown(j.remote) : j.local, bytes: j.bytes, sha256: localHashes[i]! }));
   const out: ActionOutput = {
     count: files.length,
     bytes: files.reduce((n, f) => n + f.bytes, 0),
@@ -237,6 +249,7 @@ export async function copyOverSftp(ctx: ActionContext, spec: CopySpec, opts: Cop
 
 /** Remote SHA-256 of each path, in order: `sha256sum` in batches, else read back over SFTP. */
 async function remoteHashesOf(ctx: ActionContext, opts: CopyOptions, paths: string[]): Promise<string[]> {
+  if (opts.os === "windows") return windowsHashes(ctx, opts, paths);
   const hashes: string[] = [];
   for (let i = 0; i < paths.length; i += HASH_BATCH) {
     const batch = paths.slice(i, i + HASH_BATCH);
@@ -258,6 +271,28 @@ async function remoteHashesOf(ctx: ActionContext, opts: CopyOptions, paths: stri
       });
     }
     for (const line of lines) hashes.push(line.replace(/^\\/, "").slice(0, 64));
+  }
+  return hashes;
+}
+
+/** SHA-256 of each path on a Windows host with Get-FileHash; read back over SFTP when that fails. */
+async function windowsHashes(ctx: ActionContext, opts: CopyOptions, paths: string[]): Promise<string[]> {
+  const hashes: string[] = [];
+  for (let i = 0; i < paths.length; i += HASH_BATCH) {
+    const batch = paths.slice(i, i + HASH_BATCH);
+    const r = await execOnHost(opts.pool, opts.endpoint, {
+      command: `foreach ($p in @(${batch.map((p) => psQuote(windowsDisplayPath(p))).join(", ")})) { (Get-FileHash -Algorithm SHA256 -LiteralPath $p).Hash.ToLowerInvariant() }`,
+      shell: "powershell",
+      signal: ctx.signal,
+      maxStdoutBytes: 64 * 1024 * 1024,
+      maxStderrBytes: 16 * 1024,
+      killGraceMs: opts.killGraceMs,
+      what: `Get-FileHash on ${opts.endpoint.name}`,
+    });
+    if (r.kill) throw abortError(ctx.signal, `verifying the copy on ${opts.endpoint.name}: ${r.kill.detail}`);
+    const lines = r.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+    if (r.exitCode !== 0 || lines.length !== batch.length || lines.some((l) => !/^[0-9a-f]{64}$/.test(l))) return readBackHashes(ctx, opts, paths);
+    hashes.push(...lines);
   }
   return hashes;
 }
