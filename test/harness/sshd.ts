@@ -5,6 +5,7 @@
  * service is never touched. Needs the `openssh-server` package (`/usr/sbin/sshd`); suites skip
  * with `sshdMissingReason()` when it is absent.
  */
+import { skipUnlessCi } from "./missing-tool.js";
 import { execFileSync, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -16,8 +17,8 @@ export const SSHD = process.env.FERRY_SSHD ?? "/usr/sbin/sshd";
 
 /** Why the SSH integration suites cannot run here, or undefined when they can. */
 export function sshdMissingReason(): string | undefined {
-  if (!existsSync(SSHD)) return `${SSHD} not found: install openssh-server (apt-get install -y openssh-server) to run the SSH integration tests`;
-  if (!existsSync("/usr/bin/ssh-keygen")) return "ssh-keygen not found: install openssh-client";
+  if (!existsSync(SSHD)) return skipUnlessCi(`${SSHD} not found: install openssh-server (apt-get install -y openssh-server) to run the SSH integration tests`);
+  if (!existsSync("/usr/bin/ssh-keygen")) return skipUnlessCi("ssh-keygen not found: install openssh-client");
   return undefined;
 }
 
@@ -313,8 +314,8 @@ if [ -d /etc/sudoers.d ]; then printf '%s ALL=(ALL:ALL) NOPASSWD: ALL\n' "$1" > 
  * @returns undefined when it cannot be done here, with the reason
  */
 export function ensureSudoUser(name: string, password: string): string | undefined {
-  if (userInfo().uid !== 0) return "needs root to create a sudo test user";
-  if (!existsSync("/usr/bin/sudo")) return "sudo is not installed (apt-get install -y sudo)";
+  if (userInfo().uid !== 0) return skipUnlessCi("needs root to create a sudo test user");
+  if (!existsSync("/usr/bin/sudo")) return skipUnlessCi("sudo is not installed (apt-get install -y sudo)");
   try {
     withAccountLock(
       `id -u "$1" >/dev/null 2>&1 || useradd -m -s /bin/sh "$1"

@@ -46,10 +46,13 @@ describe.skipIf(missing)(`ssh action against a real sshd${missing ? ` (skipped: 
 
   it("delivers env values byte-exact over stdin, never on the command line", async () => {
     const value = `it's "quoted" $(id) \`x\`\nline2`;
+    // Unique to this run: the scan reads every process on the machine, so a fixed canary could
+    // match a process of another suite (or another checkout's run) that happens to carry it.
+    const canary = `canary${Math.random().toString(36).slice(2)}`;
     const out = await actions.ssh.run(makeCtx([host()]), {
       host: "app01",
-      run: `printf %s "$FERRY_VALUE" | base64 -w0; echo; for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline; echo; done 2>/dev/null | grep -c "canar[y]-42" || true`,
-      env: { FERRY_VALUE: value, OTHER: "canary-42" },
+      run: `printf %s "$FERRY_VALUE" | base64 -w0; echo; for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline; echo; done 2>/dev/null | grep -c "${canary.slice(0, 6)}[${canary[6]}]${canary.slice(7)}" || true`,
+      env: { FERRY_VALUE: value, OTHER: canary },
     });
     const [b64, count] = out.stdout!.split("\n");
     expect(Buffer.from(b64!, "base64").toString()).toBe(value);
