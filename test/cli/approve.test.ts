@@ -1,4 +1,6 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { appendFileSync, mkdirSync, readdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
@@ -6,18 +8,29 @@ import { ferry } from "../helpers/cli.js";
 import { plannedExample as planned } from "../planner/repo-copy.js";
 
 
-const approve = (dir: string, plan: string, wave: string, extra: string[] = []) => ferry(["approve", "--plan", plan, "--wave", wave, "--by", "J Smith", "--ref", "CHG0012345", "--dir", dir, ...extra]);
+// The bundled example requires signed approvals by the cab role: each test's copy lists this key.
+const keyFile = join(mkdtempSync(join(tmpdir(), "ferry-keys-")), "j.smith");
+execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "j.smith", "-f", keyFile]);
+function trust(dir: string): void {
+  mkdirSync(join(dir, "approvals"), { recursive: true });
+  writeFileSync(join(dir, "approvals", "allowed_signers"), `j.smith,cab ${readFileSync(`${keyFile}.pub`, "utf8").trim()}\n`);
+}
+const approve = (dir: string, plan: string, wave: string, extra: string[] = []) => {
+  trust(dir);
+  return ferry(["approve", "--plan", plan, "--wave", wave, "--by", "j.smith", "--ref", "CHG0012345", "--key", keyFile, "--dir", dir, ...extra], { env: { SSH_AUTH_SOCK: "" } });
+};
 
 describe("ferry approve (end to end)", () => {
-  it("writes approvals/<hash-hex>-wave-<n>.yaml naming the plan hash, wave, approver, change and time", async () => {
+  it("writes approvals/<hash-hex>-wave-<n>-<org>.yaml naming the plan hash, wave, organisation, approver, change, time and signature", async () => {
     const { dir, plan, hash } = await planned();
     const r = approve(dir, plan, "2");
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    const file = join(dir, "approvals", `${hash.slice("sha256:".length)}-wave-2.yaml`);
+    const file = join(dir, "approvals", `${hash.slice("sha256:".length)}-wave-2-wnc.yaml`);
     expect(r.stdout).toContain(`wrote ${file}`);
     const approval = parse(readFileSync(file, "utf8"));
-    expect(approval).toMatchObject({ apiVersion: "ferry/v1", kind: "Approval", plan: hash, wave: 2, approvedBy: "J Smith", changeRef: "CHG0012345" });
+    expect(approval).toMatchObject({ apiVersion: "ferry/v1", kind: "Approval", plan: hash, wave: 2, organisation: "wnc", approvedBy: "j.smith", changeRef: "CHG0012345" });
+    expect(approval.signature.sshsig).toContain("-----BEGIN SSH SIGNATURE-----");
     expect(Date.parse(approval.approvedAt)).toBeGreaterThan(Date.now() - 120_000);
   });
 
@@ -26,7 +39,7 @@ describe("ferry approve (end to end)", () => {
     expect(approve(dir, plan, "1").code).toBe(0);
     const again = approve(dir, plan, "1");
     expect(again.code).toBe(2);
-    expect(again.stderr).toContain("wave 1 of this plan is already approved");
+    expect(again.stderr).toContain("wave 1 of this plan is already approved for wnc");
     expect(approve(dir, plan, "1", ["--force"]).code).toBe(0);
   });
 
@@ -39,7 +52,7 @@ describe("ferry approve (end to end)", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`ferry: ${plan} was modified after it was planned: its content hashes to sha256:`);
     expect(r.stderr).toContain("Re-run `ferry plan` rather than editing the file.");
-    expect(existsSync(join(dir, "approvals"))).toBe(false);
+    expect(readdirSync(join(dir, "approvals")).filter((f) => f.endsWith(".yaml"))).toEqual([]);
   });
 
   it("refuses a drifted plan (an estate file changed after planning), naming what changed", async () => {
@@ -55,7 +68,7 @@ describe("ferry approve (end to end)", () => {
         hint: "Re-run `ferry plan` (and have the new plan approved), or restore the inputs the plan was made from.",
       },
     });
-    expect(existsSync(join(dir, "approvals"))).toBe(false);
+    expect(readdirSync(join(dir, "approvals")).filter((f) => f.endsWith(".yaml"))).toEqual([]);
   });
 
   it("refuses a wave number the plan does not have, listing the waves it has", async () => {
