@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { canonicalJson } from "../model/canonical-json.js";
+import { canonicalJson, canonicalJsonSha256 } from "../model/canonical-json.js";
 
 export { canonicalJson };
 
@@ -13,8 +13,12 @@ export function tagDigest(digest: string): string {
   return digest.startsWith("sha256:") ? digest : `sha256:${digest}`;
 }
 
-/** The plan hash: SHA-256 of the canonical JSON of the plan without its `hash` member. */
+/**
+ * The plan hash: SHA-256 of the canonical JSON of the plan without its `hash` member. The
+ * canonical text is hashed as the streaming encoder writes it (model/canonical-json.ts), which a
+ * property test holds byte-identical to the `canonicalize` package on generated plans.
+ */
 export function computePlanHash(plan: Readonly<Record<string, unknown>>): string {
   const { hash: _hash, ...rest } = plan;
-  return sha256Tagged(canonicalJson(rest));
+  return `sha256:${canonicalJsonSha256(rest)}`;
 }
