@@ -1,19 +1,22 @@
 import type { Command } from "commander";
 import { command } from "../shared/exit.js";
+import type { ExampleFlags } from "../example.js";
 
 export function registerExample(program: Command): void {
   program
     .command("example")
-    .description("Write a synthetic, valid estate of N applications (with the runbooks) for trying ferry at scale")
-    .requiredOption("--apps <n>", "number of applications", (v) => Number.parseInt(v, 10))
+    .description("Write a project to try ferry on: a synthetic estate of N applications, or (--local) a small one that runs on this machine")
+    .option("--apps <n>", "number of applications of a synthetic estate", (v) => Number.parseInt(v, 10))
+    .option("--local", "a small project whose runbooks run on this machine (local steps, file probes): the README's walkthrough")
+    .option("--fail <app>", "with --local: the application that fails on purpose (default planning-portal)")
     .option("--seed <s>", "seed: the same seed and size give identical files", (v) => Number.parseInt(v, 10), 1)
     .requiredOption("--out <dir>", "directory to write estate/ and runbooks/ into")
-    .option("--force", "replace the estate/ and runbooks/ folders a previous run wrote there")
-    .addHelpText("after", `\nExample:\n  ferry example --apps 10000 --seed 7 --out /tmp/big && ferry plan --dir /tmp/big`)
+    .option("--force", "replace the estate/, runbooks/ and stacks/ folders a previous run wrote there")
+    .addHelpText("after", `\nExamples:\n  ferry example --local --out /tmp/ferry-try && cd /tmp/ferry-try && ferry validate\n  ferry example --apps 10000 --seed 7 --out /tmp/big && ferry plan --dir /tmp/big`)
     .action(
-      command(async (opts: { apps: number; seed: number; out: string; force?: boolean }) => {
+      command(async (flags: ExampleFlags) => {
         const { exampleCommand } = await import("../example.js");
-        return exampleCommand(opts);
+        return exampleCommand(flags);
       }),
     );
 }
