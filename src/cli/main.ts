@@ -78,9 +78,9 @@ registerResume(program);
 registerRollback(program);
 registerStatus(program);
 registerGateApprove(program);
+registerLogs(program);
 registerDiscard(program);
 registerEvidence(program);
 registerVerify(program);
 
-registerLogs(program);
 await program.parseAsync(process.argv);
