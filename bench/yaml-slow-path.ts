@@ -5,7 +5,7 @@
  * 20k-key map take 8 s and a 40k-key map half a minute.
  */
 import { parseDocument } from "yaml";
-import { parseYaml } from "../dist/model/yaml-source.js";
+import { parseYaml } from "../src/model/yaml-source.js";
 import type { BenchTable } from "./table.js";
 
 function median(xs: number[]): number {
