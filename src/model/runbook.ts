@@ -145,7 +145,15 @@ const Retry = z.strictObject({
 });
 
 /** An action with nothing else: a rollback or a `check` probe. */
-export const ActionOnly = z.strictObject({ ...actionFields, timeout: Duration.optional(), retry: Retry.optional() }).superRefine(exactlyOneAction);
+export const ActionOnly = z
+  .strictObject({
+    /** What it does in words a change board reads (the pack renders it with each application's values). */
+    description: z.string().optional(),
+    ...actionFields,
+    timeout: Duration.optional(),
+    retry: Retry.optional(),
+  })
+  .superRefine(exactlyOneAction);
 
 export const Precheck = z
   .strictObject({ id: Id, description: z.string().optional(), ...actionFields, timeout: Duration.optional() })
