@@ -96,7 +96,8 @@ function verifyHostKey(ep: Endpoint, key: Buffer, settings: ConnectSettings): { 
 /**
  * Open and authenticate one SSH connection to `ep`, over `sock` when it is reached through a
  * jump host. Host keys are checked strictly before authentication; keepalive is always on so a
- * silently dead peer is noticed within `keepaliveInterval × (keepaliveCountMax + 1)`.
+ * silently dead peer is noticed within `keepaliveInterval × (keepaliveCountMax + 1)`. Every
+ * connection sets TCP_NODELAY, so a step's small packets are not held back by delayed ACKs.
  */
 export function connectEndpoint(ep: Endpoint, settings: ConnectSettings, sock?: Duplex): Promise<Connected> {
   const client = new Client();
@@ -117,6 +118,12 @@ export function connectEndpoint(ep: Endpoint, settings: ConnectSettings, sock?: 
       reject(classifyConnectError(err, ep, failure));
     };
     client.on("error", fail);
+    // Nagle's algorithm holds a small SSH packet until the previous one is acknowledged, and the
+    // server delays that ACK (~40 ms on Linux): without TCP_NODELAY every command after the first
+    // on a connection waits for it. ssh2 leaves the option off, so set it as soon as the socket
+    // is connected. Through a jump host the socket is a forwarded channel (no TCP option of its
+    // own); its bytes ride the jump host's connection, which went through here and has it set.
+    client.once("connect", () => client.setNoDelay(true));
     client.once("close", () => fail(new Error(`${describeEndpoint(ep)} closed the connection during the handshake`)));
     client.once("ready", () => {
       if (settled) return;

@@ -7,7 +7,10 @@ import type { Client } from "ssh2";
 /**
  * Open a `direct-tcpip` channel from the jump host to `target` (what `ssh -J` does): the
  * stream becomes the socket of the next SSH connection, whose host key is verified on its own.
- * Forwarded channels are not sessions, so they do not count against MaxSessions.
+ * Forwarded channels are not sessions, so they do not count against MaxSessions. The channel
+ * has no TCP option of its own: its packets travel in the first hop's TCP connection, on which
+ * connectEndpoint sets TCP_NODELAY (as on every connection), so steps through a chain are not
+ * held back by delayed ACKs either.
  */
 export function forwardThrough(jump: { client: Client; endpoint: Endpoint }, target: Endpoint): Promise<Duplex> {
   return new Promise<Duplex>((resolve, reject) => {
