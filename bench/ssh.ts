@@ -1,8 +1,8 @@
 /**
  * SSH fan-out: a 3-step runbook (`true`, `echo ok`, `test -d /tmp`) on N host aliases spread
  * over loopback sshds this benchmark starts, run by (1) ferry's `ssh` action and connection
- * pool, (2) a minimal ssh2 script doing the same work (the floor: one connection per host,
- * three execs, no pooling, no kill support, no output handling), and (3) Ansible from Debian's
+ * pool, (2) a minimal ssh2 script doing the same work (the floor: one connection per host with
+ * TCP_NODELAY, three execs, no pooling, no kill support, no output handling), and (3) Ansible from Debian's
  * `ansible` package (`ansible-playbook`, gather_facts off, forks = N) with pipelining, without
  * it, and with the `raw` module. Every peer is a fresh child process measured the same way:
  * wall time from spawn to exit and peak RSS summed over its whole process tree (Ansible forks
@@ -26,11 +26,13 @@ const STEPS = ["true", "echo ok", "test -d /tmp"];
 const ANSIBLE = "/usr/bin/ansible-playbook";
 
 /** What a worker process needs to reach the hosts. */
-interface FanoutConfig {
+export interface FanoutConfig {
   hosts: { name: string; port: number }[];
   user: string;
   keyPath: string;
   knownHosts: string;
+  /** Commands run one after another on every host (default STEPS). */
+  steps?: string[];
 }
 
 interface Sample {
@@ -54,7 +56,7 @@ async function ferryWorker(cfg: FanoutConfig): Promise<number> {
   await Promise.all(
     cfg.hosts.map(async (h) => {
       try {
-        for (const run of STEPS) {
+        for (const run of cfg.steps ?? STEPS) {
           const ctx = { signal: new AbortController().signal, log, host: (id: string) => byId.get(id), secrets: new Map<string, string>(), cwd: process.cwd() };
           await actions.ssh.run(ctx, { host: h.name, run });
         }
@@ -67,7 +69,7 @@ async function ferryWorker(cfg: FanoutConfig): Promise<number> {
   return failed;
 }
 
-async function floorWorker(cfg: FanoutConfig): Promise<number> {
+async function floorWorker(cfg: FanoutConfig, noDelay = true): Promise<number> {
   const { Client } = await import("ssh2");
   const key = readFileSync(cfg.keyPath);
   const known = new Map(
@@ -104,9 +106,13 @@ async function floorWorker(cfg: FanoutConfig): Promise<number> {
           c.on("error", done);
           c.on("ready", () => {
             (async () => {
-              for (const cmd of STEPS) await exec(c, cmd);
+              for (const cmd of cfg.steps ?? STEPS) await exec(c, cmd);
             })().then(() => done(), done);
           });
+          // The floor sets TCP_NODELAY as any latency-aware client does; without it every exec
+          // after the first waits for a delayed ACK (~40 ms) and the floor is no floor.
+          // ("floor-nagle" leaves it off, to show what the option is worth.)
+          if (noDelay) c.once("connect", () => c.setNoDelay(true));
           c.connect({
             host: "127.0.0.1",
             port: h.port,
@@ -123,8 +129,12 @@ async function floorWorker(cfg: FanoutConfig): Promise<number> {
 
 async function worker(kind: string, configPath: string): Promise<void> {
   const cfg = JSON.parse(readFileSync(configPath, "utf8")) as FanoutConfig;
+  // Load the modules first (the workers' own imports then hit the module cache), so workMs is
+  // the time on the hosts: from the first connect to the last exit status.
+  if (kind === "ferry") await Promise.all([import(pathToFileURL(join(fileURLToPath(new URL("..", import.meta.url)), "dist/actions/ssh/index.js")).href), import("pino")]);
+  else await import("ssh2");
   const started = performance.now();
-  const failed = kind === "ferry" ? await ferryWorker(cfg) : await floorWorker(cfg);
+  const failed = kind === "ferry" ? await ferryWorker(cfg) : await floorWorker(cfg, kind !== "floor-nagle");
   // The parent reads this line: the time spent on the hosts, without process start-up.
   process.stdout.write(`${JSON.stringify({ workMs: performance.now() - started, startupMs: started })}\n`);
   process.exitCode = failed === 0 ? 0 : 1;
