@@ -19,6 +19,8 @@ export const CODES = {
   "invalid-range": { exit: 2, summary: "A date range ends before it starts." },
   "template-unresolved": { exit: 2, summary: "A `{{ path }}` in a runbook names nothing the runbook can see." },
   "template-syntax": { exit: 2, summary: "A template is malformed; only `{{ dotted.path }}` lookups are allowed." },
+  "requirement-undeclared": { exit: 2, summary: "A runbook reads `{{ env.X }}` but does not declare X under `requires.env`, so operators cannot tell what to provide." },
+  "requirements-missing": { exit: 2, summary: "The operator's machine lacks environment variables or tools the wave's runbooks declare under `requires`; the message names every one, and nothing has connected." },
   "step-cycle": { exit: 2, summary: "Runbook steps' `needs:` form a cycle; the message prints the path." },
   "address-outside-site": { exit: 0, summary: "Warning: a host's address lies in none of its site's networks." },
   "network-overlap": { exit: 0, summary: "Warning: networks at different sites overlap: they must be re-addressed before they can be joined." },

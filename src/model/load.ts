@@ -12,6 +12,7 @@ import { issuesToDiagnostics } from "./schema-issues.js";
 import { parseYaml, positionOf, type PathSegment, type YamlSource } from "./yaml-source.js";
 import { checkEstate, checkRunbooks, checkStacks, type Origins } from "./checks.js";
 import { checkStackTarget } from "./stack-checks.js";
+import { undeclaredEnv } from "./requirements.js";
 
 export interface LoadedRunbook {
   runbook: Runbook;
@@ -165,6 +166,7 @@ export async function loadProject(dir: string, opts: { progress?: LoadProgress }
     }
     runbooks.set(runbook.name, { runbook, file, digest: digestOf.get(file)! });
     runbookSources.set(runbook.name, { source: doc.source });
+    diagnostics.push(...undeclaredEnv(runbook, doc.data, doc.source, file));
   }
 
   const stacks = new Map<string, LoadedStack>();

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Requires } from "./requirements.js";
 import { API_VERSION, Duration, Id } from "./common.js";
 
 /**
@@ -220,6 +221,8 @@ export const Runbook = z.strictObject({
   description: z.string().optional(),
   inputs: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, "must be an input name (letters, digits, _)"), Input).default({}),
   envSecrets: EnvSecrets.optional(),
+  /** What the operator's machine must provide: environment variables and tools (docs/formats.md, "Runbook"). */
+  requires: Requires.optional(),
   precheck: z.array(Precheck).default([]),
   steps: z.array(Step).min(1),
   verify: z.array(Verify).default([]),

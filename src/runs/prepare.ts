@@ -13,6 +13,7 @@ import { digestInputs } from "../planner/inputs-digest.js";
 import { prepareApplication, PrepareError, type PreparedApp, type PrepareProblem } from "../engine/prepare.js";
 import { approvalPolicy, approvalRequired, checkWaveApproval, type WaveApproval } from "./approval.js";
 import { findWave, readTrustedPlan } from "./plan.js";
+import { assertRequirementsMet, requirementsOf } from "./requirements.js";
 import type { RunsContext } from "./context.js";
 
 /**
@@ -107,6 +108,8 @@ export async function prepareWave(ctx: Pick<RunsContext, "dir" | "env" | "loadPr
     const only = new Set(opts.only);
     planned = planned.filter((a) => only.has(a.id));
   }
+  // Everything the operator must provide, named at once, before one template reads the environment.
+  assertRequirementsMet(requirementsOf(new Set(planned.map((a) => project.runbooks.get(a.runbook)).filter((r) => r !== undefined)), ctx.env));
   const apps = prepareApps(project, planned, ctx.env);
   return { project, plan, planFile: opts.plan, wave, apps, runbooks: runbookDigests(project, planned.map((a) => a.runbook)), approval, approvalStatus };
 }

@@ -97,7 +97,8 @@ ${marker("s2")}`,
   - id: show
     local: { run: "printf '[%s]\\\\n' {{ app.params.label }} > args" }
 `,
-      secret: `steps:
+      secret: `requires: { env: [DEPLOY_TOKEN] }
+steps:
   - id: use
     local: { run: "echo token={{ env.DEPLOY_TOKEN }}; echo {{ env.DEPLOY_TOKEN }} | base64 >&2; test {{ env.DEPLOY_TOKEN }} = ${SECRET}" }
 `,

@@ -26,13 +26,15 @@ beforeAll(async () => {
       app("remote", "remote"),
     ],
     {
-      typed: `inputs:
+      typed: `requires: { env: [DB_PASSWORD] }
+inputs:
   port: { type: number, default: "{{ env.DB_PASSWORD }}" }
 steps:
   - id: s
     local: { run: "echo {{ port }} >> ledger" }
 `,
-      chatty: `steps:
+      chatty: `requires: { env: [DB_PASSWORD] }
+steps:
   - id: dump
     local: { run: "head -c 1000 /dev/zero | tr '\\\\0' x; printf %s {{ env.DB_PASSWORD }}; head -c ${LIMIT - 16} /dev/zero | tr '\\\\0' y" }
 `,

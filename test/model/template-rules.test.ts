@@ -13,6 +13,7 @@ async function templateFindings(template: string): Promise<string[]> {
     "runbooks/t.yaml": `apiVersion: ferry/v1
 kind: Runbook
 name: t
+requires: { env: [DNS_SERVER] }
 inputs:
   target: { type: host, default: "{{ app.hosts.0.id }}" }
 steps:
@@ -29,7 +30,7 @@ describe("template rules shared by validate and run", () => {
     it(`refuses ${bad}: it reads a prototype, not the estate`, async () => {
       const [finding, ...more] = await templateFindings(bad);
       expect(more).toEqual([]);
-      expect(finding).toMatch(/^runbooks\/t\.yaml:8:\d+: .*\[template-unresolved\]$/);
+      expect(finding).toMatch(/^runbooks\/t\.yaml:9:\d+: .*\[template-unresolved\]$/);
       expect(finding).not.toContain("undefined");
     });
   }

@@ -164,7 +164,14 @@ describe("ferry validate: runbooks", () => {
   - id: sync
     ssh: { host: "{{ targetHost.id }}", run: "rsync -a {{ app.hosts.0.address }}:/srv/ /srv/ # {{ steps.stop.outputs.stdout }} {{ env.HOME }}" }
 `);
-    expect(await findings({ "runbooks/rehost-vm.yaml": rb })).toEqual([]);
+    expect(await findings({ "runbooks/rehost-vm.yaml": rb.replace("inputs:\n", "requires: { env: [HOME] }\ninputs:\n") })).toEqual([]);
+  });
+
+  it("reports an env variable the runbook reads but does not declare under requires", async () => {
+    const rb = runbook(`  - id: s\n    local: { run: "nsupdate -k {{ env.DNS_KEY_FILE }}" }\n`);
+    expect(await findings({ "runbooks/rehost-vm.yaml": rb })).toEqual([
+      "runbooks/rehost-vm.yaml:9:19: `{{ env.DNS_KEY_FILE }}` reads DNS_KEY_FILE, which `requires.env` does not declare: add it (with what it is for) so operators know to provide it [requirement-undeclared]",
+    ]);
   });
 
   it("reports unresolvable template paths", async () => {
