@@ -57,8 +57,7 @@ export function isPlanned(app: Pick<Application, "disposition">): boolean {
  * Deadlines look at every host's site, not only the first: a host left on a closing site
  * still has to be moved before the site shuts.
  */
-export function collectFacts(estate: Estate, resolver = blackoutResolver(estate)): AppFacts[] {
-  const hosts = new Map<string, Host>(estate.hosts.map((h) => [h.id, h]));
+export function collectFacts(estate: Estate, resolver = blackoutResolver(estate), hosts: ReadonlyMap<string, Host> = hostIndex(estate)): AppFacts[] {
   const closes = new Map<string, string>();
   for (const s of estate.sites) if (s.closes) closes.set(s.id, s.closes);
   const apps = estate.applications.filter(isPlanned);
@@ -80,6 +79,11 @@ export function collectFacts(estate: Estate, resolver = blackoutResolver(estate)
     if (app.hosts.length > 0) site = hosts.get(app.hosts[0]!)?.site ?? null;
     return { app, index, runbook: chooseRunbook(app), site, deadline, retiring: app.disposition === "retire", blackouts: resolver.resolve(app.blackouts) };
   });
+}
+
+/** The estate's hosts by id (built once per plan and shared by the phases that look hosts up). */
+export function hostIndex(estate: Pick<Estate, "hosts">): Map<string, Host> {
+  return new Map<string, Host>(estate.hosts.map((h) => [h.id, h]));
 }
 
 function isSortedById(apps: readonly Application[]): boolean {

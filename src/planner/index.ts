@@ -1,6 +1,6 @@
 /** The wave planner: pure, deterministic functions from a validated project to a plan (docs/planning.md). */
 export { planWaves } from "./plan-waves.js";
-export type { PlanInputs, PlanOptions } from "./inputs.js";
+export type { PlanInputs, PlanOptions, PlanTimings } from "./inputs.js";
 export { chooseTargetStack } from "./inputs.js";
 export { chooseRunbook } from "./choose-runbook.js";
 export { canonicalJson, computePlanHash } from "./canonical.js";

@@ -15,6 +15,20 @@ export interface PlanOptions {
   keep?: KeepInput;
   /** Stops a long planning run between phases. */
   signal?: AbortSignal;
+  /** Filled with the milliseconds each phase took (the planning benchmark reads it); output does not depend on it. */
+  timings?: PlanTimings;
+}
+
+/** Milliseconds per planning phase, as {@link PlanOptions.timings} records them. */
+export interface PlanTimings {
+  /** Facts per application: runbook, site, deadline, blackouts. */
+  facts?: number;
+  /** Links, groups, order cycles and generations (the graph kernel). */
+  graph?: number;
+  /** Re-IP networks, placement, waves, warnings and input digests. */
+  placement?: number;
+  /** The RFC 8785 plan hash. */
+  hash?: number;
 }
 
 /** The stack `--stack` names, or the documented default; undefined when there is none. */

@@ -3,7 +3,7 @@ import type { Dataset } from "../model/estate.js";
 import type { Plan, PlannedApplication, PlannedChange, PlannedDataset, PlanWarning, Wave } from "../model/plan.js";
 import { blackoutName, isKnownTimeZone, waveSlots, waveWindow, type Slot } from "./calendar.js";
 import { computePlanHash } from "./canonical.js";
-import { blackoutResolver, collectFacts, describeDeadline, type AppFacts } from "./facts.js";
+import { blackoutResolver, collectFacts, describeDeadline, hostIndex, type AppFacts } from "./facts.js";
 import { buildGroups, type Group } from "./groups.js";
 import { digestInputs } from "./inputs-digest.js";
 import { chooseTargetStack, type PlanInputs, type PlanOptions } from "./inputs.js";
@@ -27,8 +27,8 @@ function byWarning(a: PlanWarning, b: PlanWarning): number {
 
 function plannedApplication(f: AppFacts, group: Group, deferred: Placement["deferred"]): PlannedApplication {
   const a = f.app;
-  const d = deferred.get(group.index);
-  return {
+  const d = deferred.size > 0 ? deferred.get(group.index) : undefined;
+  const planned: PlannedApplication = {
     id: a.id,
     runbook: f.runbook,
     group: group.id,
@@ -41,8 +41,10 @@ function plannedApplication(f: AppFacts, group: Group, deferred: Placement["defe
     effort: a.effort,
     disposition: a.disposition,
     delivery: a.delivery,
-    ...(d ? { deferredBy: { blackout: blackoutName(d.blackout), reason: d.blackout.reason, skipped: d.date } } : {}),
   };
+  // Added last, as the plan file lists it; no empty object spread per application.
+  if (d) planned.deferredBy = { blackout: blackoutName(d.blackout), reason: d.blackout.reason, skipped: d.date };
+  return planned;
 }
 
 function plannedDataset(d: Dataset): PlannedDataset {
@@ -105,6 +107,14 @@ function reindex(facts: readonly AppFacts[]): AppFacts[] {
 export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
   const { estate } = inputs;
   const signal = options.signal;
+  const timings = options.timings;
+  let phaseStart = timings ? performance.now() : 0;
+  const phase = (name: keyof NonNullable<PlanOptions["timings"]>) => {
+    if (!timings) return;
+    const now = performance.now();
+    timings[name] = (timings[name] ?? 0) + (now - phaseStart);
+    phaseStart = now;
+  };
   const stackName = chooseTargetStack(inputs, options.stack);
   const target = stackName === undefined ? undefined : inputs.stacks.get(stackName)?.target;
   const resolver = blackoutResolver(estate);
@@ -113,15 +123,18 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
   const kept = keptWaves(options.keep);
   const keptDate = new Map<string, string>();
   for (const k of kept) for (const a of k.wave.applications) keptDate.set(a.id, k.wave.date);
-  const allFacts = collectFacts(estate, resolver);
+  const hosts = hostIndex(estate);
+  const allFacts = collectFacts(estate, resolver, hosts);
   const facts = keptDate.size ? reindex(allFacts.filter((f) => !keptDate.has(f.app.id))) : allFacts;
   const keptFacts = keptDate.size ? allFacts.filter((f) => keptDate.has(f.app.id)) : [];
+  phase("facts");
   signal?.throwIfAborted();
   const grouping = buildGroups(facts);
   signal?.throwIfAborted();
   const { groups } = grouping;
   // Order cycles are named over every planned application, kept ones included.
   const warnings: PlanWarning[] = keptDate.size ? cycleWarnings(buildGroups(allFacts).cycles, allFacts) : cycleWarnings(grouping.cycles, facts);
+  phase("graph");
 
   const calendar = estate.calendar;
   let timezone = calendar?.window.timezone ?? "UTC";
@@ -158,7 +171,7 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
   }
 
   // Networks to re-address: needed by new applications (indices below facts.length) or kept ones.
-  const networks = reipNetworks(estate, [...facts, ...keptFacts], target);
+  const networks = reipNetworks(estate, keptFacts.length ? [...facts, ...keptFacts] : facts, target, hosts);
   const keptChange = new Map<string, string>();
   for (const k of kept) for (const c of k.wave.changes ?? []) if (!keptChange.has(c.id)) keptChange.set(c.id, k.wave.date);
   const needs = new Map<number, number[]>();
@@ -197,6 +210,13 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
     else datasetsOf.set(d.application, [d]);
   }
 
+  // One (read-only) wave record per date, shared by the applications in that wave.
+  const waveRecords = new Map<string, { number: number; date: string }>();
+  const waveAt = (date: string) => {
+    let w = waveRecords.get(date);
+    if (!w) waveRecords.set(date, (w = { number: numberOf.get(date)!, date }));
+    return w;
+  };
   const byDate = new Map<string, AppFacts[]>();
   const unplaced: Plan["unplaced"] = [];
   const waveOfApp = new Map<string, { number: number; date: string }>();
@@ -208,7 +228,7 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
       continue;
     }
     const date = slots[slot]!.date;
-    waveOfApp.set(f.app.id, { number: numberOf.get(date)!, date });
+    waveOfApp.set(f.app.id, waveAt(date));
     let list = byDate.get(date);
     if (!list) byDate.set(date, (list = []));
     list.push(f);
@@ -330,7 +350,9 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
     unplaced,
     warnings,
   };
+  phase("placement");
   const plan: Plan = { ...body, hash: computePlanHash(body) };
+  phase("hash");
   return plan;
 }
 

@@ -5,10 +5,10 @@
  * wave before the first of those applications moves.
  */
 import { dottedQuadValue } from "../model/common.js";
-import type { Estate } from "../model/estate.js";
+import type { Estate, Host } from "../model/estate.js";
 import type { StackTarget } from "../model/stack.js";
 import { analyseAddressPlan, contains, legacyOverlaps, parsePrefix, type IpPrefix } from "../network/index.js";
-import type { AppFacts } from "./facts.js";
+import { hostIndex, type AppFacts } from "./facts.js";
 
 /** The runbook that re-addresses a network. */
 export const REIP_RUNBOOK = "reip-subnet";
@@ -58,7 +58,7 @@ function hostIn(net: CollidingNetwork, address: string, parsed: { value?: IpPref
  * sit in it. Retirements are left out: a server being switched off needs no new address.
  * `others` are applications outside `facts` (kept from an earlier plan) to look up the same way.
  */
-export function reipNetworks(estate: Estate, facts: readonly Pick<AppFacts, "app" | "retiring">[], target?: StackTarget): ReipNetwork[] {
+export function reipNetworks(estate: Estate, facts: readonly Pick<AppFacts, "app" | "retiring">[], target?: StackTarget, hosts: ReadonlyMap<string, Host> = hostIndex(estate)): ReipNetwork[] {
   const collisions = legacyOverlaps(estate, target);
   if (collisions.size === 0) return [];
   const list: ReipNetwork[] = [];
@@ -89,7 +89,6 @@ export function reipNetworks(estate: Estate, facts: readonly Pick<AppFacts, "app
       })
       .join(", ");
   }
-  const hosts = new Map(estate.hosts.map((h) => [h.id, h]));
   facts.forEach((f, i) => {
     if (f.retiring) return;
     for (const hostId of f.app.hosts) {
