@@ -8,6 +8,12 @@
  * failure may have changed something (outcome `failed` or `unknown`, not `not-started`): a
  * half-applied idempotent step is by declaration safe to undo from any state; a non-idempotent
  * one is not, so its partial effect is listed for a person instead of guessed at.
+ *
+ * Under `--on-failure pause` a failed step or health gate stops the application where it
+ * failed (`paused`), nothing undone: `ferry resume --retry-failed` runs it again, `ferry
+ * rollback --app` undoes the application. A rollback, asked for or after a failure, first
+ * settles any step a stopped ferry left in flight (as resume does), so its effect is undone
+ * too, or the application is left uncertain for a person.
  */
 import type { Status } from "../model/run-event.js";
 import type { PreparedApp, PreparedStep } from "./prepare.js";
@@ -16,7 +22,7 @@ import { runRollback } from "./rollback.js";
 import { probeOnce } from "./run-action.js";
 import { emitSoon } from "./run-context.js";
 import type { AppRun, StepRunnerDeps } from "./run-context.js";
-import { runStep } from "./step.js";
+import { runStep, settleForUndo } from "./step.js";
 import type { StepOutcome } from "./step.js";
 import { runVerifyGate } from "./verify-gate.js";
 
@@ -55,6 +61,10 @@ async function runFromState(deps: StepRunnerDeps, run: AppRun, state: AppState):
 
   if (state.undo) return rollBack(deps, run, state, "rolled back by the operator (ferry rollback)");
   if (state.rollingBack) return rollBack(deps, run, state, state.steps.get(state.failedStep ?? "")?.error?.message);
+  // Paused before: a ferry stopped between the step's failure and the pause, or a resume
+  // without --retry-failed. It stays where it failed.
+  const failedAt = state.failedStep ? state.steps.get(state.failedStep) : undefined;
+  if (deps.onFailure === "pause" && failedAt?.status === "failed") return pause(deps, run, `step ${failedAt.id} failed: ${failedAt.error?.message ?? "failed"}`);
 
   // Prechecks guard the first change: they run again on resume until a changing step (not an
   // approval gate) has started, so a day spent waiting for approval is re-checked.
@@ -75,7 +85,7 @@ async function runFromState(deps: StepRunnerDeps, run: AppRun, state: AppState):
   }
 
   const forward = await runSteps(deps, run, state);
-  if (forward.kind === "failed") return rollBack(deps, run, state, forward.reason);
+  if (forward.kind === "failed") return deps.onFailure === "pause" ? pause(deps, run, forward.reason) : rollBack(deps, run, state, forward.reason);
   if (forward.kind === "paused") {
     await emit({ type: "app.finished", app: appId, status: forward.status, reason: forward.reason, manual: forward.steps });
     return forward.status;
@@ -85,7 +95,10 @@ async function runFromState(deps: StepRunnerDeps, run: AppRun, state: AppState):
   for (const v of prepared.verify) {
     const verdict = await runVerifyGate(deps, run, v);
     if (verdict.kind === "interrupted") return "running";
-    if (verdict.kind === "failed") return rollBack(deps, run, state, `verify ${v.id} failed: ${verdict.reason}`);
+    if (verdict.kind === "failed") {
+      const reason = `verify ${v.id} failed: ${verdict.reason}`;
+      return deps.onFailure === "pause" ? pause(deps, run, reason) : rollBack(deps, run, state, reason);
+    }
   }
   await emit({ type: "app.finished", app: appId, status: "succeeded" });
   return "succeeded";
@@ -153,16 +166,42 @@ async function runSteps(deps: StepRunnerDeps, run: AppRun, state: AppState): Pro
   return { kind: "done" };
 }
 
-/** Roll back completed steps in reverse order of completion; report exactly what is left. */
+/** `--on-failure pause`: the application stops where it failed, nothing undone (exit 4). */
+async function pause(deps: StepRunnerDeps, run: AppRun, reason: string): Promise<Status> {
+  await deps.events.emit({ type: "app.finished", app: run.prepared.app.id, status: "paused", reason });
+  return "paused";
+}
+
+/**
+ * Roll back completed steps in reverse order of completion; report exactly what is left. Steps
+ * a stopped ferry left in flight are settled first (orphan.ts, then their check): one that took
+ * effect is undone with the rest, one in doubt leaves the application uncertain, listed for a
+ * person, before anything is undone.
+ */
 async function rollBack(deps: StepRunnerDeps, run: AppRun, state: AppState, reason: string | undefined): Promise<Status> {
   const appId = run.prepared.app.id;
   const emit = deps.events.emit.bind(deps.events);
   const byId = new Map(run.prepared.steps.map((s) => [s.id, s]));
+  const inDoubt: string[] = [];
+  for (const st of [...state.steps.values()].filter((x) => x.inFlight)) {
+    const step = byId.get(st.id);
+    if (!step) continue;
+    const verdict = await settleForUndo(deps, run, step, st);
+    if (verdict === "interrupted") return "running";
+    if (verdict === "uncertain") inDoubt.push(st.id);
+  }
+  if (inDoubt.length > 0) {
+    await emit({ type: "app.finished", app: appId, status: "uncertain", reason: `step ${inDoubt.join(", ")} is uncertain: settle it before its application is rolled back`, manual: inDoubt });
+    return "uncertain";
+  }
   const order: PreparedStep[] = [];
-  const failed = state.failedStep ? byId.get(state.failedStep) : undefined;
-  if (failed?.rollback && failed.idempotent) {
-    const outcome = state.steps.get(failed.id)?.error?.outcome ?? "unknown";
-    if (outcome !== "not-started") order.push(failed);
+  // A failed step's own rollback runs when it is idempotent and may have changed something
+  // (the failed step, or one a stopped ferry left running).
+  for (const failed of run.prepared.steps) {
+    const st = state.steps.get(failed.id);
+    if (!st || !failed.rollback || !failed.idempotent || state.succeeded.includes(failed.id)) continue;
+    if (!["failed", "rolled-back", "rollback-failed"].includes(st.status)) continue;
+    if ((st.error?.outcome ?? "unknown") !== "not-started") order.push(failed);
   }
   for (const id of [...state.succeeded].reverse()) {
     const s = byId.get(id);

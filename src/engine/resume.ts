@@ -28,7 +28,10 @@ export type RunErrorCode =
   | "unknown-app"
   | "unknown-step"
   | "run-finished"
-  | "run-not-finished";
+  | "run-not-finished"
+  | "run-paused"
+  | "not-paused"
+  | "nothing-to-roll-back";
 
 /** Rebuild a run's state from its journal alone. */
 export async function readRunState(journal: Journal<RunEvent>): Promise<RunState> {

@@ -6,6 +6,7 @@
 import type { Logger } from "pino";
 import type { ActionOutput, ActionRegistry } from "../actions/types.js";
 import type { Host } from "../model/estate.js";
+import type { OnFailure } from "../model/run-event.js";
 import type { EventStream } from "./events.js";
 import type { PreparedApp } from "./prepare.js";
 
@@ -28,6 +29,8 @@ export interface StepRunnerDeps {
    * killed (orphan.ts). @default until the attempt's own timeout would have fired
    */
   orphanWaitMs?: number;
+  /** What a failed application does: roll back (default) or pause where it failed (`--on-failure`). */
+  onFailure?: OnFailure;
   /** Monotonic milliseconds for verify deadlines (tests pair it with `sleep`). @default performance.now */
   clock?: () => number;
 }

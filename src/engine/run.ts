@@ -10,7 +10,7 @@ import type { ActionRegistry } from "../actions/types.js";
 import type { Journal } from "../journal/types.js";
 import type { Estate } from "../model/estate.js";
 import { EXIT } from "../model/run-event.js";
-import type { RunEvent, RunStarted, Status } from "../model/run-event.js";
+import type { OnFailure, RunEvent, RunStarted, Status } from "../model/run-event.js";
 import { runApplication } from "./application.js";
 import { runStream } from "./events.js";
 import type { EventListener, EventStream } from "./events.js";
@@ -87,6 +87,8 @@ export interface EngineOptions {
   perHost?: number;
   /** @default { kind: "count", count: 0 }: the first failure stops new starts */
   budget?: FailureBudget;
+  /** What a failed application does: undo its completed steps, or stop where it failed. Recorded in run.started; resume keeps it. @default "rollback" */
+  onFailure?: OnFailure;
   sleep?: StepRunnerDeps["sleep"];
   clock?: StepRunnerDeps["clock"];
   /** Longest wait on resume for a step a stopped ferry left running, before it is killed. @default until the step's timeout */
@@ -148,6 +150,7 @@ export async function startRun(opts: EngineOptions, input: StartRunInput): Promi
       ...(opts.perSite ? { perSite: opts.perSite } : {}),
       ...(opts.perHost ? { perHost: opts.perHost } : {}),
       maxFailures: formatBudget(budget),
+      onFailure: opts.onFailure ?? "rollback",
     },
   })) as RunStarted;
   stream.state = initialState(started);
@@ -158,6 +161,8 @@ export interface ResumeInput {
   runId: string;
   operator: string;
   apps: PreparedApp[];
+  /** Paused applications whose failed steps (or health gates) run again (`--retry-failed`). */
+  retryFailed?: string[];
   acceptedChanges?: { runbook: string; from: string; to: string }[];
   /** The new inputs digest the operator accepted (`--accept-changes` after estate or stack drift). */
   inputsDigest?: string;
@@ -167,8 +172,6 @@ export interface ResumeInput {
 export async function resumeRun(opts: EngineOptions, input: ResumeInput): Promise<RunOutcome> {
   const records = await opts.journal.records();
   const state = foldEvents(records.map((r) => r.event));
-  // A rollback continues as `ferry rollback` runs it: one application at a time, whatever fails.
-  if (state.rollback) opts = { ...opts, ...ROLLBACK_LIMITS };
   const stream = streamOf(opts, input.runId, input.apps, state);
   await stream.emit({
     type: "run.resumed",
@@ -176,8 +179,10 @@ export async function resumeRun(opts: EngineOptions, input: ResumeInput): Promis
     // Neither an empty list nor an empty digest is journalled.
     ...(input.acceptedChanges?.length ? { acceptedChanges: input.acceptedChanges } : {}),
     ...(input.inputsDigest ? { inputsDigest: input.inputsDigest } : {}),
+    ...(input.retryFailed?.length ? { retryFailed: input.retryFailed } : {}),
   });
-  return execute(opts, stream, input.apps);
+  // A rollback continues as `ferry rollback` runs it: one application at a time, whatever fails.
+  return execute(state.rollback ? { ...opts, ...ROLLBACK_LIMITS } : opts, stream, input.apps);
 }
 
 /**
@@ -186,13 +191,16 @@ export async function resumeRun(opts: EngineOptions, input: ResumeInput): Promis
  */
 function unfinished(state: RunState): string[] {
   if (state.rollback) {
+    // One that never finished (interrupted mid-way) is the latest of all.
+    const at = (a: AppState) => a.finishedAt ?? Number.POSITIVE_INFINITY;
     return [...state.apps.values()]
       .filter((a) => a.undo && !a.finished)
-      .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))
+      .sort((a, b) => at(b) - at(a))
       .map((a) => a.id);
   }
+  // A paused application waits for `--retry-failed` (which makes it running) or `ferry rollback --app`.
   return [...state.apps.values()]
-    .filter((a) => !["succeeded", "rolled-back", "failed", "skipped"].includes(a.status))
+    .filter((a) => !["succeeded", "rolled-back", "failed", "skipped", "paused"].includes(a.status))
     .map((a) => a.id);
 }
 
@@ -203,18 +211,28 @@ export interface RollbackInput {
   runId: string;
   operator: string;
   apps: PreparedApp[];
+  /** Undo only these applications (`ferry rollback RUN --app A`). @default every one */
+  only?: string[];
 }
 
 /**
- * `ferry rollback`: undo the applications a finished run completed, one at a time in reverse
- * order of completion (later applications may depend on earlier ones), each through its
- * steps' rollbacks in reverse order. Resumable like a run: an interrupted rollback continues
- * with `ferry resume`.
+ * `ferry rollback`: undo a run in whatever state it stopped (finished, failed, paused,
+ * interrupted): its applications one at a time, the one that finished last (or never
+ * finished) first, since later applications may depend on earlier ones; each through its
+ * steps' rollbacks in reverse order, after settling the steps a stopped ferry left in flight.
+ * Applications that never started are marked skipped. Resumable like a run: an interrupted
+ * rollback continues with `ferry resume` (or `ferry rollback` again).
  */
 export async function rollbackRun(opts: EngineOptions, input: RollbackInput): Promise<RunOutcome> {
   const records = await opts.journal.records();
   const stream = streamOf(opts, input.runId, input.apps, foldEvents(records.map((r) => r.event)));
-  await stream.emit({ type: "run.resumed", operator: input.operator, rollback: true });
+  await stream.emit({ type: "run.resumed", operator: input.operator, rollback: true, ...(input.only ? { apps: input.only } : {}) });
+  if (!input.only) {
+    // The wave is being undone: what never began never will, in this run.
+    for (const a of stream.state!.apps.values()) {
+      if (!a.started && !a.finished) await stream.emit({ type: "app.finished", app: a.id, status: "skipped", reason: "never started: the run was rolled back" });
+    }
+  }
   return execute({ ...opts, ...ROLLBACK_LIMITS }, stream, input.apps);
 }
 
@@ -235,6 +253,7 @@ async function execute(opts: EngineOptions, stream: EventStream, apps: PreparedA
     sleep: opts.sleep,
     clock: opts.clock,
     orphanWaitMs: opts.orphanWaitMs,
+    onFailure: state.started.options.onFailure ?? "rollback",
   };
   const todo = unfinished(state);
   const todoSet = new Set(todo);
@@ -305,6 +324,7 @@ export function summarise(state: RunState, interrupted: boolean): { status: Stat
   if (has("rollback-failed")) return { status: "rollback-failed", exitCode: EXIT.rollbackFailed };
   if (interrupted) return { status: "running", exitCode: EXIT.interrupted };
   if (has("uncertain")) return { status: "uncertain", exitCode: EXIT.waiting };
+  if (has("paused")) return { status: "paused", exitCode: EXIT.waiting };
   if (has("waiting")) return { status: "waiting", exitCode: EXIT.waiting };
   if (has("failed") || has("skipped")) return { status: "failed", exitCode: EXIT.failed };
   if (has("rolled-back")) return { status: "rolled-back", exitCode: EXIT.failed };
@@ -312,14 +332,23 @@ export function summarise(state: RunState, interrupted: boolean): { status: Stat
   return { status: "succeeded", exitCode: EXIT.done };
 }
 
-/** Outcome of `ferry rollback`: done (0) when every completed application was undone. */
+/**
+ * Outcome of `ferry rollback`: done (0) when every application it was to undo was undone. Of
+ * `ferry rollback --app A`, once A is undone: the rest of the run's state, when it still needs
+ * a person (another application paused, waiting or uncertain: exit 4).
+ */
 export function summariseRollback(state: RunState, interrupted: boolean): { status: Status; exitCode: number } {
-  // Every application with a completed step whose rollback has not run counts, not only those
-  // this rollback set out to undo: "rolled-back" means nothing completed is left in place.
-  const undone = [...state.apps.values()].filter((a) => a.undo || pendingUndo(a).length > 0).map((a) => a.status);
+  const only = state.rollbackApps ? new Set(state.rollbackApps) : undefined;
+  // Of a whole-run rollback, every application with a completed step whose rollback has not run
+  // counts, not only those it set out to undo: "rolled-back" means nothing completed is left in place.
+  const undone = [...state.apps.values()].filter((a) => (only ? only.has(a.id) : a.undo || pendingUndo(a).length > 0)).map((a) => a.status);
   if (undone.includes("rollback-failed")) return { status: "rollback-failed", exitCode: EXIT.rollbackFailed };
   if (interrupted) return { status: "running", exitCode: EXIT.interrupted };
   if (undone.includes("uncertain")) return { status: "uncertain", exitCode: EXIT.waiting };
   if (undone.some((s) => s !== "rolled-back")) return { status: "running", exitCode: EXIT.interrupted };
+  if (only) {
+    const rest = [...state.apps.values()].filter((a) => !only.has(a.id)).map((a) => a.status);
+    for (const s of ["uncertain", "paused", "waiting"] as const) if (rest.includes(s)) return { status: s, exitCode: EXIT.waiting };
+  }
   return { status: "rolled-back", exitCode: EXIT.done };
 }

@@ -48,7 +48,7 @@ export interface SchedulerOptions {
 }
 
 /** Statuses that count against the failure budget. */
-export const FAILURE_STATUSES: ReadonlySet<Status> = new Set(["failed", "rolled-back", "rollback-failed", "uncertain"]);
+export const FAILURE_STATUSES: ReadonlySet<Status> = new Set(["failed", "rolled-back", "rollback-failed", "uncertain", "paused"]);
 
 export interface ScheduleResult {
   /** Final status per application that ran. */

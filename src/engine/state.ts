@@ -11,6 +11,8 @@ export interface StepState {
   status: Status;
   /** Last attempt started (0 = never). */
   attempt: number;
+  /** Attempts made before the operator asked for it to run again (`--retry-failed`): its retry policy counts from here. */
+  retryFrom?: number;
   /** A `step.started` is durable without a recorded outcome: the action may be mid-way or done. */
   inFlight: boolean;
   /** The attempt in flight: when it started, whether its action journals its process first, and that process. */
@@ -72,6 +74,8 @@ export interface RunState {
   inputsDigest?: string;
   /** `ferry rollback` was asked for: the remaining work is undoing completed applications. */
   rollback: boolean;
+  /** The applications `ferry rollback --app` named; absent when the whole run is rolled back. */
+  rollbackApps?: string[];
   acceptedChanges: { runbook: string; from: string; to: string }[];
   /** Events seen (for status output). */
   events: number;
@@ -131,10 +135,31 @@ export function applyEvent(state: RunState, e: RunEvent): RunState {
     state.status = "running";
     if (e.acceptedChanges) state.acceptedChanges.push(...e.acceptedChanges);
     if (e.inputsDigest) state.inputsDigest = e.inputsDigest;
+    if (e.retryFailed) {
+      // Going on with the run: a rollback of some applications (`ferry rollback --app`) is over.
+      state.rollback = false;
+      state.rollbackApps = undefined;
+      for (const id of e.retryFailed) {
+        const a = state.apps.get(id);
+        if (a?.status !== "paused") continue;
+        for (const st of a.steps.values()) {
+          if (st.status !== "failed") continue;
+          st.status = "pending";
+          st.retryFrom = st.attempt;
+        }
+        a.failedStep = undefined;
+        a.rollingBack = false;
+        a.finished = false;
+        a.status = "running";
+      }
+    }
     if (e.rollback) {
+      const only = e.apps ? new Set(e.apps) : undefined;
+      // A second `--app` rollback adds to the first; one of the whole run covers everything.
+      state.rollbackApps = only && (!state.rollback || state.rollbackApps) ? [...new Set([...(state.rollbackApps ?? []), ...only])] : undefined;
       state.rollback = true;
       for (const a of state.apps.values()) {
-        if (!undoable(a)) continue;
+        if ((only && !only.has(a.id)) || !undoable(a)) continue;
         a.undo = true;
         a.rollingBack = true;
         a.finished = false;
@@ -208,7 +233,9 @@ export function applyEvent(state: RunState, e: RunEvent): RunState {
       step.inFlight = false;
       step.error = e.error;
       app.failedStep = step.id;
-      app.rollingBack = true;
+      // Under `--on-failure pause` the application stops where it failed: nothing is undone
+      // unless the operator asks (`ferry rollback --app`), which sets `undo`.
+      if (state.started.options.onFailure !== "pause" || app.undo) app.rollingBack = true;
       break;
     case "step.uncertain":
       step.status = "uncertain";
@@ -292,14 +319,17 @@ export function applyEvent(state: RunState, e: RunEvent): RunState {
 }
 
 /**
- * Whether `ferry rollback` undoes this application: it succeeded, or it stopped short of the
- * end (waiting at a gate, skipped, failed without undoing) with a completed step whose rollback
- * has not run. Uncertain and rollback-failed applications are a person's to finish: the
- * rollback's outcome reports them instead of claiming it undid them.
+ * Whether `ferry rollback` undoes this application, whatever state the run is in: it succeeded
+ * or is paused; or it began and did not finish (interrupted mid-step, waiting at a gate: its
+ * steps in doubt are settled first, then its completed steps undone); or it stopped short with
+ * a completed step whose rollback has not run. Uncertain and rollback-failed applications are
+ * a person's to finish: the rollback's outcome reports them instead of claiming it undid them.
+ * An application that never started has nothing to undo.
  */
 export function undoable(a: AppState): boolean {
-  if (a.status === "succeeded") return true;
+  if (a.status === "succeeded" || a.status === "paused") return true;
   if (a.status === "uncertain" || a.status === "rollback-failed" || a.status === "rolled-back") return false;
+  if (!a.finished && a.started) return true;
   return pendingUndo(a).length > 0;
 }
 
@@ -344,6 +374,7 @@ export function stateToJson(s: RunState): Record<string, unknown> {
     ...(s.started.wave !== undefined ? { wave: s.started.wave } : {}),
     resumes: s.resumes,
     ...(s.rollback ? { rollback: true } : {}),
+    ...(s.rollbackApps ? { rollbackApps: s.rollbackApps } : {}),
     applications: [...s.apps.values()].map((a) => ({
       id: a.id,
       runbook: a.planned.runbook,

@@ -132,8 +132,10 @@ export async function runStep(deps: StepRunnerDeps, run: AppRun, step: PreparedS
 
   const policy = step.action.retry;
   const first = state.attempt + 1;
-  const last = Math.max(policy.attempts, first);
-  let delay = policy.delayMs * Math.pow(policy.backoff, Math.max(0, state.attempt - 1));
+  // A step the operator asked to run again (`--retry-failed`) has its whole retry policy again.
+  const base = state.retryFrom ?? 0;
+  const last = Math.max(policy.attempts + base, first);
+  let delay = policy.delayMs * Math.pow(policy.backoff, Math.max(0, state.attempt - base - 1));
   for (let attempt = first; attempt <= last; attempt++) {
     if (deps.stop.aborted) return { status: "interrupted" };
     let rendered: RenderedSpec;
@@ -210,4 +212,45 @@ async function abortedStep(deps: StepRunnerDeps, run: AppRun, step: PreparedStep
     inspect: inspectHint(run, step),
   });
   return { status: "uncertain" };
+}
+
+/**
+ * Before an application is rolled back: what became of a step a stopped ferry left in flight,
+ * settled as resume settles it (its process group waited for or killed, then its check probe),
+ * never by running it. `done`: it took effect (journalled as succeeded, so it is undone with
+ * the rest), or it is idempotent and may have (journalled as failed, so its own rollback runs);
+ * `not-done`: it provably did not; `uncertain`: a person must say (journalled with what to
+ * inspect).
+ */
+export async function settleForUndo(deps: StepRunnerDeps, run: AppRun, step: PreparedStep, state: StepState): Promise<"done" | "not-done" | "uncertain" | "interrupted"> {
+  if (!state.inFlight) return state.status === "succeeded" ? "done" : "not-done";
+  const app = run.prepared.app.id;
+  const orphan = await settleOrphan(deps, run, step, "step", state.current, step.action);
+  if (orphan.kind === "interrupted") return "interrupted";
+  // Recorded as failed, so `ferry status` shows what became of it: it did not take effect.
+  const notDone = async (message: string, outcome: EventError["outcome"]) => {
+    await deps.events.emit({ type: "step.failed", app, step: step.id, attempt: state.attempt, error: { code: "interrupted", message, transient: false, outcome } });
+    return "not-done" as const;
+  };
+  if (orphan.kind === "never-ran") return notDone("ferry stopped before it let the command run; the application is being rolled back", "not-started");
+  if (orphan.kind === "running") {
+    await deps.events.emit({ type: "step.uncertain", app, step: step.id, phase: "step", reason: orphan.reason, inspect: inspectHint(run, step) });
+    return "uncertain";
+  }
+  if (step.idempotent) {
+    const error: EventError = { code: "interrupted", message: "it was running when ferry stopped; the application is being rolled back", transient: false, outcome: "unknown" };
+    await deps.events.emit({ type: "step.failed", app, step: step.id, attempt: state.attempt, error });
+    return "done";
+  }
+  const settled = await settleInDoubt(
+    deps,
+    run,
+    step,
+    state.attempt,
+    step.check
+      ? "it was running when ferry stopped, and its check probe could not tell whether it took effect"
+      : "it was running when ferry stopped, is not idempotent and has no check probe",
+  );
+  if (settled === "not-applied") return notDone("it was running when ferry stopped and its check says it did not take effect; the application is being rolled back", "failed");
+  return settled.status === "succeeded" ? "done" : "uncertain";
 }

@@ -20,8 +20,13 @@ export const STATUSES = [
   "uncertain",
   "waiting",
   "skipped",
+  "paused",
 ] as const;
 export type Status = (typeof STATUSES)[number];
+
+/** What a failed application does: undo its completed steps, or stop where it failed (`--on-failure`). */
+export const ON_FAILURE = ["rollback", "pause"] as const;
+export type OnFailure = (typeof ON_FAILURE)[number];
 
 /** The part of a runbook an event is about. */
 export type Phase = "precheck" | "step" | "verify" | "rollback";
@@ -95,7 +100,18 @@ export interface RunStarted extends Base {
   /** Digest of every runbook used, by name: resume refuses when one changed. */
   runbooks: Record<string, string>;
   apps: PlannedRunApp[];
-  options: { concurrency: number; perSite?: number; perHost?: number; maxFailures?: string };
+  options: {
+    concurrency: number;
+    perSite?: number;
+    perHost?: number;
+    maxFailures?: string;
+    /**
+     * What a failed application does (`--on-failure`): `rollback` undoes its completed steps
+     * (absent in journals of earlier builds means this), `pause` stops it where it failed, for
+     * `ferry resume --retry-failed` or `ferry rollback --app`.
+     */
+    onFailure?: OnFailure;
+  };
   /** The change-board approval the wave ran under, when one was on file. */
   approval?: { file: string; approvedBy: string; changeRef: string; approvedAt: string };
   /** Set when the operator ran the wave outside its window, in a freeze or a blackout (`--emergency`). */
@@ -110,6 +126,10 @@ export interface RunResumed extends Base {
   inputsDigest?: string;
   /** `ferry rollback`: undo the applications the run completed, in reverse order of completion. */
   rollback?: boolean;
+  /** With `rollback`: only these applications (`ferry rollback RUN --app A`); absent means every one. */
+  apps?: string[];
+  /** `ferry resume --retry-failed`: these paused applications run their failed steps (or health gates) again. */
+  retryFailed?: string[];
 }
 export interface RunInterrupted extends Base {
   type: "run.interrupted";

@@ -34,6 +34,10 @@ export interface ContinueOptions extends ExecuteOptions {
 
 export interface ResumeOptions extends ContinueOptions {
   settle?: Settlement;
+  /** Run the failed step (or health gates) of paused applications again (`--retry-failed`), of `app` only when given. */
+  retryFailed?: boolean;
+  /** With `retryFailed`: only this application. */
+  app?: string;
   /** `SEQ:SUM` of a head the operator kept (`ferry status RUN` prints it): refuse a journal that does not reach it. */
   expectHead?: string;
 }
@@ -140,36 +144,79 @@ export async function resumeRunById(ctx: RunsContext, runId: string, opts: Resum
       await settleStep(journal, state, { app, step: opts.settle.step, outcome: opts.settle.outcome, by: ctx.operator });
       state = await readRunState(journal, runId);
     }
+    const retryFailed = pausedToRetry(state, opts);
     handedOver = true;
     return await withRunSession({ journal, stateDir: ctx.stateDir, projectDir: ctx.dir, estate: project.estate, apps }, opts, (engine) =>
-      resumeRun(engine, { runId, operator: ctx.operator, apps, acceptedChanges: drift.changes, inputsDigest: drift.inputsDigest }),
+      resumeRun(engine, { runId, operator: ctx.operator, apps, acceptedChanges: drift.changes, inputsDigest: drift.inputsDigest, retryFailed }),
     );
   } finally {
     if (!handedOver) await journal.close();
   }
 }
 
-/** Undo what a finished run completed, latest application first, through its steps' rollbacks. */
-export async function rollbackRunById(ctx: RunsContext, runId: string, opts: ContinueOptions = {}): Promise<RunOutcome> {
+/**
+ * The paused applications `--retry-failed` runs again. Without it, a run whose only work left
+ * is paused applications is refused with what to type: resuming would change nothing.
+ */
+function pausedToRetry(state: RunState, opts: ResumeOptions): string[] | undefined {
+  const paused = [...state.apps.values()].filter((a) => a.status === "paused");
+  if (opts.retryFailed) {
+    if (opts.app !== undefined && !state.apps.has(opts.app)) throw new RunError("unknown-app", `run ${state.runId} has no application ${opts.app} (it has: ${[...state.apps.keys()].join(", ")})`);
+    const chosen = paused.filter((a) => opts.app === undefined || a.id === opts.app);
+    if (chosen.length === 0) {
+      throw new RunError(
+        "not-paused",
+        opts.app !== undefined ? `application ${opts.app} of run ${state.runId} is ${state.apps.get(opts.app)!.status}, not paused: there is no failed step to run again` : `run ${state.runId} has no paused application: there is no failed step to run again`,
+        "--retry-failed goes with a run started with --on-failure pause; `ferry status RUN` shows where each application stopped.",
+      );
+    }
+    return chosen.map((a) => a.id);
+  }
+  // What a plain resume would work on (as the engine's `unfinished` picks it).
+  const otherWork = [...state.apps.values()].some((a) => (state.rollback ? a.undo && !a.finished : !["succeeded", "rolled-back", "failed", "skipped", "paused"].includes(a.status)));
+  if (paused.length > 0 && !otherWork && !opts.settle) {
+    const first = paused[0]!;
+    throw new RunError(
+      "run-paused",
+      `run ${state.runId} is paused: ${paused.map((a) => `${a.id} stopped where it failed (${a.reason ?? "failed"})`).join("; ")}`,
+      `Fix the cause, then \`ferry resume ${state.runId} --retry-failed\` runs the failed step again; or \`ferry rollback ${state.runId} --app ${first.id}\` undoes the application.`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * Undo a run in whatever state no process works on any more: finished, failed, paused or
+ * interrupted (a live run holds its lock: `run-locked`). Every application it changed, the
+ * latest first, through its steps' rollbacks in reverse order, once the steps a stopped ferry
+ * left in flight are settled; with `only`, just that application.
+ */
+export async function rollbackRunById(ctx: RunsContext, runId: string, opts: ContinueOptions & { only?: string } = {}): Promise<RunOutcome> {
   const journal = await openRun(ctx, runId);
   let handedOver = false;
   try {
     await assertReachesHeads(ctx, runId, await journal.records());
     const state = await readRunState(journal, runId);
-    if (!state.finished || state.rollback) {
-      throw new RunError(
-        "run-not-finished",
-        state.rollback ? `run ${runId} is already being rolled back` : `run ${runId} has not finished (it is ${state.status})`,
-        state.rollback ? `Continue it with: ferry resume ${runId}` : `Resume it first (ferry resume ${runId}), or settle its uncertain steps.`,
-      );
+    if (opts.only !== undefined) {
+      const a = state.apps.get(opts.only);
+      if (!a) throw new RunError("unknown-app", `run ${runId} has no application ${opts.only} (it has: ${[...state.apps.keys()].join(", ")})`);
+      if (!undoable(a) && !(a.undo && !a.finished)) {
+        throw new RunError(
+          "nothing-to-roll-back",
+          `application ${a.id} of run ${runId} is ${a.status}: there is nothing of it to roll back`,
+          a.status === "uncertain" || a.status === "rollback-failed" ? "A person settles it first: `ferry status RUN` says what to inspect, then `ferry resume RUN --app APP --step-done STEP`." : undefined,
+        );
+      }
+    } else if (![...state.apps.values()].some((a) => undoable(a) || (a.undo && !a.finished))) {
+      throw new RunError("nothing-to-roll-back", `run ${runId} changed nothing that is not already undone: there is nothing to roll back`, "`ferry status RUN` shows each application's state.");
     }
-    const done = [...state.apps.values()].filter(undoable);
-    if (done.length === 0) throw new RunError("run-finished", `run ${runId} completed no application: there is nothing to roll back`);
     const { project, apps } = await prepareRun(ctx, state);
     // Rollbacks written in the runbooks run now: refuse if they are not the ones the run started with.
     checkDrift(state, project, false, Boolean(opts.acceptChanges));
     handedOver = true;
-    return await withRunSession({ journal, stateDir: ctx.stateDir, projectDir: ctx.dir, estate: project.estate, apps }, opts, (engine) => rollbackRun(engine, { runId, operator: ctx.operator, apps }));
+    return await withRunSession({ journal, stateDir: ctx.stateDir, projectDir: ctx.dir, estate: project.estate, apps }, opts, (engine) =>
+      rollbackRun(engine, { runId, operator: ctx.operator, apps, ...(opts.only !== undefined ? { only: [opts.only] } : {}) }),
+    );
   } finally {
     if (!handedOver) await journal.close();
   }

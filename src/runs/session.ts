@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import type { DestinationStream } from "pino";
 import type { FileJournal } from "../journal/file-journal.js";
 import { recordHead } from "../journal/heads.js";
-import type { RunEvent } from "../model/run-event.js";
+import type { OnFailure, RunEvent } from "../model/run-event.js";
 import type { Estate } from "../model/estate.js";
 import { createActions } from "../actions/index.js";
 import type { EngineOptions, RunControl, RunOutcome } from "../engine/run.js";
@@ -39,6 +39,8 @@ export interface RunLimits {
   perHost?: number;
   /** @default { kind: "count", count: 0 } */
   budget?: FailureBudget;
+  /** What a failed application does (`--on-failure`). @default "rollback" */
+  onFailure?: OnFailure;
 }
 
 interface SessionInput {

@@ -12,6 +12,7 @@ import { InputError } from "../../src/model/diagnostics.js";
 import { computePlanHash, planWaves, serializePlan } from "../../src/planner/index.js";
 import { RunControl } from "../../src/engine/run.js";
 import { approveWave } from "../../src/runs/approval.js";
+import { recordPlanMade } from "../../src/journal/plans-made.js";
 import { loadValidProjectQuietly, type RunsContext } from "../../src/runs/context.js";
 import { resumeRunById, rollbackRunById } from "../../src/runs/continue.js";
 import { readRun } from "../../src/runs/history.js";
@@ -160,6 +161,14 @@ describe("preparing a wave", () => {
     expect(existsSync(file)).toBe(true);
   });
 
+  it("refuses an approval dated before the plan was first made on this machine", async () => {
+    await recordPlanMade(ctx.stateDir, (JSON.parse(readFileSync(plan, "utf8")) as { hash: string }).hash, new Date("2026-06-01T00:00:00Z"));
+    await approveWave({ dir }, { plan, wave: 1, by: "Change Board", ref: "CHG0001", now: () => new Date("1999-01-01T00:00:00Z") });
+    const err = await refusal(prepareWave(ctx, { plan, wave: 1 }));
+    expect(err.code).toBe("approval-invalid");
+    expect(err.message).toContain("before the plan existed (first made on this machine at 2026-06-01T00:00:00.000Z)");
+  });
+
   it("refuses --only naming an application that is not in the wave", async () => {
     await approve();
     expect((await refusal(prepareWave(ctx, { plan, wave: 1, only: ["nope"] }))).code).toBe("app-not-in-wave");
@@ -231,7 +240,7 @@ describe("running, resuming and rolling back", () => {
     expect((await readRun(ctx.stateDir, done.runId)).status).toBe("rolled-back");
   });
 
-  it("refuses to roll back a run that has not finished", async () => {
+  it("rolls back a run that was interrupted before it finished", async () => {
     const control = new RunControl();
     const running = startWave(ctx, await prepareWave(ctx, { plan, wave: 1, only: ["crm"] }), { control });
     while (!ledger().includes("run:move:crm")) await new Promise((r) => setTimeout(r, 20));
@@ -239,6 +248,9 @@ describe("running, resuming and rolling back", () => {
     writeFileSync(join(dir, "go-crm"), "");
     const stopped = await running;
     expect(stopped.exitCode).toBe(130);
-    expect((await refusal(rollbackRunById(ctx, stopped.runId))).code).toBe("run-not-finished");
+    const undone = await rollbackRunById(ctx, stopped.runId);
+    expect(undone.exitCode).toBe(0);
+    expect(ledger()).toEqual(["run:stop:crm", "run:move:crm", "undo:stop:crm"]);
+    expect((await readRun(ctx.stateDir, stopped.runId)).status).toBe("rolled-back");
   });
 });
