@@ -1,6 +1,7 @@
 import { access } from "node:fs/promises";
 import { isAbsolute, join, relative, sep } from "node:path";
 import { writeFileAtomic } from "../journal/write-file-atomic.js";
+import { recordPlanMade } from "../journal/plans-made.js";
 import { UsageError } from "../model/diagnostics.js";
 import type { Project } from "../model/load.js";
 import type { Plan } from "../model/plan.js";
@@ -78,6 +79,10 @@ export async function planCommand(opts: PlanRunOptions): Promise<number> {
   const text = serializePlan(plan);
   const out = opts.out ?? (opts.json ? undefined : join(opts.dir, "plans", "plan.json"));
   if (out !== undefined) await writeFileAtomic(out, text);
+  // A plan carries no time of its own: remember when it was first made here, so an approval
+  // dated before it can be refused.
+  // Best effort: a read-only checkout still plans; only this one check is then not possible.
+  await recordPlanMade(stateDirOf(opts), plan.hash).catch(() => undefined);
   const summary = planSummaryText(plan) + (out ? `plan written to ${out}\n` : "");
   if (opts.json) {
     process.stdout.write(text);

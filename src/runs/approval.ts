@@ -127,6 +127,8 @@ export interface CheckApprovalOptions {
   now?: Date;
   /** For ssh-keygen (PATH). @default process.env */
   env?: Env;
+  /** When the plan was first made on this machine, if it was (journal/plans-made.ts). */
+  planMadeAt?: string;
 }
 
 /** Verify one approval's signature against the project's allowed_signers (and revoked_keys). */
@@ -183,7 +185,9 @@ export async function checkWaveApproval(dir: string, plan: Plan, wave: number, p
               ? `it was given for inputs ${a.inputsDigest}, but the plan's inputs are ${plan.inputsDigest}`
               : Date.parse(a.approvedAt) > now.getTime() + CLOCK_SKEW_MS
                 ? `it is dated ${a.approvedAt}, in the future`
-                : undefined;
+                : opts.planMadeAt !== undefined && Date.parse(a.approvedAt) < Date.parse(opts.planMadeAt) - CLOCK_SKEW_MS
+                  ? `it is dated ${a.approvedAt}, before the plan existed (first made on this machine at ${opts.planMadeAt})`
+                  : undefined;
     if (wrong) throw new UsageError(`${shown} does not approve this wave: ${wrong}`, "approval-invalid", "Re-approve the plan that will actually run with `ferry approve`.");
     if (!a.signature && p.signed) {
       throw new FerryError(
