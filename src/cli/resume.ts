@@ -1,4 +1,4 @@
-/** `ferry resume RUN [--step-done|--step-failed|--step-retry S [--app A]]`: continue a stopped run. */
+/** `ferry resume RUN [--step-done|--step-failed|--step-retry S] [--retry-failed] [--app A]`: continue a stopped run. */
 import { UsageError } from "../model/diagnostics.js";
 import { resumeRunById, type Settlement } from "../runs/continue.js";
 import { runsContext, stateFlagFor, type StateFlags } from "./shared/flags.js";
@@ -12,6 +12,7 @@ export interface ResumeFlags extends StateFlags, OutputFlags {
   app?: string;
   acceptChanges?: boolean;
   expectHead?: string;
+  retryFailed?: boolean;
 }
 
 /** The one verdict the flags give on a step in doubt, if any. */
@@ -32,6 +33,6 @@ function settlementOf(flags: ResumeFlags): Settlement | undefined {
 export async function resumeCommand(runId: string, flags: ResumeFlags): Promise<number> {
   const settle = settlementOf(flags);
   const ctx = runsContext(flags);
-  const outcome = await withTerminal(flags, (exec) => resumeRunById(ctx, runId, { ...exec, settle, acceptChanges: flags.acceptChanges, expectHead: flags.expectHead }));
+  const outcome = await withTerminal(flags, (exec) => resumeRunById(ctx, runId, { ...exec, settle, acceptChanges: flags.acceptChanges, expectHead: flags.expectHead, retryFailed: flags.retryFailed, app: flags.app }));
   return finishRun(outcome, flags, stateFlagFor(flags));
 }

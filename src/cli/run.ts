@@ -6,6 +6,7 @@
  * interrupted.
  */
 import { UsageError } from "../model/diagnostics.js";
+import { ON_FAILURE, type OnFailure } from "../model/run-event.js";
 import { parseFailureBudget } from "../engine/failure-budget.js";
 import { prepareWave } from "../runs/prepare.js";
 import { startWave } from "../runs/start.js";
@@ -24,6 +25,7 @@ export interface RunFlags extends StateFlags, OutputFlags {
   perHost?: string;
   out?: string;
   emergency?: string;
+  onFailure?: string;
 }
 
 /** `ferry run`. Returns the exit code. */
@@ -36,6 +38,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   if (flags.maxFailures !== undefined && !budget) {
     throw new UsageError(`--max-failures must be a count (2), a percentage (10%) or "unlimited", got ${JSON.stringify(flags.maxFailures)}`);
   }
+  const onFailure = flags.onFailure ?? "rollback";
+  if (!(ON_FAILURE as readonly string[]).includes(onFailure)) throw new UsageError(`--on-failure must be ${ON_FAILURE.join(" or ")}, got ${JSON.stringify(flags.onFailure)}`);
   const only = flags.only?.split(",").map((s) => s.trim()).filter(Boolean);
   const ctx = runsContext(flags);
   if (flags.out && !flags.dryRun) throw new UsageError("--out goes with --dry-run: it writes the dry run's result", "usage", "A run's own record is its journal: `ferry status RUN --json`.");
@@ -50,7 +54,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   const outcome = await withTerminal(flags, (exec) =>
     startWave(ctx, prepared, {
       ...exec,
-      limits: { concurrency, perSite, perHost, budget },
+      limits: { concurrency, perSite, perHost, budget, onFailure: onFailure as OnFailure },
       commandFlags: stateFlagFor(flags),
       emergency: flags.emergency,
       onStart: ({ runId, journal }) => {

@@ -2,7 +2,7 @@
  * `ferry status [RUN] [--json]`: a run's state folded from its journal, read without taking the
  * run lock (so it works while the run is going). Without RUN: every run in the state directory.
  * Statuses are those of docs/formats.md ("Statuses"): pending, running, succeeded, failed,
- * rolled-back, rollback-failed, uncertain, waiting, skipped.
+ * rolled-back, rollback-failed, uncertain, waiting, skipped, paused.
  */
 import { stateToJson, type RunState } from "../engine/state.js";
 import { countStatuses } from "../engine/run.js";
@@ -30,7 +30,7 @@ function runText(s: RunState, head: { seq: number; sum: string }, live: boolean,
     `  started ${s.started.at} by ${s.started.operator}${s.started.wave !== undefined ? `, wave ${s.started.wave}` : ""}${s.started.planFile ? ` of ${s.started.planFile}` : ""}`,
     ...(s.started.approval ? [`  approved by ${s.started.approval.approvedBy} (${s.started.approval.changeRef})`] : []),
     ...(s.started.emergency ? [`  EMERGENCY run by ${s.started.emergency.by}: ${s.started.emergency.reason}`, ...s.started.emergency.overrode.map((o) => `    overrode: ${o}`)] : []),
-    `  last event ${s.lastAt}; ${s.resumes} resume(s)${s.rollback ? "; rollback requested" : ""}`,
+    `  last event ${s.lastAt}; ${s.resumes} resume(s)${s.rollback ? `; rollback requested${s.rollbackApps ? ` of ${s.rollbackApps.join(", ")}` : ""}` : ""}${s.started.options.onFailure === "pause" ? "; on failure: pause" : ""}`,
     `  journal head ${formatHead(head)} (keep it: \`ferry resume ${s.runId} --expect-head ${formatHead(head)}\` refuses a journal cut back below it)`,
   ];
   for (const a of s.apps.values()) {

@@ -17,6 +17,7 @@ export function registerRun(program: Command): void {
     .option("--emergency <reason>", "run although the wave is outside its approved window, in a freeze or a blackout (journalled with your name)")
     .option("--concurrency <n>", `applications at once (default ${DEFAULT_CONCURRENCY})`)
     .option("--max-failures <n|n%>", "failure budget: past it no new application starts (default 0: stop after the first)")
+    .option("--on-failure <rollback|pause>", "a failed application: undo its completed steps (rollback, the default), or stop where it failed (pause)")
     .option("--per-site <n>", "applications at once per source site")
     .option("--per-host <n>", "applications at once per host")
     .option(...ACCEPT_NEW)
@@ -43,6 +44,11 @@ where change control requires one (approvals/<plan-hash-hex>-wave-<n>.yaml, from
 (fsynced) in <state>/runs/<run-id>/journal.ndjson before it is acted on; the log is next to
 it in log.ndjson.
 
+--on-failure pause: a failed step or health gate stops its application where it failed, nothing
+undone (status paused, exit 4). Fix the cause, then \`ferry resume RUN --retry-failed\` runs
+the failed step again, or \`ferry rollback RUN --app A\` undoes the application. The policy is
+journalled with the run; resume keeps it.
+
 Ctrl-C (SIGINT) or SIGTERM: no new work starts, running steps finish, exit 130; a second
 signal aborts running steps (a non-idempotent one is then uncertain). \`ferry resume RUN\`
 continues either way.
@@ -51,6 +57,7 @@ ${RUN_EXITS}
 Examples:
   ferry run --plan plans/q1.json --wave 1 --dry-run
   ferry run --plan plans/q1.json --wave 1 --concurrency 5 --per-site 2 --max-failures 10%
+  ferry run --plan plans/q1.json --wave 1 --on-failure pause
   ferry run --plan plans/q1.json --wave 1 --json | jq -c 'select(.type == "app.finished")'`,
     )
     .action(

@@ -16,7 +16,7 @@ export function registerStatus(program: Command): void {
       "after",
       `
 Statuses: pending, running, succeeded, failed, rolled-back, rollback-failed, uncertain,
-waiting, skipped. Reads the journal without taking the run lock, so it works during a run.
+waiting, skipped, paused (stopped where it failed: --on-failure pause). Reads the journal without taking the run lock, so it works during a run.
 
 Examples:
   ferry status

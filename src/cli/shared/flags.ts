@@ -17,8 +17,9 @@ export const VERBOSE = ["--verbose", "debug log, pretty, on stderr (terminal onl
 
 export const RUN_EXITS = `
 Exit codes: 0 done, 1 failed and rolled back, 2 invalid input or usage, 3 rollback failed (a
-person must act; the message lists the steps), 4 waiting at an approval gate or an uncertain
-step, 130 interrupted (resume continues it).`;
+person must act; the message lists the steps), 4 waiting at an approval gate, an uncertain
+step or an application paused where it failed (--on-failure pause), 130 interrupted (resume
+continues it).`;
 
 /** The flags every command that touches runs has. */
 export interface StateFlags {

@@ -55,7 +55,8 @@ export async function withTerminal(flags: OutputFlags, body: (exec: ExecuteOptio
 
 /**
  * What the operator must do next, in words: the steps to finish by hand (exit 3), uncertain
- * steps to inspect and gates to release (exit 4), then the one command to type next.
+ * steps to inspect, gates to release and applications paused where they failed (exit 4), then
+ * the one command to type next.
  */
 export function nextSteps(outcome: RunOutcome, stateFlag: string): string {
   const { state, runId, exitCode } = outcome;
@@ -70,6 +71,7 @@ export function nextSteps(outcome: RunOutcome, stateFlag: string): string {
       }
       if (s.status === "waiting" && a.status === "waiting") lines.push(`${a.id}: waiting for approval at ${s.id}`);
     }
+    if (a.status === "paused") lines.push(`${a.id}: PAUSED where it failed, nothing undone${a.reason ? `\n  why: ${a.reason}` : ""}`);
   }
   const status = exitCode === 130 ? "interrupted; everything done so far is journalled" : outcome.status;
   return [`run ${runId}: ${status} (exit ${exitCode})`, ...lines, `next: ${whatNext(state, false, stateFlag)}`].join("\n") + "\n";
