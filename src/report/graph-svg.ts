@@ -7,6 +7,18 @@ export const MAX_GRAPH_NODES = 120;
 
 const CRIT_COLOURS: Record<string, string> = { critical: "#c81e1e", high: "#e07b00", medium: "#2f6fb3", low: "#3f9142" };
 
+const line = (style: string) => `<svg class="legend-line" viewBox="0 0 34 10" width="34" height="10" aria-hidden="true"><path d="M1,5 L29,5" stroke="#52606d"${style} marker-end="url(#legend-arrow)"/></svg>`;
+const box = (stroke: string, dash = "") => `<svg class="legend-line" viewBox="0 0 34 14" width="34" height="14" aria-hidden="true"><rect x="2" y="2" width="30" height="10" rx="3" fill="#fff" stroke="${stroke}" stroke-width="2"${dash}/></svg>`;
+
+/** The key to the graphs' line styles and colours, as HTML (one list, inline SVG samples). */
+export const GRAPH_LEGEND = `<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs><marker id="legend-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#52606d"/></marker></defs></svg>
+<ul class="graph-legend">
+<li>${line("")} depends on: the arrow points at what the application needs, which moves first or in the same wave</li>
+<li>${line(' stroke-width="3"')} must move in the same wave (a latency-sensitive link)</li>
+<li>${line(' stroke-dasharray="2 3"')} uses, recorded only: no order needed</li>
+<li>Box outline by criticality: ${box(CRIT_COLOURS.critical!)} critical ${box(CRIT_COLOURS.high!)} high ${box(CRIT_COLOURS.medium!)} medium ${box(CRIT_COLOURS.low!)} low; ${box("#9aa5b1", ' stroke-dasharray="4 3"')} an application in another wave (its wave in brackets), retained, or not in this plan</li>
+</ul>`;
+
 function label(text: string, max = 34): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
@@ -20,13 +32,13 @@ function label(text: string, max = 34): string {
 export function waveGraphSvg(wave: PackWave): string | undefined {
   if (wave.internal.length === 0 && wave.crossing.length === 0) return undefined;
   const g = new dagre.graphlib.Graph({ multigraph: true });
-  g.setGraph({ rankdir: "LR", nodesep: 14, ranksep: 46, marginx: 10, marginy: 10 });
+  g.setGraph({ rankdir: "LR", nodesep: 20, edgesep: 12, ranksep: 56, marginx: 10, marginy: 10 });
   g.setDefaultEdgeLabel(() => ({}));
   const inWave = new Map(wave.applications.map((a) => [a.id, a]));
   const external = new Map<string, string>();
   for (const l of wave.crossing) {
     const other = inWave.has(l.from) ? l.to : l.from;
-    const where = l.otherWave === undefined ? "" : typeof l.otherWave === "number" ? `wave ${l.otherWave}` : l.otherWave;
+    const where = l.otherWave === undefined ? "" : typeof l.otherWave === "number" ? `wave ${l.otherWave}` : l.otherWave === "retained" ? "retained, not moving" : l.otherWave;
     external.set(other, where);
   }
   const linked = new Set<string>();

@@ -1,6 +1,8 @@
 import { escapeMarkdown as md, mermaidLabel } from "./escape.js";
 import { MAX_GRAPH_NODES } from "./graph-svg.js";
-import type { PackLink, PackModel, PackWave } from "./pack-model.js";
+import { SUMMARY_TOP, type PackApp, type PackLink, type PackModel, type PackWave } from "./pack-model.js";
+import { RISK_BANDS, RISK_RULES, type RiskLevel } from "./risk.js";
+import { dateInWords, instantInWords, minutesInWords } from "./words.js";
 
 /** Gantt task names end at `:` and cannot hold `#` or `;`; keep a safe subset. */
 function ganttName(text: string): string {
@@ -17,7 +19,7 @@ function code(text: string): string {
 }
 
 function other(l: PackLink): string {
-  return l.otherWave === undefined ? "" : typeof l.otherWave === "number" ? `wave ${l.otherWave}` : l.otherWave;
+  return l.otherWave === undefined ? "" : typeof l.otherWave === "number" ? `wave ${l.otherWave}` : l.otherWave === "retained" ? "retained (not moving)" : l.otherWave === "unplaced" ? "unplaced (no wave yet)" : "not in this plan";
 }
 
 function calendarGantt(model: PackModel): string {
@@ -54,70 +56,194 @@ function waveFlowchart(w: PackWave): string | undefined {
   return lines.join("\n");
 }
 
-function waveSection(w: PackWave, model: PackModel): string {
-  const out: string[] = [];
-  out.push(`## Wave ${w.number}: ${w.date}`, "", `Plan \`${model.hash}\``, "");
-  out.push(`Window ${md(w.window.start)} to ${md(w.window.end)}. Load: ${w.load.applications} applications, effort ${w.load.effort}, ${w.load.users} users.`, "");
+function signoff(w: PackWave, model: PackModel): string[] {
+  const out = ["**Approval status and sign-off.**", `Approval needed from ${w.signoff.organisations.length ? w.signoff.organisations.map(md).join(", ") : "the change board"} for wave ${w.number}.`, ""];
+  const approvals = w.signoff.approvals;
+  if (approvals === undefined) out.push("Approvals were not read (the pack was made without the project's approvals/ folder).");
+  else if (approvals.length === 0) out.push(`**Awaiting approval.** Record it with \`ferry approve --plan FILE --wave ${w.number}\`.`);
+  else {
+    out.push(row(["organisation", "approved by", "when", "key", "change ref"]), row(Array(5).fill("---")));
+    for (const a of approvals) out.push(row([md(a.organisation ?? "change board"), md(a.approvedBy), md(instantInWords(a.approvedAt, model.timezone)), a.key ? code(a.key) : "not signed", md(a.changeRef)]));
+    const got = new Set(approvals.map((a) => a.organisation).filter((o) => o !== undefined));
+    if (got.size) for (const o of w.signoff.organisations.filter((o) => !got.has(o))) out.push(row([md(o), "**awaiting approval**", "", "", ""]));
+  }
+  out.push("");
+  return out;
+}
+
+function appsTable(apps: readonly PackApp[]): string[] {
+  const out = [row(["application", "what changes (from → to)", "outage expected", "users", "criticality", "risk"]), row(Array(6).fill("---"))];
+  for (const a of apps) {
+    const notes: string[] = [];
+    if (a.deferredBy) notes.push(`held out of the wave on ${md(dateInWords(a.deferredBy.skipped))} by **${md(a.deferredBy.blackout)}**`);
+    if (a.together) notes.push(`moves with ${a.together.with.map((m) => `${md(m.name)} (${code(m.id)})`).join(", ")}: ${md(a.together.why)}`);
+    if (a.reip.length) notes.push(`after its network is re-addressed (${a.reip.map(code).join(", ")})`);
+    out.push(
+      row([
+        `**${md(a.name)}** ${code(a.id)}${a.owner ? ` · ${md(a.owner)}` : ""}${notes.length ? ` (${notes.join("; ")})` : ""}`,
+        `${md(a.from)} → ${md(a.to)}${a.how ? ` (${md(a.how)})` : ""}`,
+        a.outageMinutes !== undefined ? `up to ${minutesInWords(a.outageMinutes)}` : "not known",
+        a.users ?? "",
+        md(a.criticality ?? ""),
+        `**${a.risk.level}** (${a.risk.points}: ${md(a.risk.factors.map((f) => `${f.factor} ${f.points}`).join(", ") || "no factor")})`,
+      ]),
+    );
+  }
+  return out;
+}
+
+function appDetail(a: PackApp): string[] {
+  const notes: string[] = [];
+  if (a.deferredBy) notes.push(`Held out of the wave on ${md(dateInWords(a.deferredBy.skipped))} by **${md(a.deferredBy.blackout)}**.`);
+  if (a.together) notes.push(`Moves with ${a.together.with.map((m) => `${md(m.name)} (${code(m.id)})`).join(", ")}: ${md(a.together.why)}.`);
+  if (a.reip.length) notes.push(`Moves after its network is re-addressed (${a.reip.map(code).join(", ")}).`);
+  const out = [
+    `#### ${md(a.name)} (${code(a.id)})`,
+    "",
+    `${a.owner ? `${md(a.owner)}. ` : ""}${md(a.criticality ?? "")} criticality, ${(a.users ?? 0).toLocaleString("en-GB")} users, outage expected up to ${a.outageMinutes !== undefined ? minutesInWords(a.outageMinutes) : "(not known)"}. Risk **${a.risk.level}** (${a.risk.points}: ${md(a.risk.factors.map((f) => `${f.factor} ${f.points}`).join(", ") || "no factor")}).`,
+    "",
+    `- **Changes:** ${md(a.from)} → ${md(a.to)}.${notes.length ? ` ${notes.join(" ")}` : ""}`,
+  ];
+  const w = a.words;
+  if (!w) return [...out, `- Runbook ${code(a.runbook)} not available to the report: go/no-go and rollback not shown.`, ""];
+  const undo: string[] = [];
+  for (const r of w.rollback) if (r.undo && !undo.includes(r.undo) && !/^nothing to undo/i.test(r.undo)) undo.push(r.undo);
+  const list = (xs: string[]) => (xs.length ? xs.map(md).join("; ") : "none listed");
+  out.push(
+    `- **Go if:** ${list(w.before)}.`,
+    `- **Healthy after:** ${list(w.after)}.`,
+    `- **Rollback:** ${undo.length ? undo.map((u, i) => `${i + 1}. ${md(u)}`).join(" ") : "nothing to undo automatically."}`,
+    `- **Point of no return:** ${w.pointOfNoReturn ? `step ${code(w.pointOfNoReturn.step)} (${md(w.pointOfNoReturn.words)}) has no automatic rollback` : "none"}.`,
+    "",
+  );
+  return out;
+}
+
+function waveHead(w: PackWave, model: PackModel): string[] {
+  const risky = w.risk.counts["very high"] + w.risk.counts.high;
+  const out = [
+    `## Wave ${w.number}: ${md(w.when)}`,
+    "",
+    `Plan \`${model.hash}\``,
+    "",
+    `${w.load.applications} application${w.load.applications === 1 ? "" : "s"}, ${w.load.users.toLocaleString("en-GB")} users, effort ${w.load.effort}. Risk **${w.risk.level}** (its riskiest application; ${risky} high or very high, ${w.risk.counts.medium} medium, ${w.risk.counts.low} low). ${w.warnings.length ? `${w.warnings.length} warning${w.warnings.length === 1 ? "" : "s"} (see the decisions).` : "No warnings."}`,
+    "",
+  ];
   if (w.kept) out.push(`> Kept as it was from wave ${w.kept.wave} of the earlier plan \`${w.kept.plan}\` (${md(w.kept.because)}); not re-planned.`, "");
-  if (w.changes.length) {
-    out.push("### Network re-addressing (before the applications move)", "", row(["change", "runbook", "site", "legacy → new prefix", "device", "before these applications move"]), row(Array(6).fill("---")));
-    for (const c of w.changes) out.push(row([code(c.id), code(c.runbook), md(c.site), `${code(c.legacyPrefix)} → ${code(c.newPrefix ?? "see ferry network")}`, md(c.host ?? ""), c.before.slice(0, 12).map(code).join(", ") + (c.before.length > 12 ? ` and ${c.before.length - 12} more` : "")]));
-    out.push("");
-  }
-  out.push("### Applications", "", row(["id", "name", "owner", "criticality", "users", "effort", "runbook", "from → to", "group"]), row(Array(9).fill("---")));
-  for (const a of w.applications) {
-    out.push(row([code(a.id), md(a.name ?? "") + (a.deferredBy ? ` (held out of the wave on ${md(a.deferredBy.skipped)} by **${md(a.deferredBy.blackout)}**)` : ""), md(a.owner ?? ""), md(a.criticality ?? ""), a.users ?? "", a.effort ?? "", code(a.runbook), `${md(a.site ?? "—")} → ${md(a.target ?? (a.disposition === "retire" ? "retired" : "—"))}`, code(a.group)]));
-  }
-  out.push("", "### Rollback plans", "");
-  for (const r of w.runbooks) {
-    out.push(`**${md(r.name)}**${r.current === false ? " (changed since the plan was made)" : ""}`, "");
-    if (!r.rollback) out.push("Runbook not available to the report; rollback summary not shown.", "");
-    else out.push(...r.rollback.map((x, i) => `${i + 1}. undo ${code(x.step)}: ${x.action ? `${x.action} ${code(x.detail)}` : `_${md(x.detail)}_`}`), "");
-  }
+  return out;
+}
+
+function changes(w: PackWave, max = 12): string[] {
+  if (!w.changes.length) return [];
+  const out = [`### Network re-addressing first (runbook ${code(w.changes[0]!.runbook)})`, "", row(["change", "site", "old → new addresses", "device", "applications that wait for it"]), row(Array(5).fill("---"))];
+  for (const c of w.changes.slice(0, max)) out.push(row([code(c.id), md(c.site), `${code(c.legacyPrefix)} → ${code(c.newPrefix ?? "see ferry network")}`, md(c.host ?? ""), c.before.slice(0, 8).map(code).join(", ") + (c.before.length > 8 ? ` and ${c.before.length - 8} more` : "")]));
+  if (w.changes.length > max) out.push("", `and ${w.changes.length - max} more re-addressing changes (the plan file lists them).`);
+  out.push("");
+  return out;
+}
+
+function waveSection(w: PackWave, model: PackModel): string {
+  const out = [...waveHead(w, model), ...signoff(w, model), ...changes(w)];
+  const stale = w.runbooks.filter((r) => r.current === false);
+  if (stale.length) out.push(`> Runbook${stale.length === 1 ? "" : "s"} ${stale.map((r) => code(r.name)).join(", ")} changed since the plan was made: the go/no-go and rollback below are today's, not the planned ones.`, "");
+  out.push("### Applications: what changes, go/no-go and rollback", "");
+  for (const a of w.apps) out.push(...appDetail(a));
   out.push("### Dependencies that cross waves", "");
-  if (w.crossing.length) {
-    out.push(row(["application", "link", "other application", "where it is"]), row(Array(4).fill("---")));
-    for (const l of w.crossing) out.push(row([code(l.from), l.kind === "together" ? "moves together with" : l.kind === "none" ? "uses (no order)" : l.retiring ? "depends on (being retired: switched off after this moves)" : "depends on", code(l.to), md(other(l))]));
-  } else out.push(model.hasDependencies ? "No dependencies cross into other waves." : "Dependencies unavailable (report made without the estate).");
-  out.push("", "### Dependency graph", "");
-  out.push(waveFlowchart(w) ?? (w.internal.length + w.crossing.length ? `Graph left out: more than ${MAX_GRAPH_NODES} applications are linked; see the tables.` : "No dependencies to draw."));
-  out.push("", "### Data sets", "");
+  const rows: string[] = [];
+  for (const a of w.apps) {
+    const cell = (ls: PackLink[]) => (ls.length ? ls.map((l) => `${code(l.from === a.id ? l.to : l.from)} (${other(l)}${l.retiring ? ", being retired" : ""}${l.kind === "none" ? ", no order needed" : ""})`).join(", ") : "—");
+    const needs = a.crossing.filter((l) => l.kind !== "together" && l.from === a.id);
+    const neededBy = a.crossing.filter((l) => l.kind === "order" && l.to === a.id);
+    const together = a.crossing.filter((l) => l.kind === "together");
+    if (needs.length || neededBy.length || together.length) rows.push(row([code(a.id), cell([...needs, ...together]), cell(neededBy)]));
+  }
+  if (!model.hasDependencies) out.push("Dependencies not shown: the estate was not read.");
+  else if (!rows.length) out.push("No dependencies cross into other waves.");
+  else out.push(row(["application in this wave", "it depends on (other application, its wave)", "depended on by (other application, its wave)"]), row(Array(3).fill("---")), ...rows);
+  const chart = waveFlowchart(w);
+  if (chart) out.push("", "### Dependency graph", "", chart);
   if (w.datasets.length) {
-    out.push(row(["data set", "application", "decision", "size (GB)", "retain until"]), row(Array(5).fill("---")));
+    out.push("", "### Data sets", "", row(["data set", "application", "decision", "size (GB)", "retain until"]), row(Array(5).fill("---")));
     for (const d of w.datasets) out.push(row([code(d.id), code(d.application), md(d.decision), d.sizeGb, md(d.retainUntil ?? "")]));
-  } else out.push("No data sets recorded for this wave's applications.");
-  out.push("", "### Warnings", "");
-  out.push(w.warnings.length ? w.warnings.map((x) => `- \`${x.code}\` ${md(x.message)}`).join("\n") : "No warnings concern this wave.");
+  }
   return out.join("\n");
 }
 
-/** The change-board pack as Markdown with Mermaid diagrams (renders on GitHub and Azure DevOps). */
+function waveSummarySection(w: PackWave, model: PackModel): string {
+  const out = [...waveHead(w, model), ...signoff(w, model), ...changes(w, 6)];
+  out.push("### What moves", "", row(["from", "to", "applications"]), row(Array(3).fill("---")));
+  for (const f of w.flows.slice(0, 8)) out.push(row([md(f.from), md(f.to), f.applications]));
+  if (w.flows.length > 8) out.push("", `and ${w.flows.length - 8} more site pairs.`);
+  out.push("", `By criticality: ${Object.entries(w.criticality).map(([c, n]) => `${c} ${n}`).join(", ")}. By risk: ${(Object.entries(w.risk.counts) as [RiskLevel, number][]).map(([l, n]) => `${l} ${n}`).join(", ")}.`, "");
+  out.push("### Runbooks", "", row(["runbook", "what it does", "applications"]), row(Array(3).fill("---")));
+  for (const r of w.runbooks) out.push(row([code(r.name) + (r.current === false ? " (changed since the plan)" : ""), md(r.description ?? ""), r.applications]));
+  const top = [...w.apps].sort((a, b) => b.risk.points - a.risk.points || (a.id < b.id ? -1 : 1)).slice(0, SUMMARY_TOP);
+  out.push("", `### The ${top.length} riskiest applications`, "", ...appsTable(top), "");
+  out.push(`Every application of this wave, with its warnings and risk, is in \`waves.csv\` (rows with wave ${w.number}); its go/no-go criteria, rollback plans and cross-wave dependencies in words: \`ferry report --plan FILE --wave ${w.number}\`.`);
+  return out.join("\n");
+}
+
+/** The change-board pack as Markdown with Mermaid diagrams (renders on GitHub and Azure DevOps): the HTML pack's content. */
 export function renderMarkdownPack(model: PackModel): string {
   const cal = model.calendar;
+  const max = model.mode === "summary" ? 8 : 25;
+  const first = model.waves[0];
+  const last = model.waves[model.waves.length - 1];
   const out: string[] = ["# Change-board pack", "", `Plan \`${model.hash}\` · inputs \`${model.inputsDigest}\``, ""];
+  out.push(`The board is asked to approve waves of exactly this plan: ${model.counts.planned} applications in ${model.counts.waves} waves${first && last ? `, ${dateInWords(first.date)} to ${dateInWords(last.date)}` : ""}${model.counts.unplaced ? `; ${model.counts.unplaced} have no wave yet` : ""}.`, "");
   if (model.drift.length) out.push("> **The inputs changed since this plan was made.** Re-plan before approving.", ...model.drift.map((d) => `> - ${md(d)}`), "");
-  out.push(
-    `- Target stack: ${md(model.targetStack ?? "none")}`,
-    `- Applications: ${model.counts.planned} planned in ${model.counts.waves} waves; ${model.counts.unplaced} unplaced`,
-    `- Warnings: ${model.warningsByCode.length ? model.warningsByCode.map(([c, n]) => `\`${c}\` ${n}`).join(", ") : "none"}`,
-  );
-  if (cal) {
-    out.push(
-      `- Calendar: every ${cal.cadenceDays} days from ${cal.firstWave}, ${cal.horizonWaves} slots (to ${cal.lastSlot ?? ""}), window ${md(cal.window.start)}–${md(cal.window.end)} ${md(cal.window.timezone)}`,
-      `- Capacity per wave: ${Object.entries(cal.capacity).map(([k, v]) => `${k} ${v}`).join(", ") || "unlimited"}`,
-    );
+  if (model.note) out.push(md(model.note), "");
+  out.push(`- Target platform: ${md(model.targetStack ?? "none named")}`);
+  if (cal) out.push(`- Windows: every ${cal.cadenceDays} days from ${dateInWords(cal.firstWave)}, ${md(cal.window.start)}–${md(cal.window.end)} (${md(cal.window.timezone)})`, `- Limits per wave: ${Object.entries(cal.capacity).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);
+
+  out.push("", "## Decisions for the board", "", "Approve each wave below (its sign-off block says whose approval it needs), and decide on:", "");
+  for (const d of model.decisions) {
+    out.push(`### ${md(d.title)} (${d.items.length})`, "", `_Decide:_ ${md(d.decide)}`, "");
+    for (const i of d.items.slice(0, max)) {
+      const apps = i.applications.map((a) => `**${md(a.name)}** (${code(a.id)})`).join(", ");
+      const waves = i.waves.map((x) => (x === "unplaced" ? "no wave yet" : `wave ${x}`)).join(", ");
+      out.push(`- ${apps}${waves ? `, ${waves}` : ""}: ${md(i.message)}`);
+    }
+    if (d.items.length > max) out.push(`- and ${d.items.length - max} more: every one is in \`waves.csv\` (warnings column) and the plan file.`);
+    out.push("");
   }
-  out.push("", "## Waves", "", row(["wave", "date", "applications", "effort", "users", "warnings"]), row(Array(6).fill("---")));
-  for (const w of model.waves) out.push(row([`[${w.number}](#wave-${w.number}-${w.date})`, w.date, w.load.applications, w.load.effort, w.load.users, w.warnings.length]));
+  if (model.unplaced.length) {
+    out.push(`### Applications with no wave (${model.unplaced.length})`, "", "_Decide:_ accept that they wait for a later plan, or remove what holds them (the reason is given).", "");
+    for (const u of model.unplaced.slice(0, max)) out.push(`- ${code(u.application)}: ${md(u.reason)}`);
+    if (model.unplaced.length > max) out.push(`- and ${model.unplaced.length - max} more (waves.csv).`);
+    out.push("");
+  }
+  if (model.keep) {
+    out.push("### Kept and moved since the earlier plan", "", `Keeps ${model.keep.waves.length ? model.keep.waves.map((k) => `wave ${k.wave} (${k.date}, ${md(k.because)})`).join(", ") : "no wave"} of ${code(model.keep.file)} (\`${model.keep.plan}\`).`, "");
+    if (model.moved.length) {
+      out.push(row(["application", "was", "now", "why"]), row(Array(4).fill("---")));
+      for (const m of model.moved.slice(0, max)) out.push(row([code(m.application), m.from ? `wave ${m.from.wave} (${m.from.date})` : "unplaced", m.to ? `wave ${m.to.wave} (${m.to.date})` : "unplaced", md(m.why)]));
+    } else out.push("Nothing else moved.");
+    out.push("");
+  }
+  if (!model.decisions.length && !model.unplaced.length) out.push("No warnings: nothing beyond approving the waves needs the board's decision.", "");
+
+  out.push("## Waves", "", row(["wave", "window", "applications", "users", "risk", "warnings", "approval"]), row(Array(7).fill("---")));
+  for (const w of model.waves) {
+    const approval = w.signoff.approvals === undefined ? "not read" : w.signoff.approvals.length ? `approved by ${w.signoff.approvals.map((a) => md(a.approvedBy)).join(", ")}` : "**awaiting approval**";
+    out.push(row([`[${w.number}](#wave-${w.number})`, md(w.when), w.load.applications, w.load.users, w.risk.level, w.warnings.length, approval]));
+  }
   out.push("", "## Wave calendar", "", calendarGantt(model), "");
   if (cal?.freezes.length) out.push(...cal.freezes.map((f) => `- Freeze ${f.from} to ${f.to}: ${md(f.reason)}`), "");
-  for (const w of model.waves) out.push(waveSection(w, model), "");
-  out.push(`## Unplaced applications (${model.unplaced.length})`, "", `Plan \`${model.hash}\``, "");
-  if (model.unplaced.length) {
-    out.push(row(["application", "group", "reason"]), row(Array(3).fill("---")));
-    for (const u of model.unplaced) out.push(row([code(u.application), code(u.group ?? ""), md(u.reason)]));
-  } else out.push("Every planned application has a wave.");
-  out.push("", `## Warnings (${model.warnings.length})`, "");
-  out.push(model.warnings.length ? model.warnings.map((w) => `- \`${w.code}\` ${md(w.message)}`).join("\n") : "No warnings.");
+
+  out.push("## How to read this pack", "", "Each application gets points for each factor below; its rating is the band its points fall in. A wave is rated as its riskiest application.", "", row(["factor", "points"]), row(["---", "---"]));
+  for (const [f, p] of RISK_RULES) out.push(row([md(f), md(p)]));
+  out.push("", `Bands: ${RISK_BANDS.map(([l, p]) => `${l} ${p}`).join(", ")}.`, "");
+  out.push(
+    "- **Outage expected**: the longest the application's runbook may take by its own time limits (step timeouts, retries, health gates), never more than the window.",
+    "- **Go if**: the runbook's prechecks; if any fails, nothing is changed. **Healthy after**: the health gates run after the change; if one fails, the change is rolled back.",
+    "- **Rollback**: what ferry undoes, last step first, with the application's own servers and names. **Point of no return**: the first step that changes something and has no automatic rollback.",
+    "- **Moves with**: applications planned as one group (a latency-sensitive link, or a circle of dependencies). **Retained (not moving)**: kept where it is.",
+    `- **Times** are in the council's time zone (${md(model.timezone)}).`,
+    "- **Graphs**: `-->` depends on (the arrow points at what is needed), `==>` must move in the same wave, `-.->` uses, recorded only; dashed boxes are applications in other waves, retained, or not in this plan.",
+    "",
+  );
+  const section = model.mode === "summary" ? waveSummarySection : waveSection;
+  for (const w of model.waves) out.push(`<a id="wave-${w.number}"></a>`, "", section(w, model), "");
   return out.join("\n") + "\n";
 }

@@ -1,17 +1,55 @@
-import type { Estate } from "../model/estate.js";
+import type { Application, Estate, Host } from "../model/estate.js";
 import type { Plan, PlannedApplication, PlannedChange, PlannedDataset, PlanWarning, Wave } from "../model/plan.js";
 import type { Runbook } from "../model/runbook.js";
 import { rollbackSummary, type RollbackLine } from "./rollback.js";
+import { rateApplication, rateWave, type Risk, type RiskLevel } from "./risk.js";
+import { runbookInWords, type RunbookInWords } from "./runbook-words.js";
+import { valueScope } from "./values.js";
+import { warningKind, windowInWords } from "./words.js";
+
+/**
+ * Above this many planned applications the pack summarises each wave (counts, flows, the
+ * riskiest applications, warnings by kind, sign-off) and leaves the per-application detail to
+ * `waves.csv` and to `ferry report --wave N`: a board cannot read thousands of rows a wave,
+ * and rendering them costs minutes and gigabytes at 100k (docs/pack.md).
+ */
+export const DETAIL_LIMIT = 2000;
+
+/** How many of a wave's riskiest applications a summarised wave names. */
+export const SUMMARY_TOP = 10;
+
+/** One approval on file for a wave, as the approval loader reads it. */
+export interface PackApproval {
+  /** The file, relative to the project. */
+  file: string;
+  organisation?: string;
+  approvedBy: string;
+  changeRef: string;
+  approvedAt: string;
+  /** The signing key's fingerprint, when the approval is signed. */
+  key?: string;
+}
 
 /** What the pack renders from: the plan, and (optionally) the estate and runbooks it came from. */
 export interface ReportInputs {
   plan: Plan;
-  /** For dependencies between applications; without it the pack shows no dependency graphs. */
+  /** For dependencies, site names and values; without it the pack shows the plan's ids. */
   estate?: Estate;
-  /** For rollback summaries; each runbook's digest is compared with the plan's record. */
+  /** For go/no-go criteria and rollback plans; each runbook's digest is compared with the plan's record. */
   runbooks?: ReadonlyMap<string, { runbook: Runbook; digest: string }>;
   /** Sentences saying which inputs changed since the plan was made (shown as a banner). */
   drift?: string[];
+  /** Approvals on file by wave number; undefined when they were not read. */
+  approvals?: ReadonlyMap<number, readonly PackApproval[]>;
+  /**
+   * `detail`: every application in words; `summary`: each wave summarised (large plans);
+   * default: `summary` above {@link DETAIL_LIMIT} planned applications.
+   */
+  mode?: "detail" | "summary";
+  /** Only these waves (`ferry report --wave N`); default every wave. */
+  only?: readonly number[];
+  /** Why the estate was not read, shown in the pack (e.g. the plan's size). */
+  note?: string;
 }
 
 /** A dependency link as the pack shows it. */
@@ -21,23 +59,62 @@ export interface PackLink {
   kind: "order" | "together" | "none";
   /** The dependency is being retired, so it switches off after the dependent has moved. */
   retiring?: boolean;
-  /** The wave of the other end: a number, "unplaced" or "not planned". */
-  otherWave?: number | "unplaced" | "not planned";
+  /** The wave of the other end: a number, unplaced, retained (not moving) or not in the plan. */
+  otherWave?: number | "unplaced" | "retained" | "not planned";
 }
 
-/** A runbook's rollback plan, and whether the runbook still matches the plan. */
+/** A runbook's rollback plan (in template form), and whether the runbook still matches the plan. */
 export interface PackRunbook {
   name: string;
+  description?: string;
   rollback: RollbackLine[] | undefined;
   /** False when the runbook file changed since the plan was made. */
   current: boolean | undefined;
+  /** How many of the wave's applications it moves. */
+  applications: number;
+}
+
+/** One application of a wave, in a board's words. */
+export interface PackApp {
+  id: string;
+  name: string;
+  owner?: string;
+  organisation?: string;
+  criticality?: string;
+  users?: number;
+  effort?: number;
+  runbook: string;
+  /** What the runbook does, from its description. */
+  how?: string;
+  disposition?: string;
+  /** Where it runs now: site name, and its servers when known. */
+  from: string;
+  /** Where it goes: site name (and servers), "retired" or "—". */
+  to: string;
+  /** Expected outage in minutes: the runbook's time limits, capped at the window. */
+  outageMinutes?: number;
+  /** The other applications of its placement group and why they move together. */
+  together?: { with: { id: string; name: string }[]; why: string };
+  words?: RunbookInWords;
+  crossing: PackLink[];
+  warnings: PlanWarning[];
+  datasets: PlannedDataset[];
+  /** Re-IP changes that run before it (ids). */
+  reip: string[];
+  risk: Risk;
+  deferredBy?: PlannedApplication["deferredBy"];
 }
 
 export interface PackWave {
   number: number;
   date: string;
   window: { start: string; end: string };
+  /** The window in the council's words and zone. */
+  when: string;
+  windowMinutes: number;
   applications: PlannedApplication[];
+  /** Every application in words (in detail mode), riskiest first within the plan's order otherwise. */
+  apps: PackApp[];
   load: { applications: number; effort: number; users: number };
   datasets: PlannedDataset[];
   runbooks: PackRunbook[];
@@ -50,6 +127,21 @@ export interface PackWave {
   changes: PlannedChange[];
   /** Set when the wave is kept from an earlier plan (approved or run). */
   kept?: Wave["kept"];
+  risk: { level: RiskLevel; counts: Record<RiskLevel, number> };
+  /** Whose approval the wave needs (organisation names; empty when not known) and what is on file. */
+  signoff: { organisations: string[]; approvals: readonly PackApproval[] | undefined };
+  /** Applications per site move (from → to), most first: for summarised waves. */
+  flows: { from: string; to: string; applications: number }[];
+  /** Applications per criticality. */
+  criticality: Record<string, number>;
+}
+
+/** One kind of warning, for the board's decisions. */
+export interface PackDecision {
+  code: string;
+  title: string;
+  decide: string;
+  items: { message: string; applications: { id: string; name: string }[]; waves: (number | "unplaced")[] }[];
 }
 
 export interface PackModel {
@@ -57,13 +149,23 @@ export interface PackModel {
   inputsDigest: string;
   targetStack: string | null;
   calendar: Plan["calendar"];
+  timezone: string;
+  mode: "detail" | "summary";
+  note?: string;
   counts: { waves: number; planned: number; unplaced: number; warnings: number };
   warningsByCode: [string, number][];
+  decisions: PackDecision[];
   waves: PackWave[];
   unplaced: Plan["unplaced"];
   warnings: PlanWarning[];
   drift: string[];
   hasDependencies: boolean;
+  hasRunbooks: boolean;
+  /** The runbooks the waves use, with what each does. */
+  runbooks: { name: string; description?: string }[];
+  /** The sites the waves name: short name as used in the pack, full name. */
+  sites: { short: string; name: string }[];
+  approvalsRead: boolean;
   /** The earlier plan this one keeps waves of, and what moved since it. */
   keep?: Plan["keep"];
   moved: NonNullable<Plan["moved"]>;
@@ -73,12 +175,40 @@ function tagged(d: string): string {
   return d.startsWith("sha256:") ? d : `sha256:${d}`;
 }
 
-/** Gather, per wave, everything the pack shows; shared by the HTML, Markdown and CSV renderers. */
+/** A name up to its first comma or bracket: `The Guildhall, St Giles Square` → `The Guildhall`. */
+export function shortName(name: string): string {
+  const cut = name.search(/,| \(/);
+  return cut > 0 ? name.slice(0, cut) : name;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function minutesBetween(a: string, b: string): number {
+  const ms = Date.parse(b) - Date.parse(a);
+  return Number.isFinite(ms) && ms > 0 ? ms / 60_000 : 0;
+}
+
+/** Gather, per wave, everything the pack shows; shared by the HTML and Markdown renderers. */
 export function buildPackModel(inputs: ReportInputs): PackModel {
   const { plan, estate, runbooks } = inputs;
+  const planned = plan.waves.reduce((n, w) => n + w.applications.length, 0);
+  const mode = inputs.mode ?? (planned > DETAIL_LIMIT ? "summary" : "detail");
+  const timezone = plan.calendar?.window.timezone ?? "UTC";
   const waveOf = new Map<string, number | "unplaced">();
   for (const w of plan.waves) for (const a of w.applications) waveOf.set(a.id, w.number);
   for (const u of plan.unplaced) waveOf.set(u.application, "unplaced");
+
+  const appById = new Map<string, Application>((estate?.applications ?? []).map((a) => [a.id, a]));
+  const hostById = new Map<string, Host>((estate?.hosts ?? []).map((h) => [h.id, h]));
+  // A site's name up to its first comma or bracket ("The Guildhall"); the legend lists full names.
+  const siteName = new Map((estate?.sites ?? []).map((s) => [s.id, shortName(s.name)]));
+  const orgName = new Map((estate?.organisations ?? []).map((o) => [o.id, o.name]));
+  const nameOf = (id: string) => appById.get(id)?.name ?? id;
+  const site = (id: string | null | undefined) => (id ? (siteName.get(id) ?? id) : undefined);
 
   const linksByApp = new Map<string, PackLink[]>();
   const addLink = (app: string, link: PackLink) => {
@@ -86,72 +216,214 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
     if (!list) linksByApp.set(app, (list = []));
     list.push(link);
   };
-  const retiring = new Set((estate?.applications ?? []).filter((a) => a.disposition === "retire").map((a) => a.id));
   for (const a of estate?.applications ?? []) {
     for (const d of a.dependsOn) {
       const kind = d.together ? "together" : d.order === "none" ? "none" : "order";
-      const link: PackLink = { from: a.id, to: d.app, kind, ...(kind === "order" && retiring.has(d.app) ? { retiring: true } : {}) };
+      const link: PackLink = { from: a.id, to: d.app, kind, ...(kind === "order" && appById.get(d.app)?.disposition === "retire" ? { retiring: true } : {}) };
       addLink(a.id, link);
       if (d.app !== a.id) addLink(d.app, link);
     }
   }
+  const whereIs = (id: string): NonNullable<PackLink["otherWave"]> => waveOf.get(id) ?? (appById.get(id)?.disposition === "retain" ? "retained" : "not planned");
 
   const warningsOf = new Map<string, PlanWarning[]>();
-  for (const w of plan.warnings) for (const id of new Set(w.applications ?? [])) warningsOf.set(id, [...(warningsOf.get(id) ?? []), w]);
-
-  const waves: PackWave[] = plan.waves.map((w) => {
-    const here = new Set(w.applications.map((a) => a.id));
-    const internal: PackLink[] = [];
-    const crossing: PackLink[] = [];
-    const seen = new Set<PackLink>();
-    for (const a of w.applications) {
-      for (const link of linksByApp.get(a.id) ?? []) {
-        if (seen.has(link)) continue;
-        seen.add(link);
-        const other = link.from === a.id ? link.to : link.from;
-        if (here.has(other)) internal.push(link);
-        else crossing.push({ ...link, otherWave: waveOf.get(other) ?? "not planned" });
-      }
+  for (const w of plan.warnings) {
+    for (const id of new Set(w.applications ?? [])) {
+      let list = warningsOf.get(id);
+      if (!list) warningsOf.set(id, (list = []));
+      list.push(w);
     }
-    const names = [...new Set(w.applications.map((a) => a.runbook))].sort();
-    const packRunbooks = names.map((name): PackRunbook => {
-      const r = runbooks?.get(name);
-      const recorded = plan.runbooks?.[name];
-      return { name, rollback: r ? rollbackSummary(r.runbook) : undefined, current: r && recorded ? tagged(r.digest) === recorded : undefined };
-    });
-    const warningSet = new Set<PlanWarning>();
-    for (const a of w.applications) for (const x of warningsOf.get(a.id) ?? []) warningSet.add(x);
-    return {
-      number: w.number,
-      date: w.date,
-      window: w.window,
-      applications: w.applications,
-      load: w.load,
-      datasets: w.datasets ?? [],
-      runbooks: packRunbooks,
-      internal,
-      crossing,
-      warnings: plan.warnings.filter((x) => warningSet.has(x)),
-      changes: w.changes ?? [],
-      ...(w.kept ? { kept: w.kept } : {}),
-    };
-  });
+  }
+  const cycles = plan.warnings.filter((w) => w.code === "dependency-cycle");
 
+  // Per runbook, once: whether it has a point of no return and its time limits (values do not change them).
+  const runbookFacts = new Map<string, RunbookInWords | undefined>();
+  const factsOf = (name: string) => {
+    if (!runbookFacts.has(name)) {
+      const r = runbooks?.get(name)?.runbook;
+      runbookFacts.set(name, r ? runbookInWords(r, { values: {} }) : undefined);
+    }
+    return runbookFacts.get(name);
+  };
+
+  const only = inputs.only ? new Set(inputs.only) : undefined;
+  const waves: PackWave[] = plan.waves
+    .filter((w) => !only || only.has(w.number))
+    .map((w) => {
+      const here = new Set(w.applications.map((a) => a.id));
+      const internal: PackLink[] = [];
+      const crossing: PackLink[] = [];
+      const crossingOf = new Map<string, PackLink[]>();
+      const seen = new Set<PackLink>();
+      for (const a of w.applications) {
+        for (const link of linksByApp.get(a.id) ?? []) {
+          const other = link.from === a.id ? link.to : link.from;
+          if (!here.has(other)) {
+            const c = { ...link, otherWave: whereIs(other) };
+            let list = crossingOf.get(a.id);
+            if (!list) crossingOf.set(a.id, (list = []));
+            list.push(c);
+            if (!seen.has(link)) crossing.push(c);
+          } else if (!seen.has(link)) internal.push(link);
+          seen.add(link);
+        }
+      }
+      const reipOf = new Map<string, string[]>();
+      for (const c of w.changes ?? []) for (const id of c.before) push(reipOf, id, c.id);
+      // Re-IP changes of earlier waves count too: the application waits for them.
+      for (const e of plan.waves) if (e.number < w.number) for (const c of e.changes ?? []) for (const id of c.before) if (here.has(id)) push(reipOf, id, c.id);
+      const datasetsOf = new Map<string, PlannedDataset[]>();
+      for (const d of w.datasets ?? []) push(datasetsOf, d.application, d);
+      const groups = new Map<string, string[]>();
+      for (const a of w.applications) push(groups, a.group, a.id);
+      const windowMinutes = minutesBetween(w.window.start, w.window.end);
+
+      const apps: PackApp[] = w.applications.map((a) => {
+        const e = appById.get(a.id);
+        const facts = factsOf(a.runbook);
+        const loaded = runbooks?.get(a.runbook)?.runbook;
+        const words = mode === "detail" && loaded && e ? runbookInWords(loaded, valueScope(loaded, e, { hosts: estate!.hosts, sites: estate!.sites }, hostById)) : undefined;
+        const fromHosts = e?.hosts ?? [];
+        const targetHosts = loaded && e ? Object.entries(loaded.inputs).filter(([, i]) => i.type === "host").map(([n]) => e.params?.[n]).filter((h): h is string => h !== undefined && hostById.get(h)?.site === a.target) : [];
+        const withHosts = (name: string | undefined, hosts: string[]) => (name ? `${name}${hosts.length ? ` (${hosts.join(", ")})` : ""}` : "—");
+        const mates = (groups.get(a.group) ?? []).filter((id) => id !== a.id);
+        let together: PackApp["together"];
+        if (mates.length) {
+          const cycle = cycles.find((c) => c.applications?.includes(a.id));
+          const linked = (linksByApp.get(a.id) ?? []).some((l) => l.kind === "together" && mates.includes(l.from === a.id ? l.to : l.from));
+          const why = cycle ? "they depend on each other in a circle, so neither can go first" : linked ? "a latency-sensitive link: they must move in the same wave" : "linked through other applications that must move together";
+          together = { with: mates.map((id) => ({ id, name: nameOf(id) })), why };
+        }
+        const crossingHere = crossingOf.get(a.id) ?? [];
+        const warnings = warningsOf.get(a.id) ?? [];
+        const datasets = datasetsOf.get(a.id) ?? [];
+        const reip = reipOf.get(a.id) ?? [];
+        const risk = rateApplication({
+          criticality: a.criticality,
+          users: a.users,
+          runbookUnknown: facts === undefined,
+          pointOfNoReturn: facts?.pointOfNoReturn !== undefined,
+          crossWave: crossingHere.filter((l) => l.kind !== "none").length,
+          dependenciesUnknown: !estate,
+          reip: reip.length > 0,
+          dataDecisions: datasets.filter((d) => d.decision !== "migrate").length + warnings.filter((x) => x.code === "retention-expired").length,
+          warnings: warnings.length,
+        });
+        return {
+          id: a.id,
+          name: a.name ?? e?.name ?? a.id,
+          ...(a.owner ? { owner: a.owner } : {}),
+          ...(e?.organisation ? { organisation: orgName.get(e.organisation) ?? e.organisation } : {}),
+          ...(a.criticality ? { criticality: a.criticality } : {}),
+          ...(a.users !== undefined ? { users: a.users } : {}),
+          ...(a.effort !== undefined ? { effort: a.effort } : {}),
+          runbook: a.runbook,
+          ...(loaded?.description ? { how: loaded.description } : {}),
+          ...(a.disposition ? { disposition: a.disposition } : {}),
+          from: withHosts(site(a.site), fromHosts),
+          to: a.disposition === "retire" ? "retired (switched off)" : withHosts(site(a.target), targetHosts),
+          ...(facts ? { outageMinutes: Math.min(facts.limitMinutes, windowMinutes || facts.limitMinutes) } : {}),
+          ...(together ? { together } : {}),
+          ...(words ? { words } : {}),
+          crossing: crossingHere,
+          warnings,
+          datasets,
+          reip,
+          risk,
+          ...(a.deferredBy ? { deferredBy: a.deferredBy } : {}),
+        };
+      });
+
+      const names = [...new Set(w.applications.map((a) => a.runbook))].sort();
+      const packRunbooks = names.map((name): PackRunbook => {
+        const r = runbooks?.get(name);
+        const recorded = plan.runbooks?.[name];
+        return {
+          name,
+          ...(r?.runbook.description ? { description: r.runbook.description } : {}),
+          rollback: r ? rollbackSummary(r.runbook) : undefined,
+          current: r && recorded ? tagged(r.digest) === recorded : undefined,
+          applications: w.applications.filter((a) => a.runbook === name).length,
+        };
+      });
+      const warningSet = new Set<PlanWarning>();
+      for (const a of w.applications) for (const x of warningsOf.get(a.id) ?? []) warningSet.add(x);
+
+      const orgs = new Set<string>();
+      for (const a of w.applications) {
+        const e = appById.get(a.id) as (Application & { approvalFrom?: string[] }) | undefined;
+        for (const o of e?.approvalFrom ?? (e?.organisation ? [e.organisation] : [])) orgs.add(orgName.get(o) ?? o);
+      }
+      const flows = new Map<string, { from: string; to: string; applications: number }>();
+      const criticality: Record<string, number> = {};
+      for (const a of w.applications) {
+        const from = site(a.site) ?? "—";
+        const to = a.disposition === "retire" ? "retired" : (site(a.target) ?? "—");
+        const key = `${from}\u0000${to}`;
+        const f = flows.get(key) ?? { from, to, applications: 0 };
+        f.applications++;
+        flows.set(key, f);
+        criticality[a.criticality ?? "unknown"] = (criticality[a.criticality ?? "unknown"] ?? 0) + 1;
+      }
+      return {
+        number: w.number,
+        date: w.date,
+        window: w.window,
+        when: windowInWords(w.window, timezone),
+        windowMinutes,
+        applications: w.applications,
+        apps,
+        load: w.load,
+        datasets: w.datasets ?? [],
+        runbooks: packRunbooks,
+        internal,
+        crossing,
+        warnings: plan.warnings.filter((x) => warningSet.has(x)),
+        changes: w.changes ?? [],
+        ...(w.kept ? { kept: w.kept } : {}),
+        risk: rateWave(apps.map((a) => a.risk)),
+        signoff: { organisations: [...orgs].sort(), approvals: inputs.approvals ? (inputs.approvals.get(w.number) ?? []) : undefined },
+        flows: [...flows.values()].sort((a, b) => b.applications - a.applications || (a.from < b.from ? -1 : 1)),
+        criticality,
+      };
+    });
+
+  const usedSites = new Set<string>();
+  for (const w of waves) for (const a of w.applications) for (const x of [a.site, a.target]) if (x) usedSites.add(x);
   const byCode = new Map<string, number>();
   for (const w of plan.warnings) byCode.set(w.code, (byCode.get(w.code) ?? 0) + 1);
+  const decisions = new Map<string, PackDecision>();
+  for (const w of plan.warnings) {
+    let d = decisions.get(w.code);
+    if (!d) decisions.set(w.code, (d = { code: w.code, ...warningKind(w.code), items: [] }));
+    const ids = [...new Set(w.applications ?? [])];
+    const waveList = [...new Set(ids.map((id) => waveOf.get(id)).filter((x) => x !== undefined))].sort((a, b) => (a === "unplaced" ? 1 : b === "unplaced" ? -1 : a - b));
+    d.items.push({ message: w.message, applications: ids.map((id) => ({ id, name: nameOf(id) })), waves: waveList });
+  }
+  const order = ["reip-required", "site-deadline", "kept-wave-conflict", "retention-expired", "dependency-cycle"];
+  const rank = (c: string) => (order.includes(c) ? order.indexOf(c) : order.length);
   return {
     hash: plan.hash,
     inputsDigest: plan.inputsDigest,
     targetStack: plan.targetStack ?? null,
     calendar: plan.calendar ?? null,
-    counts: { waves: plan.waves.length, planned: plan.waves.reduce((n, w) => n + w.applications.length, 0), unplaced: plan.unplaced.length, warnings: plan.warnings.length },
+    timezone,
+    mode,
+    ...(inputs.note ? { note: inputs.note } : {}),
+    counts: { waves: plan.waves.length, planned, unplaced: plan.unplaced.length, warnings: plan.warnings.length },
     warningsByCode: [...byCode].sort(([a], [b]) => (a < b ? -1 : 1)),
+    decisions: [...decisions.values()].sort((a, b) => rank(a.code) - rank(b.code) || (a.code < b.code ? -1 : 1)),
     waves,
     unplaced: plan.unplaced,
     warnings: plan.warnings,
     drift: inputs.drift ?? [],
     hasDependencies: estate !== undefined,
+    hasRunbooks: runbooks !== undefined,
+    runbooks: [...new Set(waves.flatMap((w) => w.runbooks.map((r) => r.name)))].sort().map((name) => ({ name, ...(runbooks?.get(name)?.runbook.description ? { description: runbooks.get(name)!.runbook.description! } : {}) })),
+    sites: (estate?.sites ?? []).filter((x) => usedSites.has(x.id)).map((x) => ({ short: shortName(x.name), name: x.name })),
+    approvalsRead: inputs.approvals !== undefined,
     ...(plan.keep ? { keep: plan.keep } : {}),
     moved: plan.moved ?? [],
   };
 }
+

@@ -47,11 +47,37 @@ export function planSummaryText(plan: Plan): string {
     `planned ${planned} application${planned === 1 ? "" : "s"} in ${plan.waves.length} wave${plan.waves.length === 1 ? "" : "s"}${first ? ` (${first} to ${last})` : ""}`,
     `unplaced: ${plan.unplaced.length}${plan.unplaced.length ? " (reasons in the plan's \"unplaced\" list and the pack)" : ""}`,
     `warnings: ${byCode.size ? [...byCode].sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, n]) => `${c} ${n}`).join(", ") : "none"}`,
+    ...warningSubjects(plan),
     `hash:     ${plan.hash}`,
     ...(plan.keep ? keepLines(plan) : []),
     "",
   ];
   return lines.join("\n") + (plan.waves.length ? waveSummaryTable(plan) : "");
+}
+
+/**
+ * Under the counts, each kind of warning with what it names: the applications (with their wave)
+ * of the first `max` warnings, so a reader sees who is affected without opening the plan.
+ */
+function warningSubjects(plan: Plan, max = 8): string[] {
+  const waveOf = new Map<string, number>();
+  for (const w of plan.waves) for (const a of w.applications) waveOf.set(a.id, w.number);
+  const byCode = new Map<string, Plan["warnings"]>();
+  for (const w of plan.warnings) {
+    let list = byCode.get(w.code);
+    if (!list) byCode.set(w.code, (list = []));
+    list.push(w);
+  }
+  const lines: string[] = [];
+  for (const [code, list] of [...byCode].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const subjects = list.slice(0, max).map((w) => {
+      const ids = [...new Set(w.applications ?? [])];
+      const waves = [...new Set(ids.map((id) => waveOf.get(id)).filter((n) => n !== undefined))];
+      return `${ids.join(" + ") || "(no application)"}${waves.length ? ` (wave ${waves.join(", ")})` : ids.length ? " (unplaced)" : ""}`;
+    });
+    lines.push(`  ${code}: ${subjects.join("; ")}${list.length > max ? `; … and ${list.length - max} more` : ""}`);
+  }
+  return lines;
 }
 
 /** What a re-plan kept and what moved (`ferry plan --keep`): the kept waves, then the first moves with why. */

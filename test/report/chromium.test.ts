@@ -5,6 +5,7 @@ import { pathToFileURL } from "node:url";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/model/plan.js";
+import { windowInWords } from "../../src/report/index.js";
 import { REPO_ROOT } from "../planner/repo-copy.js";
 import { examplePack } from "./example-pack.js";
 import { skipUnlessCi } from "../harness/missing-tool.js";
@@ -42,7 +43,7 @@ describe.skipIf(!present)(title, () => {
     for (const w of plan.waves) {
       const section = page.locator(`section#wave-${w.number}`);
       await expect(section.isVisible()).resolves.toBe(true);
-      await expect(section.locator("h2").textContent()).resolves.toBe(`Wave ${w.number}: ${w.date}`);
+      await expect(section.locator("h2").textContent()).resolves.toBe(`Wave ${w.number}: ${windowInWords(w.window, "Europe/London")}`);
     }
     await expect(page.locator("svg.timeline").isVisible()).resolves.toBe(true);
     const freeze = await page.locator("svg.timeline rect.freeze").first().boundingBox();
@@ -55,8 +56,11 @@ describe.skipIf(!present)(title, () => {
       expect(box?.width).toBeGreaterThan(50);
       expect(box?.height).toBeGreaterThan(20);
     }
-    await expect(page.locator("section#unplaced").isVisible()).resolves.toBe(true);
-    await expect(page.locator("section#warnings").isVisible()).resolves.toBe(true);
+    // Decisions come first: above the wave table and every wave.
+    const decisions = await page.locator("section#decisions").boundingBox();
+    const waves = await page.locator("section#waves").boundingBox();
+    expect(decisions!.y).toBeLessThan(waves!.y);
+    await expect(page.locator("section#decisions h3").first().textContent()).resolves.toBe("Data past its retention date that is planned to be migrated (2)");
 
     expect(requests.filter((u) => !u.startsWith("file:"))).toEqual([]);
     expect(problems).toEqual([]);
@@ -65,9 +69,37 @@ describe.skipIf(!present)(title, () => {
     mkdirSync(artefacts, { recursive: true });
     await page.screenshot({ path: join(artefacts, "cab-pack.png"), fullPage: true });
     expect(existsSync(join(artefacts, "cab-pack.png"))).toBe(true);
-    // Printing must work too: the board prints the pack.
-    const pdf = await page.pdf({ format: "A4", landscape: true, printBackground: true });
+    await page.close();
+  }, 90_000);
+
+  it("shows each application's rollback with real values, its risk, and the sign-off block on screen; ids are never broken across lines", async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+    const rehost = plan.waves.flatMap((w) => w.applications).find((a) => a.runbook === "rehost-vm")!;
+    const rollback = await page.locator(`#app-${rehost.id} p.rollback`).textContent();
+    expect(rollback).toMatch(/^Rollback: 1\. /);
+    expect(rollback).not.toContain("{{");
+    await expect(page.locator(`#app-${rehost.id} .risk`).isVisible()).resolves.toBe(true);
+    for (const w of plan.waves) await expect(page.locator(`#signoff-${w.number}`).textContent()).resolves.toContain("Approval status and sign-off");
+    // Every <code> (ids, hosts, prefixes) is laid out on one line, in the page and when printed.
+    const broken = async () => page.evaluate(() => [...document.querySelectorAll("code")].filter((c) => c.getClientRects().length > 1).map((c) => c.textContent));
+    await expect(broken()).resolves.toEqual([]);
+    await page.emulateMedia({ media: "print" });
+    await page.setViewportSize({ width: 730, height: 1000 });
+    await expect(broken()).resolves.toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it("prints to A4 in about a page per wave plus a summary (at most one page per wave plus two), the plan hash on every page", async () => {
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+    const pdf = await page.pdf({ format: "A4", printBackground: true, preferCSSPageSize: true });
     expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
+    // Each page object of the PDF is "/Type /Page" (the tree's root is "/Type /Pages").
+    const pages = pdf.toString("latin1").match(/\/Type\s*\/Page(?!s)/g)?.length ?? 0;
+    expect(pages).toBeGreaterThan(plan.waves.length / 2);
+    expect(pages).toBeLessThanOrEqual(plan.waves.length + 2);
+    writeFileSync(join(REPO_ROOT, "test-artifacts", "cab-pack.pdf"), pdf);
     await page.close();
   }, 90_000);
 });

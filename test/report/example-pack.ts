@@ -1,15 +1,15 @@
 import { assertValid, loadProject, type Project } from "../../src/model/load.js";
 import type { Plan } from "../../src/model/plan.js";
 import { planWaves } from "../../src/planner/index.js";
-import { renderPack } from "../../src/report/index.js";
+import { renderPack, type ReportInputs } from "../../src/report/index.js";
 import { REPO_ROOT } from "../planner/repo-copy.js";
 
 /** The bundled example planned and rendered, as `ferry plan` + `ferry report` would. */
-export async function examplePack(): Promise<{ project: Project; plan: Plan; files: ReturnType<typeof renderPack> }> {
+export async function examplePack(extra: Partial<ReportInputs> = {}): Promise<{ project: Project; plan: Plan; files: ReturnType<typeof renderPack> }> {
   const project = await loadProject(REPO_ROOT);
   assertValid(project);
   const plan = planWaves(project);
-  return { project, plan, files: renderPack({ plan, estate: project.estate, runbooks: project.runbooks, drift: [] }) };
+  return { project, plan, files: renderPack({ plan, estate: project.estate, runbooks: project.runbooks, drift: [], ...extra }) };
 }
 
 /** A minimal RFC 4180 parser, written for the tests (quoted fields, doubled quotes, CRLF rows). */
