@@ -45,7 +45,8 @@ describe("ferry import, end to end", () => {
     expect(report.code, report.stderr).toBe(0);
     expect(existsSync(join(dir, "reports/cab-pack.md"))).toBe(true);
     expect(readFileSync(join(dir, "reports/cab-pack.md"), "utf8")).toContain("Academy Revenues");
-  });
+    // Eight CLI processes end to end: about 10 s alone, several times that on a busy 2-core machine.
+  }, 120_000);
 
   it("imports every source again without changing a byte", () => {
     const before = IMPORTS.map(([s]) => readFileSync(join(dir, `estate/imported-${s}.yaml`), "utf8"));
