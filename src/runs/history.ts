@@ -93,6 +93,8 @@ export interface HeldApplication {
   status: Status;
   /** That run can still go on (`ferry resume` would run the application). */
   unfinished: boolean;
+  /** Held through a host: another application of that unfinished run may still act on it. */
+  via?: { app: string; host: string };
 }
 
 /**
@@ -102,29 +104,48 @@ export interface HeldApplication {
  * inputs (say the default one and a `--stack dev` one) name the same applications, and running
  * both would repeat every step; so the check is per application, not per plan.
  */
-export async function heldApplications(stateDir: string, apps: readonly string[]): Promise<HeldApplication[]> {
+export async function heldApplications(stateDir: string, apps: readonly string[], hostsOf: ReadonlyMap<string, readonly string[]> = new Map()): Promise<HeldApplication[]> {
   const wanted = new Set(apps);
+  // Which wanted applications stand on each host: an unfinished run's application on the same
+  // host may still act on it (a reboot, a re-address), so they must not run side by side.
+  const onHost = new Map<string, string[]>();
+  for (const [app, hosts] of hostsOf) if (wanted.has(app)) for (const h of hosts) onHost.set(h, [...(onHost.get(h) ?? []), app]);
   const held: HeldApplication[] = [];
   for (const runId of await listRuns(stateDir)) {
-    // The header lists a run's applications: only runs that share one are read in full.
+    // The header lists a run's applications and their hosts: only runs that share one are read in full.
     const [header] = (await readJournal<RunEvent>(journalPath(stateDir, runId), { maxRecords: 1 })).records;
     const started = header?.event;
-    if (started?.type !== "run.started" || started.dryRun || !started.apps.some((a) => wanted.has(a.app))) continue;
+    if (started?.type !== "run.started" || started.dryRun || !started.apps.some((a) => wanted.has(a.app) || a.hosts.some((h) => onHost.has(h)))) continue;
     const s = await readRun(stateDir, runId);
     const unfinished = isUnfinished(s);
+    const taken = new Set(held.map((h) => h.app));
     for (const a of s.apps.values()) {
-      if (!wanted.has(a.id)) continue;
-      if (unfinished || !RERUNNABLE.includes(a.status)) held.push({ app: a.id, runId, status: a.status, unfinished });
+      if (wanted.has(a.id) && (unfinished || !RERUNNABLE.includes(a.status))) {
+        held.push({ app: a.id, runId, status: a.status, unfinished });
+        taken.add(a.id);
+      }
+      if (!unfinished || a.finished) continue;
+      for (const host of a.planned.hosts) {
+        for (const other of onHost.get(host) ?? []) {
+          if (other === a.id || taken.has(other)) continue;
+          held.push({ app: other, runId, status: a.status, unfinished, via: { app: a.id, host } });
+          taken.add(other);
+        }
+      }
     }
   }
   return held;
 }
 
 /** Refuse a new run of a wave whose applications an earlier run still holds, saying how to go on. */
-export async function refuseHeldApplications(stateDir: string, wave: number, apps: readonly string[], stateFlag: string): Promise<void> {
-  const held = await heldApplications(stateDir, apps);
+export async function refuseHeldApplications(stateDir: string, wave: number, apps: readonly string[], stateFlag: string, hostsOf?: ReadonlyMap<string, readonly string[]>): Promise<void> {
+  const held = await heldApplications(stateDir, apps, hostsOf);
   if (held.length === 0) return;
-  const lines = held.map((h) => `  ${h.app}: ${h.status} in run ${h.runId}${h.unfinished ? " (not finished)" : ""}`);
+  const lines = held.map((h) =>
+    h.via
+      ? `  ${h.app}: shares host ${h.via.host} with ${h.via.app}, ${h.status} in run ${h.runId} (not finished)`
+      : `  ${h.app}: ${h.status} in run ${h.runId}${h.unfinished ? " (not finished)" : ""}`,
+  );
   const unfinishedRuns = [...new Set(held.filter((h) => h.unfinished).map((h) => h.runId))];
   const heldIds = new Set(held.map((h) => h.app));
   const free = apps.filter((a) => !heldIds.has(a));

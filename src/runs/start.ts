@@ -73,7 +73,7 @@ export async function startWave(ctx: RunsContext, prepared: PreparedWave, opts: 
   const startLock = await takeStartLock(ctx);
   let closing: NodeJS.Timeout | undefined;
   try {
-    await refuseHeldApplications(ctx.stateDir, wave, prepared.apps.map((a) => a.app.id), opts.commandFlags ?? "");
+    await refuseHeldApplications(ctx.stateDir, wave, prepared.apps.map((a) => a.app.id), opts.commandFlags ?? "", new Map(prepared.apps.map((a) => [a.app.id, a.hosts])));
     const runId = newRunId();
     const journal = await openJournal<RunEvent>(ctx.stateDir, runId, { mode: "create", owner: ctx.operator });
     opts.onStart?.({ runId, journal: journal.path });

@@ -12,7 +12,7 @@ const PLAN = "sha256:aaaa";
 const at = "2027-01-12T20:00:00.000Z";
 
 /** Journal a run of `apps` (each ending in its status) for a plan and wave; `finished` adds run.finished. */
-async function journalRun(state: string, run: string, opts: { plan?: string; wave?: number; apps: Record<string, Status>; finished?: Status }): Promise<void> {
+async function journalRun(state: string, run: string, opts: { plan?: string; wave?: number; apps: Record<string, Status>; finished?: Status; hosts?: Record<string, string[]> }): Promise<void> {
   const j = await openJournal<RunEvent>(state, run, { mode: "create" });
   const base = { v: RUN_EVENT_VERSION, at, run };
   await j.append({
@@ -23,7 +23,7 @@ async function journalRun(state: string, run: string, opts: { plan?: string; wav
     wave: opts.wave ?? 1,
     dryRun: false,
     runbooks: {},
-    apps: Object.keys(opts.apps).map((app) => ({ app, runbook: "plain", hosts: [], steps: [] })),
+    apps: Object.keys(opts.apps).map((app) => ({ app, runbook: "plain", hosts: opts.hosts?.[app] ?? [], steps: [] })),
     options: { concurrency: 1 },
   });
   for (const [app, status] of Object.entries(opts.apps)) {
@@ -57,6 +57,15 @@ describe("earlier runs of a wave", () => {
     expect(await heldApplications(state, ["a", "b", "c"])).toEqual([
       { app: "a", runId: "20270112-200000-000001", status: "succeeded", unfinished: false },
       { app: "b", runId: "20270112-200000-000002", status: "pending", unfinished: true },
+    ]);
+  });
+
+  it("include, while a run is unfinished, applications that share a host with one of its applications still at work", async () => {
+    const state = tempStateDir();
+    await journalRun(state, "20270112-200000-000001", { plan: "sha256:bbbb", apps: { payroll: "pending", done: "succeeded" }, hosts: { payroll: ["db01"], done: ["web01"] } });
+    const hosts = new Map([["crm", ["db01", "web01"]], ["intranet", ["web02"]]]);
+    expect(await heldApplications(state, ["crm", "intranet"], hosts)).toEqual([
+      { app: "crm", runId: "20270112-200000-000001", status: "pending", unfinished: true, via: { app: "payroll", host: "db01" } },
     ]);
   });
 
