@@ -79,7 +79,7 @@ export async function readAllRuns(stateDir: string, warn?: RunsContext["warn"]):
 
 /** True while a run can still do work: `ferry resume` would carry on with it. */
 function isUnfinished(s: RunState): boolean {
-  return !s.finished || s.status === "running" || s.status === "waiting" || s.status === "uncertain";
+  return !s.finished || s.status === "running" || s.status === "waiting" || s.status === "uncertain" || s.status === "paused";
 }
 
 /** Outcomes after which an application may run again: nothing of it is left in place. */

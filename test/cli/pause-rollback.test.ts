@@ -73,6 +73,11 @@ describe("ferry run --on-failure pause", () => {
     expect(plain.stderr).toMatch(/is paused: retry stopped where it failed/);
     expect(plain.stderr).toContain(`ferry resume ${id} --retry-failed`);
 
+    // Paused is unfinished: a new run of the application is refused, pointing back at this one.
+    const rerun = await run("retry");
+    expect(rerun.code).toBe(2);
+    expect(rerun.stderr).toContain(`retry: paused in run ${id} (not finished)`);
+
     writeFileSync(join(dir, "fixed-retry"), "");
     const again = await ferryIn(dir, ["resume", id, "--retry-failed"]);
     expect(again.code, again.stderr + again.stdout).toBe(0);
