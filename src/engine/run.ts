@@ -193,8 +193,9 @@ function unfinished(state: RunState): string[] {
   if (state.rollback) {
     // One that never finished (interrupted mid-way) is the latest of all.
     const at = (a: AppState) => a.finishedAt ?? Number.POSITIVE_INFINITY;
+    // A failed rollback goes on once a person settled it (`--step-done`), as it does after a run's own failure.
     return [...state.apps.values()]
-      .filter((a) => a.undo && !a.finished)
+      .filter((a) => a.undo && (!a.finished || a.status === "rollback-failed"))
       .sort((a, b) => at(b) - at(a))
       .map((a) => a.id);
   }

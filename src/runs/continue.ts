@@ -173,7 +173,7 @@ function pausedToRetry(state: RunState, opts: ResumeOptions): string[] | undefin
     return chosen.map((a) => a.id);
   }
   // What a plain resume would work on (as the engine's `unfinished` picks it).
-  const otherWork = [...state.apps.values()].some((a) => (state.rollback ? a.undo && !a.finished : !["succeeded", "rolled-back", "failed", "skipped", "paused"].includes(a.status)));
+  const otherWork = [...state.apps.values()].some((a) => (state.rollback ? a.undo && (!a.finished || a.status === "rollback-failed") : !["succeeded", "rolled-back", "failed", "skipped", "paused"].includes(a.status)));
   if (paused.length > 0 && !otherWork && !opts.settle) {
     const first = paused[0]!;
     throw new RunError(

@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { CommandFailedError } from "../../src/actions/errors.js";
 import { resumeRun, rollbackRun } from "../../src/engine/run.js";
+import { readRunState, settleStep } from "../../src/engine/resume.js";
 import type { ActionRegistry } from "../../src/actions/types.js";
 import type { Estate } from "../../src/model/estate.js";
 import type { RunEvent } from "../../src/model/run-event.js";
@@ -216,6 +217,24 @@ describe("rollbackRun on a run in any state", () => {
     const undone = await rollbackRun(engine(journal, est, script(new Set(), seen)), { runId: whole.runId, operator: "tester", apps });
     expect(undone.exitCode).toBe(0);
     expect(seen).toEqual(["undo b", "undo a"]);
+  });
+
+  it("a rollback that failed goes on with the steps before it once a person settled it", async () => {
+    const est = estate([{ id: "revs" }]);
+    const apps = prepareAll(est, steps);
+    const failing = new Set(["undo b"]);
+    const seen: string[] = [];
+    const actions = script(failing, seen);
+    const journal = new MemoryJournal<RunEvent>();
+    const first = await runWith(apps, est, actions, { journal });
+    const failed = await rollbackRun(engine(journal, est, actions), { runId: first.runId, operator: "tester", apps });
+    expect(failed.exitCode).toBe(3);
+    expect(failed.state.apps.get("revs")!.manual).toEqual(["b", "a"]);
+    await settleStep(journal, await readRunState(journal), { app: "revs", step: "b", outcome: "done", by: "a person" });
+    const done = await resumeRun(engine(journal, est, actions), { runId: first.runId, operator: "tester", apps });
+    expect(done.exitCode).toBe(0);
+    expect(done.status).toBe("rolled-back");
+    expect(seen.slice(3)).toEqual(["undo c", "undo b", "undo a"]);
   });
 
   it("undoes a paused run whole: the paused application and the ones that succeeded, latest first", async () => {
