@@ -77,6 +77,7 @@ export const CODES = {
   "pulumi-failed": { exit: 1, summary: "`pulumi preview`, `up` or `refresh` failed in a step; after a failed `up`, check the stack's pending operations." },
   // Command line
   usage: { exit: 2, summary: "A command-line flag is missing or has a bad value." },
+  "path-unusable": { exit: 2, summary: "A file ferry was asked to write (a plan, a pack, an approval, `--out`) cannot be written there: permission denied, a read-only file system, a full disk, or a file where a folder should be. The message names the path." },
   "file-not-found": { exit: 2, summary: "A file or folder named on the command line does not exist." },
   // Runs (`ferry run`, `resume`, `rollback`, `status`, `gate approve`; src/runs/, src/engine/)
   "approval-missing": { exit: 2, summary: "Change control requires a change-board approval of this wave (`approvals/<plan-hash-hex>-wave-<n>.yaml`) and there is none: `ferry approve` it first." },

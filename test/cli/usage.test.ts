@@ -42,6 +42,14 @@ describe("the project folder", () => {
     }
   });
 
+  it("names a path it cannot write as the user's mistake, not an internal error", () => {
+    const r = ferry(["plan", "--out", "/proc/ferry-plan.json"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^ferry: cannot write \/proc\/ferry-plan\.json: /);
+    expect(r.stderr).not.toContain("internal error");
+    expect(r.stderr).not.toContain(".tmp");
+  });
+
   it("names a missing --dir without a made-up position", () => {
     const r = ferry(["validate", "--dir", "/nonexistent/ferry"]);
     expect(r.code).toBe(2);
