@@ -22,7 +22,9 @@ export interface OutputFlags {
 
 async function humanListener(json: boolean): Promise<{ listener: EventListener; stop(): void }> {
   if (json) return { listener: ndjsonListener(), stop() {} };
-  if (process.stdout.isTTY) {
+  // A terminal that reports no size (0×0 under some serial consoles and `script`) would get an
+  // empty live view: it gets the plain lines instead.
+  if (process.stdout.isTTY && process.stdout.rows > 0 && process.stdout.columns > 0) {
     const [{ createLogUpdate }, { liveView }] = await Promise.all([import("log-update"), import("../../engine/output/live.js")]);
     return liveView((s) => createLogUpdate(s), process.stdout);
   }
