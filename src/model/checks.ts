@@ -9,7 +9,7 @@ import { suggest } from "./near-miss.js";
 import { positionOf, type PathSegment, type YamlSource } from "./yaml-source.js";
 
 /** Where each parsed estate entity came from, so cross-reference errors point at the file. */
-export type Origins = WeakMap<object, { source: YamlSource; path: PathSegment[] }>;
+export type Origins = Map<object, { source: YamlSource; path: PathSegment[] }>;
 
 type Folders = { estate: boolean; runbooks: boolean; stacks: boolean };
 

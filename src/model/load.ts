@@ -9,7 +9,8 @@ import { Application, Calendar, ChangeControl, Dataset, EstateFile, Host, Networ
 import { Runbook } from "./runbook.js";
 import { StackFile, StackTarget, STACK_KEYS } from "./stack.js";
 import { issuesToDiagnostics } from "./schema-issues.js";
-import { parseYaml, positionOf, type PathSegment, type YamlSource } from "./yaml-source.js";
+import { parseYaml, positionOf, YamlSource, type PathSegment } from "./yaml-source.js";
+import { asDiagnostics, checksKey, isJsonExact, type DocumentCache } from "./cache.js";
 import { checkEstate, checkRunbooks, checkStacks, type Origins } from "./checks.js";
 import { checkStackTarget } from "./stack-checks.js";
 import { undeclaredEnv } from "./requirements.js";
@@ -69,8 +70,14 @@ export type LoadProgress = (step: { file: string; index: number; total: number }
  * optional; what is present is checked. Never throws for bad input in the files: every problem
  * becomes a diagnostic. A folder that is not a project at all (missing, or without estate/) is
  * a usage error: checking nothing and printing "✓ valid" would mislead.
+ *
+ * With a `cache`, an estate file whose text has the digest of one that loaded cleanly before
+ * is not parsed or schema-checked again (its checked data is reused), and the project-wide
+ * checks are not run again when no file changed (their findings are reused). Files with any
+ * problem are never cached, so every diagnostic, with its file:line:col, is the same either way.
  */
-export async function loadProject(dir: string, opts: { progress?: LoadProgress } = {}): Promise<Project> {
+export async function loadProject(dir: string, opts: { progress?: LoadProgress; cache?: DocumentCache } = {}): Promise<Project> {
+  const cache = opts.cache;
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) {
     throw new UsageError(`project directory ${dir} does not exist`, "file-not-found", "Pass --dir with the folder that holds estate/, runbooks/ and stacks/.");
@@ -97,43 +104,54 @@ export async function loadProject(dir: string, opts: { progress?: LoadProgress }
   let index = 0;
   // Files are read one at a time and their text is not kept: a 100k-application estate is ~50 MB of
   // text, and what is live while loading sets how far the heap grows. Positions re-read the file.
-  async function* read(folder: (typeof FOLDERS)[number]): AsyncGenerator<{ file: string; text: string; reread: () => string }> {
+  async function* read(folder: (typeof FOLDERS)[number]): AsyncGenerator<{ file: string; text: string; digest: string; reread: () => string }> {
     for (const file of names[folder]) {
       opts.progress?.({ file, index: index++, total });
       const text = await readFile(join(dir, file), "utf8");
       const digest = sha256(text);
       files.push({ path: file, digest });
       digestOf.set(file, digest);
-      yield { file, text, reread: () => rereadText(join(dir, file), digest) };
+      yield { file, text, digest, reread: () => rereadText(join(dir, file), digest) };
     }
   }
 
   const estate: Estate = { organisations: [], sites: [], networks: [], hosts: [], applications: [], datasets: [] };
-  const origins: Origins = new WeakMap();
+  // Where each entity came from, for the project-wide checks' positions: built only when they run
+  // (an unchanged project reuses their findings, and 100k+ entries are not free to make).
+  const placed: { source: YamlSource; parsed: Partial<EstateFile> }[] = [];
   const invalidIds = new Set<string>();
   let calendarSource: YamlSource | undefined;
   // An estate file that could not be read at all defines ids nobody can see: references to
   // them would each be reported as unknown (one tab in hosts.yaml made 70 errors of one).
   let unreadEstate = false;
-  for await (const { file, text, reread } of read("estate")) {
-    const doc = parseDocumentOf(file, text, "Estate", diagnostics, reread);
-    if (!doc) {
-      unreadEstate = true;
-      continue;
+  for await (const { file, text, digest, reread } of read("estate")) {
+    let doc: { source: YamlSource } | undefined;
+    let parsed: Partial<EstateFile>;
+    const cached = cache?.get("estate", digest) as { parsed?: EstateFile } | undefined;
+    if (cached?.parsed && typeof cached.parsed === "object") {
+      // The same text loaded cleanly before: its checked data, and a source that re-reads the text for positions.
+      doc = { source: new YamlSource(file, reread) };
+      parsed = cached.parsed;
+    } else {
+      const fresh = parseDocumentOf(file, text, "Estate", diagnostics, reread);
+      if (!fresh) {
+        unreadEstate = true;
+        continue;
+      }
+      doc = fresh;
+      const result = EstateFile.safeParse(fresh.data);
+      if (!result.success) diagnostics.push(...issuesToDiagnostics(result.error.issues, fresh.source, fresh.data));
+      else if (cache && isJsonExact(result.data)) cache.put("estate", digest, { parsed: result.data });
+      parsed = result.success ? result.data : salvageEstateFile(fresh.data, invalidIds);
     }
-    const result = EstateFile.safeParse(doc.data);
-    if (!result.success) diagnostics.push(...issuesToDiagnostics(result.error.issues, doc.source, doc.data));
-    const parsed = result.success ? result.data : salvageEstateFile(doc.data, invalidIds);
     for (const list of ["organisations", "sites", "networks", "hosts", "applications", "datasets"] as const) {
       const items = parsed[list];
       if (!items) continue;
       const into = estate[list] as object[];
       // A loop, not push(...items): spreading 100k+ entries overflows the call stack.
-      items.forEach((item, i) => {
-        origins.set(item, { source: doc.source, path: [list, i] });
-        into.push(item);
-      });
+      for (const item of items) into.push(item);
     }
+    placed.push({ source: doc.source, parsed });
     if (parsed.calendar) {
       if (calendarSource) {
         const pos = positionOf(doc.source, ["calendar"], { key: true });
@@ -141,7 +159,6 @@ export async function loadProject(dir: string, opts: { progress?: LoadProgress }
       } else {
         estate.calendar = parsed.calendar;
         calendarSource = doc.source;
-        origins.set(parsed.calendar, { source: doc.source, path: ["calendar"] });
       }
     }
     if (parsed.changeControl) estate.changeControl = parsed.changeControl;
@@ -209,10 +226,24 @@ export async function loadProject(dir: string, opts: { progress?: LoadProgress }
   }
 
   opts.progress?.({ checking: true });
-  diagnostics.push(...checkEstate(estate, origins, { runbooks, folders, invalidIds }).filter((d) => !unreadEstate || d.code !== "unknown-reference"));
-  diagnostics.push(...checkRunbooks(runbooks, runbookSources));
-  diagnostics.push(...checkStacks(stacks, stackSources, estate, folders));
-  for (const [name, { target }] of stacks) diagnostics.push(...checkStackTarget(target, stackSources.get(name)!, folders.estate ? estate : undefined));
+  // The project-wide checks depend on nothing but the files' contents: when none changed, their findings stand.
+  const key = cache ? checksKey(files, folders) : undefined;
+  let found = key === undefined ? undefined : asDiagnostics(cache!.get("checks", key));
+  if (!found) {
+    const origins: Origins = new Map();
+    for (const { source, parsed } of placed) {
+      for (const list of ["organisations", "sites", "networks", "hosts", "applications", "datasets"] as const) {
+        parsed[list]?.forEach((item, i) => origins.set(item, { source, path: [list, i] }));
+      }
+      if (parsed.calendar && parsed.calendar === estate.calendar) origins.set(parsed.calendar, { source, path: ["calendar"] });
+    }
+    found = checkEstate(estate, origins, { runbooks, folders, invalidIds }).filter((d) => !unreadEstate || d.code !== "unknown-reference");
+    for (const d of checkRunbooks(runbooks, runbookSources)) found.push(d);
+    for (const d of checkStacks(stacks, stackSources, estate, folders)) found.push(d);
+    for (const [name, { target }] of stacks) for (const d of checkStackTarget(target, stackSources.get(name)!, folders.estate ? estate : undefined)) found.push(d);
+    if (key !== undefined && isJsonExact(found)) cache!.put("checks", key, found);
+  }
+  for (const d of found) diagnostics.push(d);
 
   return { dir, estate, runbooks, stacks, files, folders, diagnostics: sortDiagnostics(diagnostics) };
 }

@@ -8,6 +8,7 @@ export function registerValidate(program: Command): void {
     .option("--dir <dir>", "project directory", ".")
     .option("--json", "print { ok, errors, warnings, counts } as JSON for pipelines")
     .option("-q, --quiet", "print errors only, no warnings or summary")
+    .option("--no-cache", "neither read nor write .ferry/cache (also FERRY_CACHE=off)")
     .addHelpText(
       "after",
       `
@@ -15,6 +16,8 @@ Every problem is printed as path:line:col: message [code], with the path relativ
 Errors exit 2; warnings (overlapping networks, addresses outside their site) exit 0.
 Each of estate/, runbooks/ and stacks/ is optional; a reference into a missing one is an error.
 Codes are explained in docs/errors.md.
+Estate files that checked cleanly are cached in .ferry/cache/ by content digest, so an unchanged
+estate validates fast; the folder is safe to delete. --no-cache or FERRY_CACHE=off turns it off.
 
 Examples:
   ferry validate
@@ -22,7 +25,7 @@ Examples:
     )
     .action(
       command(
-        async (opts: { dir: string; json?: boolean; quiet?: boolean }) => {
+        async (opts: { dir: string; json?: boolean; quiet?: boolean; cache?: boolean }) => {
           const { validateCommand } = await import("../validate.js");
           return validateCommand(opts);
         },

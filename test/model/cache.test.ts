@@ -1,0 +1,174 @@
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import { cacheEnabled, validateCommand } from "../../src/cli/validate.js";
+import { generateExample } from "../../src/example/generate.js";
+import { cacheDir, openDocumentCache } from "../../src/journal/document-cache.js";
+import { isJsonExact } from "../../src/model/cache.js";
+import { formatDiagnostic } from "../../src/model/diagnostics.js";
+import { loadProject, type Project } from "../../src/model/load.js";
+import { projectDir } from "../helpers/project-dir.js";
+
+/** A generated project of several estate files, with problems of every kind planted in it. */
+function exampleProject(): string {
+  const files = Object.fromEntries(generateExample({ apps: 300, seed: 7, appsPerFile: 60, hostsPerFile: 60 }).map((f) => [f.path, f.text]));
+  const apps = Object.keys(files).filter((p) => p.startsWith("estate/applications")).sort();
+  // A schema error (never cached) and a dangling reference (a clean file whose error comes from the cross-checks).
+  files[apps[0]!] = files[apps[0]!]!.replace(/criticality: \w+/, "criticality: urgent");
+  files[apps[1]!] = files[apps[1]!]!.replace(/organisation: ([a-z-]+)/, "organisation: nowhere-council");
+  return projectDir(files);
+}
+
+/** Everything a caller sees of a load: printed diagnostics, the estate, runbooks and stacks, files. */
+function observed(p: Project): unknown {
+  return {
+    diagnostics: p.diagnostics.map(formatDiagnostic),
+    estate: JSON.stringify(p.estate),
+    runbooks: JSON.stringify([...p.runbooks]),
+    stacks: JSON.stringify([...p.stacks]),
+    files: p.files,
+    folders: p.folders,
+  };
+}
+
+async function load(dir: string, version = "v1") {
+  const cache = openDocumentCache(cacheDir(dir), version);
+  const project = await loadProject(dir, { cache });
+  await cache.flush();
+  return { project, stats: { ...cache.stats } };
+}
+
+function entries(dir: string): string[] {
+  return existsSync(cacheDir(dir)) ? readdirSync(cacheDir(dir)).sort() : [];
+}
+
+describe("the validation cache (.ferry/cache) never changes an answer", () => {
+  it("gives the same diagnostics (file:line:col), estate, runbooks and stacks cold, warm and without it", async () => {
+    const dir = exampleProject();
+    const none = observed(await loadProject(dir));
+    expect((none as { diagnostics: string[] }).diagnostics.some((d) => /\[wrong-type\]/.test(d))).toBe(true);
+    expect((none as { diagnostics: string[] }).diagnostics.some((d) => /unknown organisation `nowhere-council`/.test(d))).toBe(true);
+    const cold = await load(dir);
+    const warm = await load(dir);
+    expect(observed(cold.project)).toEqual(none);
+    expect(observed(warm.project)).toEqual(none);
+    expect(cold.stats.hits).toBe(0);
+    // Every estate file but the one with a schema error, plus the project-wide checks.
+    const estateFiles = cold.project.files.filter((f) => f.path.startsWith("estate/")).length;
+    expect(warm.stats).toMatchObject({ hits: estateFiles, misses: 1, written: 0 });
+    expect(entries(dir).filter((n) => n.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("re-parses only an edited file, and the edit's new findings are reported", async () => {
+    const dir = exampleProject();
+    await load(dir);
+    const hosts = readdirSync(join(dir, "estate")).filter((f) => f.startsWith("hosts")).sort()[0]!;
+    const text = readFileSync(join(dir, "estate", hosts), "utf8");
+    writeFileSync(join(dir, "estate", hosts), text.replace(/site: ([a-z0-9-]+)/, "site: atlantis"));
+    const edited = await load(dir);
+    expect(observed(edited.project)).toEqual(observed(await loadProject(dir)));
+    expect(edited.project.diagnostics.map(formatDiagnostic).join("\n")).toContain("unknown site `atlantis`");
+    const estateFiles = edited.project.files.filter((f) => f.path.startsWith("estate/")).length;
+    // Misses: the edited file, the file with a schema error, the project-wide checks.
+    expect(edited.stats).toMatchObject({ hits: estateFiles - 2, misses: 3 });
+    // The old entry of the edited file is gone: the folder stays the size of the project.
+    expect(entries(dir).filter((n) => n.startsWith("estate-")).length).toBe(estateFiles - 1);
+  });
+
+  it("ignores entries written by another ferry version", async () => {
+    const dir = exampleProject();
+    await load(dir, "v1");
+    const other = await load(dir, "v2");
+    expect(other.stats.hits).toBe(0);
+    expect(observed(other.project)).toEqual(observed(await loadProject(dir)));
+  });
+
+  it("treats a corrupt, truncated, tampered or deleted entry as a miss", async () => {
+    const dir = exampleProject();
+    const expected = observed(await loadProject(dir));
+    await load(dir);
+    const names = entries(dir);
+    const [a, b, c, d] = names.filter((n) => n.startsWith("estate-"));
+    const path = (n: string) => join(cacheDir(dir), n);
+    writeFileSync(path(a!), "not json at all");
+    writeFileSync(path(b!), readFileSync(path(b!), "utf8").slice(0, -40));
+    // Same length, one value changed: the payload no longer hashes to its header.
+    writeFileSync(path(c!), readFileSync(path(c!), "utf8").replace(/"site":"([a-z])/, (_m, ch: string) => `"site":"${ch === "x" ? "y" : "x"}`));
+    rmSync(path(d!));
+    const checks = names.find((n) => n.startsWith("checks-"))!;
+    writeFileSync(path(checks), readFileSync(path(checks), "utf8").replace(/"line":(\d)/, (_m, n: string) => `"line":${(Number(n) + 1) % 10}`));
+    const after = await load(dir);
+    expect(observed(after.project)).toEqual(expected);
+    expect(after.stats.misses).toBe(6);
+    // And the damaged entries were written again, whole.
+    expect((await load(dir)).stats.misses).toBe(1);
+    rmSync(cacheDir(dir), { recursive: true });
+    expect(observed((await load(dir)).project)).toEqual(expected);
+  });
+
+  it("validates as usual when the cache cannot be written, and writes nothing", async () => {
+    const dir = exampleProject();
+    // .ferry is a file: no folder can be made under it (whoever runs the test, root included).
+    writeFileSync(join(dir, ".ferry"), "");
+    const r = await load(dir);
+    expect(r.stats.writeError).toBeDefined();
+    expect(observed(r.project)).toEqual(observed(await loadProject(dir)));
+    // A read-only folder (for a user other than root): the same.
+    rmSync(join(dir, ".ferry"));
+    const ro = join(dir, ".ferry");
+    (await import("node:fs")).mkdirSync(ro);
+    chmodSync(ro, 0o500);
+    const r2 = await load(dir);
+    chmodSync(ro, 0o700);
+    expect(observed(r2.project)).toEqual(observed(await loadProject(dir)));
+  });
+
+  it("caches only what JSON carries exactly (no .inf, -0, undefined, Date), and a file with errors not at all", async () => {
+    expect(isJsonExact({ a: [1, "x", null, true, { b: 2.5 }] })).toBe(true);
+    // eslint-disable-next-line no-sparse-arrays
+    for (const bad of [Infinity, NaN, -0, undefined, new Date(0), [1, , 3], { a: undefined }, { a: 1n }, new Map()]) expect(isJsonExact({ v: bad })).toBe(false);
+    const files = Object.fromEntries(generateExample({ apps: 20, seed: 3 }).map((f) => [f.path, f.text]));
+    const appsFile = Object.keys(files).find((p) => p.startsWith("estate/applications"))!;
+    files[appsFile] = files[appsFile]!.replace("params: { ", "params: { ratio: .inf, ");
+    const dir = projectDir(files);
+    const expected = observed(await loadProject(dir));
+    expect((expected as { diagnostics: string[] }).diagnostics).toContain(`${appsFile}:6:249: applications[0].params.ratio: expected string, got Infinity [wrong-type]`);
+    const cold = await load(dir);
+    const warm = await load(dir);
+    expect(observed(cold.project)).toEqual(expected);
+    expect(observed(warm.project)).toEqual(expected);
+    // The file with the error is read afresh every time; the project-wide checks come from the cache.
+    expect(warm.stats).toMatchObject({ misses: 1, written: 0 });
+  });
+});
+
+describe("ferry validate and the cache", () => {
+  async function validate(dir: string, opts: { cache?: boolean } = {}): Promise<{ code: number; out: string }> {
+    let out = "";
+    const write = (chunk: string | Uint8Array) => ((out += String(chunk)), true);
+    const o = vi.spyOn(process.stdout, "write").mockImplementation(write);
+    const e = vi.spyOn(process.stderr, "write").mockImplementation(write);
+    try {
+      return { code: await validateCommand({ dir, ...opts }), out };
+    } finally {
+      o.mockRestore();
+      e.mockRestore();
+    }
+  }
+
+  it("caches in .ferry/cache by default, prints the same warm, and --no-cache or FERRY_CACHE=off leave no cache", async () => {
+    const dir = exampleProject();
+    const plain = await validate(dir, { cache: false });
+    expect(existsSync(cacheDir(dir))).toBe(false);
+    expect(plain.code).toBe(2);
+    const cold = await validate(dir);
+    expect(entries(dir).length).toBeGreaterThan(1);
+    const warm = await validate(dir);
+    expect(cold).toEqual(plain);
+    expect(warm).toEqual(plain);
+    expect(cacheEnabled({}, {})).toBe(true);
+    expect(cacheEnabled({ cache: false }, {})).toBe(false);
+    for (const off of ["off", "0", "false", "no", "OFF"]) expect(cacheEnabled({}, { FERRY_CACHE: off })).toBe(false);
+    expect(cacheEnabled({}, { FERRY_CACHE: "on" })).toBe(true);
+  });
+});
