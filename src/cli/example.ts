@@ -19,6 +19,8 @@ export interface ExampleFlags {
   local?: boolean;
   /** With --local: the application that fails on purpose. */
   fail?: string;
+  /** Write the synthetic estate as the exports `ferry import` reads, not as estate YAML. */
+  asExports?: boolean;
 }
 
 /**
@@ -42,12 +44,14 @@ export async function exampleCommand(flags: ExampleFlags): Promise<number> {
   if (flags.fail !== undefined && !(LOCAL_APPS as readonly string[]).includes(flags.fail)) {
     throw new UsageError(`--fail names ${flags.fail}, not an application of the local example`, "usage", `Choose one of ${LOCAL_APPS.join(", ")}.`);
   }
+  if (flags.asExports && flags.local) throw new UsageError("--as-exports writes the synthetic estate of --apps; it does not apply to --local", "usage");
   if (!flags.force && (await stat(join(flags.out, "estate")).catch(() => undefined))) {
     throw new UsageError(`${join(flags.out, "estate")} already exists`, "usage", "Choose an empty --out directory, or pass --force to overwrite.");
   }
   // Replace, not merge: a file left from a different --apps would duplicate ids.
-  if (flags.force) await Promise.all(["estate", "runbooks", "stacks"].map((d) => rm(join(flags.out, d), { recursive: true, force: true })));
+  if (flags.force) await Promise.all(["estate", "runbooks", "stacks", ...(flags.asExports ? ["exports"] : [])].map((d) => rm(join(flags.out, d), { recursive: true, force: true })));
   const started = Date.now();
+  if (flags.asExports) return writeExports(flags, started);
   const files = flags.local ? localExample({ failing: flags.fail }) : generateExample({ apps: flags.apps!, seed: flags.seed });
   files.push({ path: "stacks/Pulumi.dev.yaml", text: await exampleStack() });
   for (const f of files) {
@@ -59,6 +63,31 @@ export async function exampleCommand(flags: ExampleFlags): Promise<number> {
     flags.local
       ? `wrote a project to try on this machine to ${flags.out}: ${LOCAL_APPS.length} services, wave 1 today; ${flags.fail ?? "planning-portal"} fails on purpose\n`
       : `wrote ${files.length} files for ${flags.apps} applications to ${flags.out} in ${Date.now() - started} ms\n`,
+  );
+  return 0;
+}
+
+/**
+ * `--as-exports`: the exports (RVTools, Azure Migrate, ServiceNow, Citrix, NetBox) under
+ * `exports/`, and around them what no export carries (sites.yaml with organisations and the
+ * calendar, import.yaml, stacks, runbooks), so the printed `ferry import` commands make the estate.
+ * exceljs is loaded only here.
+ */
+async function writeExports(flags: ExampleFlags, started: number): Promise<number> {
+  const { exampleExports, writeWorkbook } = await import("../example/exports.js");
+  const ex = exampleExports({ apps: flags.apps!, seed: flags.seed });
+  ex.files.push({ path: "stacks/Pulumi.dev.yaml", text: await exampleStack() });
+  for (const f of ex.files) {
+    await mkdir(dirname(join(flags.out, f.path)), { recursive: true });
+    await writeFile(join(flags.out, f.path), f.bytes ?? f.text);
+  }
+  await writeWorkbook(join(flags.out, ex.workbook.path), ex.workbook.sheets);
+  await cp(BUNDLED_RUNBOOKS, join(flags.out, "runbooks"), { recursive: true });
+  const c = ex.counts;
+  process.stdout.write(
+    `wrote the exports of ${flags.apps} applications to ${flags.out}/exports in ${Date.now() - started} ms: ` +
+      `${c.vms} VMs, ${c.dependencyRows} dependency rows, ${c.citrixApps} Citrix applications, ${c.prefixes} prefixes\n` +
+      `import them with:\n  cd ${flags.out}\n${ex.imports.map((args) => `  ferry import ${args.join(" ")}\n`).join("")}  ferry validate && ferry plan --out plans/all.json\n`,
   );
   return 0;
 }

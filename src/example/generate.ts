@@ -9,6 +9,8 @@ export interface ExampleOptions {
   appsPerFile?: number;
   /** Hosts per estate file: one huge file would cost the loader one huge YAML tree. @default 5000 */
   hostsPerFile?: number;
+  /** Applications the calendar's capacity must fit, when an import will make more than `apps` of them. @default apps */
+  capacityFor?: number;
 }
 
 /** A generated file: path relative to the output directory, and its text. */
@@ -68,7 +70,7 @@ export function generateExample(opts: ExampleOptions): GeneratedFile[] {
   }
   lines.push(`  - { id: azure-uksouth, name: Azure UK South, kind: cloud, organisation: wnc, region: uksouth }`);
   lines.push(`  - { id: avd-uksouth, name: Azure Virtual Desktop UK South, kind: cloud, organisation: wnc, region: uksouth }`);
-  const perWave = Math.max(4, Math.ceil(n / 36));
+  const perWave = Math.max(4, Math.ceil(Math.max(n, opts.capacityFor ?? 0) / 36));
   lines.push(
     "calendar:",
     "  firstWave: 2027-01-12",

@@ -18,7 +18,8 @@ const SERVERS = {
   os: { name: "Operating system", aliases: ["Operating system name", "OS name", "Operating system type", "OS"] },
   fqdn: { name: "FQDN", aliases: ["DNS name", "Fully qualified domain name"] },
 } as const;
-const DEPENDENCIES = {
+/** Columns this import reads, by name (exported so `ferry example --as-exports` writes the same headers). */
+export const DEPENDENCIES = {
   sourceName: { name: "Source server name", required: true },
   sourceIp: { name: "Source IP" },
   sourceProcess: { name: "Source process" },

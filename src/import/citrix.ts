@@ -9,7 +9,8 @@ import { emptyProposal, newApplicationFields, type InputFile, type Proposal, typ
 import { readTable } from "./source-file.js";
 import { cell, findColumns, rowWarning, where } from "./table.js";
 
-const APPS = {
+/** Columns this import reads, by name (exported so `ferry example --as-exports` writes the same headers). */
+export const APPS = {
   applicationName: { name: "ApplicationName", aliases: ["Name", "BrowserName", "PublishedName"], required: true },
   publishedName: { name: "PublishedName" },
   executable: { name: "CommandLineExecutable", required: true },

@@ -10,7 +10,8 @@ import { emptyProposal, type InputFile, type Proposal, type SourceContext } from
 import { readTable } from "./source-file.js";
 import { cell, findColumns, rowWarning, where } from "./table.js";
 
-const PREFIXES = {
+/** Columns this import reads, by name (exported so `ferry example --as-exports` writes the same headers). */
+export const PREFIXES = {
   prefix: { name: "Prefix", required: true },
   status: { name: "Status" },
   vrf: { name: "VRF" },

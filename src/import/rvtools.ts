@@ -11,7 +11,8 @@ import { cell, findColumns, rowWarning, where, type Table } from "./table.js";
 import { readSheets } from "./xlsx.js";
 import { InputError } from "../model/diagnostics.js";
 
-const VINFO = {
+/** Columns this import reads, by name (exported so `ferry example --as-exports` writes the same headers). */
+export const VINFO = {
   vm: { name: "VM", required: true },
   powerstate: { name: "Powerstate" },
   template: { name: "Template" },
@@ -25,9 +26,9 @@ const VINFO = {
   osTools: { name: "OS according to the VMware Tools" },
   uuid: { name: "VM UUID", aliases: ["VM ID", "UUID"] },
 } as const;
-const VNETWORK = { vm: { name: "VM", required: true }, ipv4: { name: "IPv4 Address", aliases: ["IP Address"], required: true }, uuid: { name: "VM UUID" } } as const;
-const VHOST = { host: { name: "Host", required: true }, datacenter: { name: "Datacenter", required: true }, cluster: { name: "Cluster" } } as const;
-const VCLUSTER = { name: { name: "Name", aliases: ["Cluster"], required: true } } as const;
+export const VNETWORK = { vm: { name: "VM", required: true }, ipv4: { name: "IPv4 Address", aliases: ["IP Address"], required: true }, uuid: { name: "VM UUID" } } as const;
+export const VHOST = { host: { name: "Host", required: true }, datacenter: { name: "Datacenter", required: true }, cluster: { name: "Cluster" } } as const;
+export const VCLUSTER = { name: { name: "Name", aliases: ["Cluster"], required: true } } as const;
 
 /** Application name of a VM by the mapping: an annotation line, or the VM's folder. */
 function applicationOf(ctx: SourceContext, annotation: string, folder: string): string | undefined {

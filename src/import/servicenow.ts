@@ -21,12 +21,13 @@ const SERVERS = {
   location: { name: "location", aliases: ["Location"] },
   status: { name: "install_status", aliases: ["Status", "Install Status"] },
 } as const;
-const APPS = {
+/** Columns this import reads, by name (exported so `ferry example --as-exports` writes the same headers). */
+export const APPS = {
   name: { name: "name", aliases: ["Name"], required: true },
   owner: { name: "owned_by", aliases: ["Owned by", "managed_by", "Managed by", "support_group", "Support group"] },
   status: { name: "install_status", aliases: ["Status", "Install Status"] },
 } as const;
-const RELS = {
+export const RELS = {
   parent: { name: "parent", aliases: ["Parent"], required: true },
   type: { name: "type", aliases: ["Type"], required: true },
   child: { name: "child", aliases: ["Child"], required: true },
