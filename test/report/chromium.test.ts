@@ -82,7 +82,8 @@ describe.skipIf(!present)(title, () => {
     await expect(page.locator(`#app-${rehost.id} .risk`).isVisible()).resolves.toBe(true);
     for (const w of plan.waves) await expect(page.locator(`#signoff-${w.number}`).textContent()).resolves.toContain("Approval status and sign-off");
     // Every <code> (ids, hosts, prefixes) is laid out on one line, in the page and when printed.
-    const broken = async () => page.evaluate(() => [...document.querySelectorAll("code")].filter((c) => c.getClientRects().length > 1).map((c) => c.textContent));
+    // Evaluated in the page (a string: this file is compiled without the DOM library).
+    const broken = async () => page.evaluate(`[...document.querySelectorAll("code")].filter((c) => c.getClientRects().length > 1).map((c) => c.textContent)`) as Promise<string[]>;
     await expect(broken()).resolves.toEqual([]);
     await page.emulateMedia({ media: "print" });
     await page.setViewportSize({ width: 730, height: 1000 });

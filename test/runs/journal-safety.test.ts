@@ -5,7 +5,6 @@
 import { readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { FerryError } from "../../src/model/codes.js";
 import { openJournal } from "../../src/journal/file-journal.js";
 import { formatHead } from "../../src/journal/heads.js";
 import type { RunEvent } from "../../src/model/run-event.js";
@@ -19,19 +18,12 @@ import { prepareWave } from "../../src/runs/prepare.js";
 import { startWave } from "../../src/runs/start.js";
 import { ferry } from "../helpers/cli.js";
 import { runProject } from "../cli/run-project.js";
+import { refusal } from "../helpers/refusal.js";
 
 let dir: string;
 let ctx: RunsContext;
 let plan: string;
 
-async function refusal(p: Promise<unknown>): Promise<FerryError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(FerryError);
-  return err as FerryError;
-}
 
 const ledger = () => readFileSync(join(dir, "ledger"), "utf8").split("\n").filter(Boolean);
 

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { FerryError } from "../../src/model/codes.js";
+import type { FerryError } from "../../src/model/codes.js";
 import { InputError } from "../../src/model/diagnostics.js";
 import { computePlanHash, planWaves, serializePlan } from "../../src/planner/index.js";
 import { RunControl } from "../../src/engine/run.js";
@@ -20,6 +20,7 @@ import { prepareWave } from "../../src/runs/prepare.js";
 import { startWave } from "../../src/runs/start.js";
 import { runProject } from "../cli/run-project.js";
 import { REPO_ROOT } from "../planner/repo-copy.js";
+import { refusal } from "../helpers/refusal.js";
 
 const marker = (id: string) => `  - id: ${id}
     local: { run: "echo run:${id}:{{ app.id }} >> ledger" }
@@ -37,15 +38,6 @@ let plan: string;
 
 const ledger = () => (existsSync(join(dir, "ledger")) ? readFileSync(join(dir, "ledger"), "utf8").split("\n").filter(Boolean) : []);
 
-/** The FerryError (or InputError) a promise rejects with, for its code. */
-async function refusal(p: Promise<unknown>): Promise<FerryError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(FerryError);
-  return err as FerryError;
-}
 
 async function writePlan(stack?: string): Promise<string> {
   const file = join(dir, "plans", "p.json");

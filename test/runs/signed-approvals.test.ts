@@ -10,7 +10,6 @@ import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { approvalSignedText } from "../../src/model/approval.js";
-import { FerryError } from "../../src/model/codes.js";
 import { planWaves, serializePlan } from "../../src/planner/index.js";
 import { approvalPath, approvalPolicy, approveWave, checkWaveApproval } from "../../src/runs/approval.js";
 import { loadValidProjectQuietly } from "../../src/runs/context.js";
@@ -18,6 +17,7 @@ import { prepareWave } from "../../src/runs/prepare.js";
 import { readPlanFile } from "../../src/model/plan-file.js";
 import { parseSignature, signMessage } from "../../src/journal/ssh-signature.js";
 import { runProject } from "../cli/run-project.js";
+import { refusal } from "../helpers/refusal.js";
 
 const keys = mkdtempSync(join(tmpdir(), "ferry-keys-"));
 /** A fresh ed25519 key pair; returns the private key file. */
@@ -69,14 +69,6 @@ async function project(changeControl: string, apps = [{ id: "billing", runbook: 
 }
 
 const ctx = () => ({ dir, stateDir: join(dir, ".ferry"), operator: "operator", env });
-async function refusal(p: Promise<unknown>): Promise<FerryError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(FerryError);
-  return err as FerryError;
-}
 /** Write a hand-made (or re-signed) approval for wave 1. */
 function handMade(fields: Record<string, unknown>): string {
   const file = approvalPath(dir, JSON.parse(readFileSync(plan, "utf8")).hash, 1);
