@@ -1,11 +1,11 @@
 import type { Command } from "commander";
 import { command } from "../shared/exit.js";
-import { ACCEPT_NEW, DIR, EVENTS, RUN_EXITS, STATE, VERBOSE } from "../shared/flags.js";
+import { RUN_EXITS, withRunFlags } from "../shared/options.js";
 import type { ResumeFlags } from "../resume.js";
 
 /** `ferry resume RUN`: continue a stopped run from its journal. */
 export function registerResume(program: Command): void {
-  program
+  const cmd = program
     .command("resume")
     .description("Continue a stopped run from its journal (after a crash, Ctrl-C, an approval gate or an uncertain step)")
     .argument("<run>", "run id (`ferry status` lists them)")
@@ -15,12 +15,9 @@ export function registerResume(program: Command): void {
     .option("--retry-failed", "run the failed step (or health gate) of applications paused where they failed (--on-failure pause) again, once you fixed the cause")
     .option("--app <app>", "the application of --step-* (when the step id is in doubt in several) or of --retry-failed (only it)")
     .option("--expect-head <seq:sum>", "refuse unless the journal still reaches this head (as `ferry status RUN` printed it)")
-    .option("--accept-changes", "continue although a runbook, the estate or a stack changed since the run started (journalled)")
-    .option(...ACCEPT_NEW)
-    .option(...EVENTS)
-    .option(...VERBOSE)
-    .option(...STATE)
-    .option(...DIR)
+    .option("--accept-changes", "continue although a runbook, the estate or a stack changed since the run started (journalled)");
+  // The flags run, resume and rollback share come after the command's own in --help.
+  withRunFlags(cmd)
     .addHelpText(
       "after",
       `

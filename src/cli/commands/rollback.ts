@@ -1,21 +1,18 @@
 import type { Command } from "commander";
 import { command } from "../shared/exit.js";
-import { ACCEPT_NEW, DIR, EVENTS, STATE, VERBOSE } from "../shared/flags.js";
+import { withRunFlags } from "../shared/options.js";
 import type { RollbackFlags } from "../rollback.js";
 
 /** `ferry rollback RUN`: undo what a run did, in whatever state it stopped. */
 export function registerRollback(program: Command): void {
-  program
+  const cmd = program
     .command("rollback")
     .description("Undo a run that is not going on (finished, failed, paused or interrupted): every application's completed steps, latest first, in reverse order")
     .argument("<run>", "run id")
     .option("--app <app>", "undo only this application (e.g. one paused where it failed)")
-    .option("--accept-changes", "roll back although a runbook changed since the run started")
-    .option(...ACCEPT_NEW)
-    .option(...EVENTS)
-    .option(...VERBOSE)
-    .option(...STATE)
-    .option(...DIR)
+    .option("--accept-changes", "roll back although a runbook changed since the run started");
+  // The flags run, resume and rollback share come after the command's own in --help.
+  withRunFlags(cmd)
     .addHelpText(
       "after",
       `

@@ -1,12 +1,12 @@
 import type { Command } from "commander";
 import { DEFAULT_CONCURRENCY } from "../../model/limits.js";
 import { command } from "../shared/exit.js";
-import { ACCEPT_NEW, DIR, EVENTS, RUN_EXITS, STATE, VERBOSE } from "../shared/flags.js";
+import { RUN_EXITS, withRunFlags } from "../shared/options.js";
 import type { RunFlags } from "../run.js";
 
 /** `ferry run`: execute one wave of a plan. */
 export function registerRun(program: Command): void {
-  program
+  const cmd = program
     .command("run")
     .description("Execute one wave of a plan: prechecks, steps, health gates, rollback on failure")
     .requiredOption("--plan <file>", "the plan file (from `ferry plan`)")
@@ -19,12 +19,9 @@ export function registerRun(program: Command): void {
     .option("--max-failures <n|n%>", "failure budget: past it no new application starts (default 0: stop after the first)")
     .option("--on-failure <rollback|pause>", "a failed application: undo its completed steps (rollback, the default), or stop where it failed (pause)")
     .option("--per-site <n>", "applications at once per source site")
-    .option("--per-host <n>", "applications at once per host")
-    .option(...ACCEPT_NEW)
-    .option(...EVENTS)
-    .option(...VERBOSE)
-    .option(...STATE)
-    .option(...DIR)
+    .option("--per-host <n>", "applications at once per host");
+  // The flags run, resume and rollback share come after the command's own in --help.
+  withRunFlags(cmd)
     .addHelpText(
       "after",
       `

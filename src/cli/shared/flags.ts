@@ -1,25 +1,13 @@
 /**
- * Flags several commands share, their parsing into numbers, and the runs context built from
- * them. Option tuples are spread into commander's `.option(...)`, so each flag's wording is
- * written once.
+ * Flags several commands share, parsed into numbers, and the runs context built from them.
+ * (Their wording is in options.ts, which the registrations load at start-up; this file is
+ * loaded only by the actions.)
  */
 import { resolve } from "node:path";
 import { UsageError } from "../../model/diagnostics.js";
 import type { RunsContext } from "../../runs/context.js";
 import { operatorName, stateDirOf } from "../../runs/context.js";
 import { loadValidProject } from "./load-project.js";
-
-export const DIR = ["--dir <dir>", "project directory (estate/, runbooks/, stacks/, approvals/)", "."] as const;
-export const STATE = ["--state <dir>", "state directory with the run journals (default: <dir>/.ferry)"] as const;
-export const ACCEPT_NEW = ["--accept-new", "pin first-seen SSH host keys into .ferry/known_hosts (a changed key is always refused)"] as const;
-export const EVENTS = ["--json", "stream NDJSON events on stdout (for pipelines)"] as const;
-export const VERBOSE = ["--verbose", "debug log, pretty, on stderr (terminal only)"] as const;
-
-export const RUN_EXITS = `
-Exit codes: 0 done, 1 failed and rolled back, 2 invalid input or usage, 3 rollback failed (a
-person must act; the message lists the steps), 4 waiting at an approval gate, an uncertain
-step or an application paused where it failed (--on-failure pause), 130 interrupted (resume
-continues it).`;
 
 /** The flags every command that touches runs has. */
 export interface StateFlags {
