@@ -69,9 +69,21 @@ async function checkAndRecord(deps: StepRunnerDeps, run: AppRun, step: PreparedS
   }
 }
 
+/** Where a step's action ran, as the operator goes to look: this machine, or the host it names. */
+function whereItRan(run: AppRun, action: PreparedAction): string {
+  if (action.kind !== "ssh" && action.kind !== "copy") return " on this machine (where ferry ran it)";
+  try {
+    const host = (renderFor(run.prepared, action, run.outputs).spec as { host?: unknown }).host;
+    if (typeof host === "string" && host) return ` on host ${host}`;
+  } catch {
+    // the host comes from an output that is not there: name the application's hosts instead
+  }
+  return run.prepared.hosts.length ? ` on ${run.prepared.hosts.join(", ")}` : "";
+}
+
 function inspectHint(run: AppRun, step: PreparedStep): string {
   const cmd = commandOf(run, step.action);
-  const hosts = run.prepared.hosts.length ? ` on ${run.prepared.hosts.join(", ")}` : "";
+  const hosts = whereItRan(run, step.action);
   return (
     `Find out whether step ${step.id} of ${run.prepared.app.id} took effect${hosts}` +
     (cmd ? ` (command: ${head(cmd, 200)})` : ` (${step.action.kind} action)`) +

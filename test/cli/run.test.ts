@@ -206,6 +206,9 @@ describe("ferry run", () => {
     expect(r.code, r.stderr + r.stdout).toBe(4);
     expect(r.stdout).toMatch(/sigkill: step s1 is UNCERTAIN/);
     expect(r.stdout).toContain("--step-done s1");
+    // It names where to look (a local step ran on this machine) and the real run id.
+    expect(r.stdout).toContain("took effect on this machine (where ferry ran it)");
+    expect(r.stdout).toContain(`ferry resume ${id} --app sigkill --step-done s1`);
     expect((await statusOf(id)).applications[0]!.steps[0]).toMatchObject({ id: "s1", status: "uncertain" });
 
     const settled = await ferryIn(dir, ["resume", id, "--step-done", "s1"]);

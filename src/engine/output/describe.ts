@@ -46,7 +46,7 @@ function describe(e: RunEvent): string | undefined {
     case "step.checked":
       return `${e.app}: ${e.step} check: ${e.error ? `could not tell (${e.error.message})` : e.tookEffect ? "already in effect" : "not in effect"}`;
     case "step.uncertain":
-      return `${e.app}: ${e.step} UNCERTAIN${e.phase === "rollback" ? " (rollback)" : ""}: ${e.reason}. ${e.inspect}`;
+      return `${e.app}: ${e.step} UNCERTAIN${e.phase === "rollback" ? " (rollback)" : ""}: ${e.reason}. ${e.inspect.replaceAll("ferry resume RUN", `ferry resume ${e.run}`)}`;
     case "rollback.started":
       return `${e.app}: rolling back ${e.step}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""}`;
     case "rollback.attempt.failed":
