@@ -50,7 +50,10 @@ export function commandResult(cmd: FinishedCommand, want: CommandExpectations): 
     const wanted = expected.length === 1 ? `${expected[0]}` : `one of ${expected.join(", ")}`;
     const short = `Command ${cmd.what} ${how} (expected ${wanted})`;
     const stderrTail = tail(cmd.stderr);
-    throw new CommandFailedError(stderrTail ? `${short}\n${stderrTail}` : short, { exitCode: cmd.exitCode, signal: cmd.signal, stderr: stderrTail });
+    // Some tools report their errors on stdout: with nothing on stderr, its tail says why.
+    const stdoutTail = stderrTail ? "" : tail(cmd.stdout);
+    const why = stderrTail || (stdoutTail && `(stdout) ${stdoutTail}`);
+    throw new CommandFailedError(why ? `${short}\n${why}` : short, { exitCode: cmd.exitCode, signal: cmd.signal, stderr: stderrTail });
   }
   const stdout = want.maxStdoutBytes === undefined ? cmd.stdout : tailBytes(cmd.stdout, want.maxStdoutBytes);
   const output: ActionOutput = { stdout: stdout.trim(), stderr: cmd.stderr.trim(), exitCode: cmd.exitCode };

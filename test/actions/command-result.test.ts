@@ -24,6 +24,11 @@ function thrown(fn: () => unknown): unknown {
 }
 
 describe("commandResult", () => {
+  it("shows the tail of stdout when a failing command said nothing on stderr", () => {
+    const err = thrown(() => commandResult(finished({ exitCode: 1, stdout: "checking...\nERROR: licence server unreachable\n" }), { maxJsonBytes: 100 }));
+    expect(err).toMatchObject({ message: "Command `deploy` on app01 exited with 1 (expected 0)\n(stdout) checking...\nERROR: licence server unreachable" });
+  });
+
   it("names every accepted exit status and the stderr tail when the status is not among them", () => {
     const err = thrown(() => commandResult(finished({ exitCode: 2, stderr: "disk full\n" }), { expectExit: [0, 1], maxJsonBytes: 100 }));
     expect(err).toBeInstanceOf(CommandFailedError);
