@@ -93,7 +93,7 @@ function nothingMatches(plan: Plan, drifted: { input: string }[]): boolean {
 }
 
 /** Approvals on file for each wave of the plan, read as the approval loader reads them. */
-async function readApprovals(dir: string, plan: Plan, problems: string[]): Promise<Map<number, PackApproval[]>> {
+export async function readApprovals(dir: string, plan: Plan, problems: string[]): Promise<Map<number, PackApproval[]>> {
   const hex = planHashForms(plan.hash).hex;
   const byWave = new Map<number, PackApproval[]>();
   const names = await readdir(join(dir, "approvals")).catch(() => [] as string[]);

@@ -2,6 +2,7 @@ import { isAbsolute, join, relative, resolve } from "node:path";
 import { loadValidProject } from "./shared/load-project.js";
 import { planWaves, serializePlan } from "../planner/index.js";
 import { renderPack } from "../report/index.js";
+import { readApprovals } from "./report.js";
 import { planSummaryText } from "../report/summary.js";
 import { writeFileAtomic } from "../journal/write-file-atomic.js";
 
@@ -38,7 +39,7 @@ export async function startCommand(opts: StartRunOptions): Promise<StartResult> 
   const planFile = join(opts.dir, "plans", "example.json");
   await writeFileAtomic(planFile, serializePlan(plan));
 
-  const pack = renderPack({ plan, estate: project.estate, runbooks: project.runbooks, drift: [] });
+  const pack = renderPack({ plan, estate: project.estate, runbooks: project.runbooks, drift: [], approvals: await readApprovals(opts.dir, plan, []) });
   const files: string[] = [];
   for (const [name, text] of Object.entries(pack)) {
     const path = join(opts.dir, "reports", name);
