@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
@@ -58,8 +59,17 @@ async function listYaml(dir: string): Promise<string[] | undefined> {
   }
 }
 
-function sha256(text: string): string {
+function sha256(text: string | Buffer): string {
   return createHash("sha256").update(text).digest("hex");
+}
+
+/**
+ * The digest of a file's text as read (sha256 of its UTF-8), computed on the bytes when they
+ * are valid UTF-8, which is then the same thing without decoding first: an unchanged file
+ * found in the cache is never decoded at all.
+ */
+function digestOfBytes(bytes: Buffer): string {
+  return sha256(isUtf8(bytes) ? bytes : bytes.toString("utf8"));
 }
 
 /** Progress of {@link loadProject}, for a status line: each file as it is read, then the cross-checks. */
@@ -104,11 +114,12 @@ export async function loadProject(dir: string, opts: { progress?: LoadProgress; 
   let index = 0;
   // Files are read one at a time and their text is not kept: a 100k-application estate is ~50 MB of
   // text, and what is live while loading sets how far the heap grows. Positions re-read the file.
-  async function* read(folder: (typeof FOLDERS)[number]): AsyncGenerator<{ file: string; text: string; digest: string; reread: () => string }> {
+  async function* read(folder: (typeof FOLDERS)[number]): AsyncGenerator<{ file: string; text: () => string; digest: string; reread: () => string }> {
     for (const file of names[folder]) {
       opts.progress?.({ file, index: index++, total });
-      const text = await readFile(join(dir, file), "utf8");
-      const digest = sha256(text);
+      const bytes = await readFile(join(dir, file));
+      const digest = digestOfBytes(bytes);
+      const text = () => bytes.toString("utf8");
       files.push({ path: file, digest });
       digestOf.set(file, digest);
       yield { file, text, digest, reread: () => rereadText(join(dir, file), digest) };
@@ -133,7 +144,7 @@ export async function loadProject(dir: string, opts: { progress?: LoadProgress; 
       doc = { source: new YamlSource(file, reread) };
       parsed = cached.parsed;
     } else {
-      const fresh = parseDocumentOf(file, text, "Estate", diagnostics, reread);
+      const fresh = parseDocumentOf(file, text(), "Estate", diagnostics, reread);
       if (!fresh) {
         unreadEstate = true;
         continue;
@@ -167,7 +178,7 @@ export async function loadProject(dir: string, opts: { progress?: LoadProgress; 
   const runbooks = new Map<string, LoadedRunbook>();
   const runbookSources = new Map<string, { source: YamlSource }>();
   for await (const { file, text, reread } of read("runbooks")) {
-    const doc = parseDocumentOf(file, text, "Runbook", diagnostics, reread);
+    const doc = parseDocumentOf(file, text(), "Runbook", diagnostics, reread);
     if (!doc) continue;
     const result = Runbook.safeParse(doc.data);
     if (!result.success) {
@@ -194,7 +205,7 @@ export async function loadProject(dir: string, opts: { progress?: LoadProgress; 
       diagnostics.push({ file, line: 1, column: 1, code: "invalid-value", severity: "error", message: "stack files are named Pulumi.<environment>.yaml (Pulumi's stack config convention)" });
       continue;
     }
-    const parsed = parseYaml(file, text, { reread });
+    const parsed = parseYaml(file, text(), { reread });
     diagnostics.push(...parsed.diagnostics);
     if (!parsed.source || parsed.data === undefined) continue;
     const outer = StackFile.safeParse(parsed.data);

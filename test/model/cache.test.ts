@@ -142,6 +142,18 @@ describe("the validation cache (.ferry/cache) never changes an answer", () => {
   });
 });
 
+describe("file digests", () => {
+  it("are the sha256 of the text as read, for a BOM and for bytes that are not UTF-8 too", async () => {
+    const { createHash } = await import("node:crypto");
+    const dir = projectDir(Object.fromEntries(generateExample({ apps: 5, seed: 2 }).map((f) => [f.path, f.text])));
+    const [a, b] = readdirSync(join(dir, "estate")).sort();
+    writeFileSync(join(dir, "estate", a!), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), readFileSync(join(dir, "estate", a!))]));
+    writeFileSync(join(dir, "estate", b!), Buffer.concat([readFileSync(join(dir, "estate", b!)), Buffer.from("# caf\xe9 \xff\n", "latin1")]));
+    const project = await loadProject(dir);
+    for (const f of project.files) expect(f.digest, f.path).toBe(createHash("sha256").update(readFileSync(join(dir, f.path), "utf8")).digest("hex"));
+  });
+});
+
 describe("ferry validate and the cache", () => {
   async function validate(dir: string, opts: { cache?: boolean } = {}): Promise<{ code: number; out: string }> {
     let out = "";
