@@ -183,11 +183,7 @@ export async function checkWaveApproval(dir: string, plan: Plan, wave: number, p
             ? `it is ${a.organisation ? `${a.organisation}'s approval` : "an approval for no organisation"}, but this file is for ${org ?? "no organisation"}`
             : a.inputsDigest !== undefined && a.inputsDigest !== plan.inputsDigest
               ? `it was given for inputs ${a.inputsDigest}, but the plan's inputs are ${plan.inputsDigest}`
-              : Date.parse(a.approvedAt) > now.getTime() + CLOCK_SKEW_MS
-                ? `it is dated ${a.approvedAt}, in the future`
-                : opts.planMadeAt !== undefined && Date.parse(a.approvedAt) < Date.parse(opts.planMadeAt) - CLOCK_SKEW_MS
-                  ? `it is dated ${a.approvedAt}, before the plan existed (first made on this machine at ${opts.planMadeAt})`
-                  : undefined;
+              : undefined;
     if (wrong) throw new UsageError(`${shown} does not approve this wave: ${wrong}`, "approval-invalid", "Re-approve the plan that will actually run with `ferry approve`.");
     if (!a.signature && p.signed) {
       throw new FerryError(
@@ -196,6 +192,14 @@ export async function checkWaveApproval(dir: string, plan: Plan, wave: number, p
         `Have the board re-approve it with their key: ferry approve --force --plan <file> --wave ${wave}${org ? ` --org ${org}` : ""} --by PRINCIPAL --ref ${a.changeRef} --key FILE`,
       );
     }
+    // Its date, once it is known to be the right approval: not in the future, not before the plan.
+    const misdated =
+      Date.parse(a.approvedAt) > now.getTime() + CLOCK_SKEW_MS
+        ? `it is dated ${a.approvedAt}, in the future`
+        : opts.planMadeAt !== undefined && Date.parse(a.approvedAt) < Date.parse(opts.planMadeAt) - CLOCK_SKEW_MS
+          ? `it is dated ${a.approvedAt}, before the plan existed (first made on this machine at ${opts.planMadeAt})`
+          : undefined;
+    if (misdated) throw new UsageError(`${shown} does not approve this wave: ${misdated}`, "approval-invalid", "Re-approve the plan that will actually run with `ferry approve`.");
     let signer: VerifiedSigner | undefined;
     if (a.signature) {
       signer = await verifyApprovalSignature(dir, a, shown, p.roles[org ?? ""], now, env);
