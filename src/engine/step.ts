@@ -69,6 +69,13 @@ async function checkAndRecord(deps: StepRunnerDeps, run: AppRun, step: PreparedS
   }
 }
 
+/** Why a step a stopped ferry left running is in doubt. */
+function leftRunning(step: PreparedStep): string {
+  return step.check
+    ? "it was running when ferry stopped, and its check probe could not tell whether it took effect"
+    : "it was running when ferry stopped, is not idempotent and has no check probe";
+}
+
 /** Where a step's action ran, as the operator goes to look: this machine, or the host it names. */
 function whereItRan(run: AppRun, action: PreparedAction): string {
   if (action.kind !== "ssh" && action.kind !== "copy") return " on this machine (where ferry ran it)";
@@ -133,9 +140,7 @@ export async function runStep(deps: StepRunnerDeps, run: AppRun, step: PreparedS
         run,
         step,
         state.attempt,
-        step.check
-          ? "it was running when ferry stopped, and its check probe could not tell whether it took effect"
-          : "it was running when ferry stopped, is not idempotent and has no check probe",
+        leftRunning(step),
       );
       // "not-applied": the check says it did not take effect, so running it again is safe.
       if (settled !== "not-applied") return settled;
@@ -259,9 +264,7 @@ export async function settleForUndo(deps: StepRunnerDeps, run: AppRun, step: Pre
     run,
     step,
     state.attempt,
-    step.check
-      ? "it was running when ferry stopped, and its check probe could not tell whether it took effect"
-      : "it was running when ferry stopped, is not idempotent and has no check probe",
+    leftRunning(step),
   );
   if (settled === "not-applied") return notDone("it was running when ferry stopped and its check says it did not take effect; the application is being rolled back", "failed");
   return settled.status === "succeeded" ? "done" : "uncertain";
