@@ -1,6 +1,6 @@
 /** `ferry approve --plan F --wave N --by PRINCIPAL --ref CHG… [--key FILE] [--org ORG]`: record a (signed) change-board approval of one wave. */
 import { approveWave } from "../runs/approval.js";
-import { runsContext, waveNumber } from "./shared/flags.js";
+import { runsContext, waveNumber } from "./common/flags.js";
 
 export interface ApproveFlags {
   plan: string;

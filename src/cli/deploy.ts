@@ -6,7 +6,7 @@ import { countChanges, pulumiVersion } from "../actions/pulumi.js";
 import { FerryError } from "../model/codes.js";
 import { UsageError } from "../model/diagnostics.js";
 import { secretKeysFor } from "../model/stack.js";
-import { loadValidProject } from "./shared/load-project.js";
+import { loadValidProject } from "./common/load-project.js";
 
 export interface DeployOptions {
   dir: string;

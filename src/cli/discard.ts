@@ -1,6 +1,6 @@
 /** `ferry discard RUN`: remove a run whose journal is empty (it never started). */
 import { discardRun } from "../runs/discard.js";
-import { runsContext, type StateFlags } from "./shared/flags.js";
+import { runsContext, type StateFlags } from "./common/flags.js";
 
 export async function discardCommand(runId: string, flags: StateFlags & { json?: boolean }): Promise<number> {
   await discardRun(runsContext(flags), runId);

@@ -1,6 +1,6 @@
 /** `ferry evidence RUN --out F [--key FILE] [--by PRINCIPAL] [--plan F]`: write a finished run's signed evidence bundle. */
 import { writeEvidence } from "../runs/evidence.js";
-import { runsContext, type StateFlags } from "./shared/flags.js";
+import { runsContext, type StateFlags } from "./common/flags.js";
 
 export interface EvidenceFlags extends StateFlags {
   out: string;

@@ -3,7 +3,7 @@
  * gate of a stopped run (signed and journalled), then tell the operator to resume it.
  */
 import { approveRunGate } from "../runs/gate.js";
-import { runsContext, stateFlagFor, type StateFlags } from "./shared/flags.js";
+import { runsContext, stateFlagFor, type StateFlags } from "./common/flags.js";
 
 export interface GateApproveFlags extends StateFlags {
   app: string;

@@ -1,7 +1,7 @@
 /** `ferry logs RUN [--app A] [--step S] [--follow] [--json]`: a run's events and step output. */
 import { printable } from "../model/printable.js";
 import { readLog, type LogEntry } from "../runs/logs.js";
-import { runsContext, type StateFlags } from "./shared/flags.js";
+import { runsContext, type StateFlags } from "./common/flags.js";
 
 export interface LogsFlags extends StateFlags {
   app?: string;

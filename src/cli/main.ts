@@ -26,7 +26,7 @@ import { registerStart } from "./commands/start.js";
 import { registerEvidence } from "./commands/evidence.js";
 import { registerVerify } from "./commands/verify.js";
 import { VERSION } from "./version.js";
-import { exitTwoOnUsageErrors } from "./shared/usage.js";
+import { exitTwoOnUsageErrors } from "./common/usage.js";
 
 // A reader that goes away (`ferry run --json | head -1`) must not end a wave: the journal is the
 // record, not the terminal. Output to a closed pipe is dropped; the run goes on and exits with

@@ -2,8 +2,8 @@
 import { writeFile } from "node:fs/promises";
 import { UsageError } from "../model/diagnostics.js";
 import { analyseAddressPlan, mappingCsv, renderAddressPlan } from "../network/index.js";
-import { ExitWith } from "./shared/exit.js";
-import { loadValidProject } from "./shared/load-project.js";
+import { ExitWith } from "./common/exit.js";
+import { loadValidProject } from "./common/load-project.js";
 
 export interface NetworkFlags {
   dir: string;

@@ -12,8 +12,8 @@ import { approvalFileName } from "../model/plan-hash.js";
 import { readAllRuns } from "../runs/history.js";
 import { stateDirOf } from "../runs/context.js";
 import { planSummaryText } from "../report/summary.js";
-import { loadValidProject } from "./shared/load-project.js";
-import { statusLine } from "./shared/status-line.js";
+import { loadValidProject } from "./common/load-project.js";
+import { statusLine } from "./common/status-line.js";
 
 /** Options of `ferry plan`. */
 export interface PlanRunOptions {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { UsageError, InputError } from "../model/diagnostics.js";
-import { loadProjectForCommand } from "./shared/load-project.js";
+import { loadProjectForCommand } from "./common/load-project.js";
 import { checkInputsCurrent, verifyPlanHash } from "../planner/verify-plan.js";
 import { DETAIL_LIMIT, renderPack, type PackApproval, type ReportInputs } from "../report/index.js";
 import { readPlanFile } from "../model/plan-file.js";
@@ -13,7 +13,7 @@ import { parseYaml } from "../model/yaml-source.js";
 import { readApproval } from "../model/approval-file.js";
 import { planHashForms } from "../model/plan-hash.js";
 import { writeFileAtomic } from "../journal/write-file-atomic.js";
-import { statusLine } from "./shared/status-line.js";
+import { statusLine } from "./common/status-line.js";
 
 /** Options of `ferry report`. */
 export interface ReportRunOptions {

@@ -7,7 +7,7 @@ import { readTrustedPlan, findWave } from "../runs/plan.js";
 import { loadContextProject } from "../runs/context.js";
 import { requirementsOf } from "../runs/requirements.js";
 import { UsageError } from "../model/diagnostics.js";
-import { runsContext, waveNumber, type StateFlags } from "./shared/flags.js";
+import { runsContext, waveNumber, type StateFlags } from "./common/flags.js";
 
 export interface RequirementsFlags extends StateFlags {
   plan?: string;

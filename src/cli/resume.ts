@@ -1,8 +1,8 @@
 /** `ferry resume RUN [--step-done|--step-failed|--step-retry S] [--retry-failed] [--app A]`: continue a stopped run. */
 import { UsageError } from "../model/diagnostics.js";
 import { resumeRunById, type Settlement } from "../runs/continue.js";
-import { runsContext, stateFlagFor, type StateFlags } from "./shared/flags.js";
-import { finishRun, withTerminal, type OutputFlags } from "./shared/run-output.js";
+import { runsContext, stateFlagFor, type StateFlags } from "./common/flags.js";
+import { finishRun, withTerminal, type OutputFlags } from "./common/run-output.js";
 
 export interface ResumeFlags extends StateFlags, OutputFlags {
   stepDone?: string;

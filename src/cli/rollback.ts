@@ -1,7 +1,7 @@
 /** `ferry rollback RUN [--app A]`: undo what a run did, whatever state it stopped in, latest application first. */
 import { rollbackRunById } from "../runs/continue.js";
-import { runsContext, stateFlagFor, type StateFlags } from "./shared/flags.js";
-import { finishRun, withTerminal, type OutputFlags } from "./shared/run-output.js";
+import { runsContext, stateFlagFor, type StateFlags } from "./common/flags.js";
+import { finishRun, withTerminal, type OutputFlags } from "./common/run-output.js";
 
 export interface RollbackFlags extends StateFlags, OutputFlags {
   acceptChanges?: boolean;

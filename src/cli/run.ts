@@ -10,8 +10,8 @@ import { ON_FAILURE, type OnFailure } from "../model/run-event.js";
 import { parseFailureBudget } from "../engine/failure-budget.js";
 import { prepareWave } from "../runs/prepare.js";
 import { startWave } from "../runs/start.js";
-import { positiveInt, runsContext, stateFlagFor, waveNumber, type StateFlags } from "./shared/flags.js";
-import { finishRun, withTerminal, type OutputFlags } from "./shared/run-output.js";
+import { positiveInt, runsContext, stateFlagFor, waveNumber, type StateFlags } from "./common/flags.js";
+import { finishRun, withTerminal, type OutputFlags } from "./common/run-output.js";
 
 /** Flags of `ferry run`, as commander gives them. */
 export interface RunFlags extends StateFlags, OutputFlags {
@@ -46,7 +46,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   const prepared = await prepareWave(ctx, { plan: flags.plan, wave, only, withoutApproval: flags.dryRun });
 
   if (flags.dryRun) {
-    const [{ dryRunWave, dryRunPath }, { printDryRun }] = await Promise.all([import("../runs/dry-run.js"), import("./shared/dry-run-text.js")]);
+    const [{ dryRunWave, dryRunPath }, { printDryRun }] = await Promise.all([import("../runs/dry-run.js"), import("./common/dry-run-text.js")]);
     const result = await dryRunWave(ctx, prepared, { acceptNew: flags.acceptNew, out: flags.out });
     return printDryRun(result, Boolean(flags.json), flags.out ?? dryRunPath(ctx.stateDir, result.plan, result.wave));
   }

@@ -1,5 +1,5 @@
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { loadValidProject } from "./shared/load-project.js";
+import { loadValidProject } from "./common/load-project.js";
 import { planWaves, serializePlan } from "../planner/index.js";
 import { renderPack } from "../report/index.js";
 import { readApprovals } from "./report.js";

@@ -7,10 +7,10 @@
 import { stateToJson, type RunState } from "../engine/state.js";
 import { countStatuses } from "../engine/run.js";
 import { readAllRuns, readRunAndHead, runIsLive } from "../runs/history.js";
-import { whatNext } from "./shared/what-next.js";
+import { whatNext } from "./common/what-next.js";
 import { formatHead } from "../journal/heads.js";
 import { printable } from "../model/printable.js";
-import { runsContext, stateFlagFor, type StateFlags } from "./shared/flags.js";
+import { runsContext, stateFlagFor, type StateFlags } from "./common/flags.js";
 
 export interface StatusFlags extends StateFlags {
   json?: boolean;

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { cacheDir, openDocumentCache } from "../journal/document-cache.js";
 import { formatDiagnostic } from "../model/diagnostics.js";
 import { loadProject, type Project } from "../model/load.js";
-import { statusLine } from "./shared/status-line.js";
+import { statusLine } from "./common/status-line.js";
 import { countProject, type ProjectCounts } from "../model/summary.js";
 import { VERSION } from "./version.js";
 

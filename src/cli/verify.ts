@@ -2,7 +2,7 @@
 import { verifyEvidence } from "../runs/evidence-verify.js";
 import { CODES } from "../model/codes.js";
 import { stateDirOf } from "../runs/context.js";
-import type { StateFlags } from "./shared/flags.js";
+import type { StateFlags } from "./common/flags.js";
 
 export interface VerifyFlags extends StateFlags {
   /** The allowed_signers to trust. @default the project's approvals/allowed_signers, else the bundle's own */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { statusLine } from "../../src/cli/shared/status-line.js";
+import { statusLine } from "../../src/cli/common/status-line.js";
 
 function fakeTerminal(isTTY: boolean) {
   const writes: string[] = [];

@@ -19,7 +19,7 @@ describe("checkLocalPath", () => {
     ["/srv/drop/{{ name }}", "app.tar"],
     ["/srv/drop/{{ name }}", "/srv/drop/sub/app.tar"],
     ["/etc/hostname", "/etc/hostname"],
-    ["../shared/file", "../shared/file"],
+    ["../common/file", "../common/file"],
     ["{{ steps.a.outputs.stdout }}", ""],
   ])("accepts %s as %s", (template, rendered) => {
     expect(checkLocalPath(template, rendered)).toBeUndefined();

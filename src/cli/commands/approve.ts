@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { command } from "../shared/exit.js";
+import { command } from "../common/exit.js";
 import type { ApproveFlags } from "../approve.js";
 
 /** `ferry approve`: record a change-board approval of one wave. */

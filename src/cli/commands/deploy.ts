@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { command } from "../shared/exit.js";
+import { command } from "../common/exit.js";
 import type { DeployOptions } from "../deploy.js";
 
 /** `ferry deploy`: preview or apply a stack through the Pulumi Automation API. */

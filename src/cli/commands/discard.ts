@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { command } from "../shared/exit.js";
-import { DIR, STATE } from "../shared/options.js";
+import { command } from "../common/exit.js";
+import { DIR, STATE } from "../common/options.js";
 
 /** `ferry discard RUN`: remove a run that never started. */
 export function registerDiscard(program: Command): void {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { command } from "../shared/exit.js";
+import { command } from "../common/exit.js";
 import type { ExampleFlags } from "../example.js";
 
 export function registerExample(program: Command): void {

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { command } from "../shared/exit.js";
-import { DIR, STATE } from "../shared/options.js";
+import { command } from "../common/exit.js";
+import { DIR, STATE } from "../common/options.js";
 import type { GateApproveFlags } from "../gate-approve.js";
 
 /** `ferry gate approve RUN`: release an approval gate inside a run. */

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { command } from "../shared/exit.js";
+import { command } from "../common/exit.js";
 import type { ImportFlags } from "../import.js";
 
 /** `ferry import`: the estate from the exports it already lives in. */

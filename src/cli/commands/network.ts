@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { command } from "../shared/exit.js";
+import { command } from "../common/exit.js";
 import type { NetworkFlags } from "../network.js";
 
 /** `ferry network`: the address-plan report an engineer needs before merging networks. */

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { command } from "../shared/exit.js";
+import { command } from "../common/exit.js";
 
 /** `ferry plan`: turn the estate into change-board waves. */
 export function registerPlan(program: Command): void {

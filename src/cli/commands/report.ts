@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from "commander";
-import { command } from "../shared/exit.js";
+import { command } from "../common/exit.js";
 
 function waveNumbers(value: string, previous: number[] = []): number[] {
   const n = Number(value);

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { command } from "../shared/exit.js";
-import { DIR } from "../shared/options.js";
+import { command } from "../common/exit.js";
+import { DIR } from "../common/options.js";
 import type { RequirementsFlags } from "../requirements.js";
 
 /** `ferry requirements`: what the operator must provide for the runbooks, or for one wave. */

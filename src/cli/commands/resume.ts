@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { command } from "../shared/exit.js";
-import { RUN_EXITS, withRunFlags } from "../shared/options.js";
+import { command } from "../common/exit.js";
+import { RUN_EXITS, withRunFlags } from "../common/options.js";
 import type { ResumeFlags } from "../resume.js";
 
 /** `ferry resume RUN`: continue a stopped run from its journal. */

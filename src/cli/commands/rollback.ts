@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { command } from "../shared/exit.js";
-import { withRunFlags } from "../shared/options.js";
+import { command } from "../common/exit.js";
+import { withRunFlags } from "../common/options.js";
 import type { RollbackFlags } from "../rollback.js";
 
 /** `ferry rollback RUN`: undo what a run did, in whatever state it stopped. */

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { DEFAULT_CONCURRENCY } from "../../model/limits.js";
-import { command } from "../shared/exit.js";
-import { RUN_EXITS, withRunFlags } from "../shared/options.js";
+import { command } from "../common/exit.js";
+import { RUN_EXITS, withRunFlags } from "../common/options.js";
 import type { RunFlags } from "../run.js";
 
 /** `ferry run`: execute one wave of a plan. */

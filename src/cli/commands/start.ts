@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { command } from "../shared/exit.js";
+import { command } from "../common/exit.js";
 
 /** `npm start`: the main job on the bundled example. */
 export function registerStart(program: Command): void {

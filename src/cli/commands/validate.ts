@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { command } from "../shared/exit.js";
+import { command } from "../common/exit.js";
 
 export function registerValidate(program: Command): void {
   program

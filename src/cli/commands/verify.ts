@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { command } from "../shared/exit.js";
-import { DIR, STATE } from "../shared/options.js";
+import { command } from "../common/exit.js";
+import { DIR, STATE } from "../common/options.js";
 import type { VerifyFlags } from "../verify.js";
 
 /** `ferry verify F`: check an evidence bundle. */
