@@ -135,13 +135,7 @@ export async function runStep(deps: StepRunnerDeps, run: AppRun, step: PreparedS
       return { status: "uncertain" };
     }
     if (orphan.kind === "gone" && !step.idempotent) {
-      const settled = await settleInDoubt(
-        deps,
-        run,
-        step,
-        state.attempt,
-        leftRunning(step),
-      );
+      const settled = await settleInDoubt(deps, run, step, state.attempt, leftRunning(step));
       // "not-applied": the check says it did not take effect, so running it again is safe.
       if (settled !== "not-applied") return settled;
     }
@@ -259,13 +253,7 @@ export async function settleForUndo(deps: StepRunnerDeps, run: AppRun, step: Pre
     await deps.events.emit({ type: "step.failed", app, step: step.id, attempt: state.attempt, error });
     return "done";
   }
-  const settled = await settleInDoubt(
-    deps,
-    run,
-    step,
-    state.attempt,
-    leftRunning(step),
-  );
+  const settled = await settleInDoubt(deps, run, step, state.attempt, leftRunning(step));
   if (settled === "not-applied") return notDone("it was running when ferry stopped and its check says it did not take effect; the application is being rolled back", "failed");
   return settled.status === "succeeded" ? "done" : "uncertain";
 }

@@ -1,6 +1,6 @@
 import type { Plan, PlanWarning } from "../model/plan.js";
 import { csvField } from "./escape.js";
-import type { PackModel } from "./pack-model.js";
+import { warningsByApplication, type PackModel } from "./pack-model.js";
 
 const COLUMNS = ["wave", "date", "window_start", "window_end", "application", "name", "owner", "criticality", "users", "effort", "runbook", "group", "site", "target", "disposition", "status", "reason", "warnings", "risk"];
 
@@ -15,14 +15,7 @@ function warningText(list: readonly PlanWarning[] | undefined): string {
  * model is given (`high (5)`). CRLF line ends as RFC 4180 specifies.
  */
 export function renderWavesCsv(plan: Pick<Plan, "waves" | "unplaced" | "warnings">, model?: Pick<PackModel, "waves">): string {
-  const warningsOf = new Map<string, PlanWarning[]>();
-  for (const w of plan.warnings) {
-    for (const id of new Set(w.applications ?? [])) {
-      let list = warningsOf.get(id);
-      if (!list) warningsOf.set(id, (list = []));
-      list.push(w);
-    }
-  }
+  const warningsOf = warningsByApplication(plan.warnings);
   const riskOf = new Map<string, string>();
   for (const w of model?.waves ?? []) for (const a of w.apps) riskOf.set(a.id, `${a.risk.level} (${a.risk.points})`);
   const lines = [COLUMNS.join(",")];

@@ -176,6 +176,19 @@ function tagged(d: string): string {
 }
 
 /** A name up to its first comma or bracket: `The Guildhall, St Giles Square` → `The Guildhall`. */
+/** Each application's warnings, in the plan's order (a warning naming it twice counts once). */
+export function warningsByApplication(warnings: readonly PlanWarning[]): Map<string, PlanWarning[]> {
+  const byApp = new Map<string, PlanWarning[]>();
+  for (const w of warnings) {
+    for (const id of new Set(w.applications ?? [])) {
+      let list = byApp.get(id);
+      if (!list) byApp.set(id, (list = []));
+      list.push(w);
+    }
+  }
+  return byApp;
+}
+
 export function shortName(name: string): string {
   const cut = name.search(/,| \(/);
   return cut > 0 ? name.slice(0, cut) : name;
@@ -226,14 +239,7 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
   }
   const whereIs = (id: string): NonNullable<PackLink["otherWave"]> => waveOf.get(id) ?? (appById.get(id)?.disposition === "retain" ? "retained" : "not planned");
 
-  const warningsOf = new Map<string, PlanWarning[]>();
-  for (const w of plan.warnings) {
-    for (const id of new Set(w.applications ?? [])) {
-      let list = warningsOf.get(id);
-      if (!list) warningsOf.set(id, (list = []));
-      list.push(w);
-    }
-  }
+  const warningsOf = warningsByApplication(plan.warnings);
   const cycles = plan.warnings.filter((w) => w.code === "dependency-cycle");
 
   // Per runbook, once: whether it has a point of no return and its time limits (values do not change them).
