@@ -170,7 +170,7 @@ const HOST: Shape = { id: "leaf", site: "leaf", address: "leaf", os: "leaf", ssh
 const SITE: Shape = { id: "leaf", name: "leaf", kind: "leaf", organisation: "leaf", closes: "leaf", region: "leaf" };
 const APP: Shape = {
   id: "leaf", name: "leaf", organisation: "leaf", owner: "leaf", criticality: "leaf", users: "leaf", delivery: "leaf",
-  disposition: "leaf", target: "leaf", runbook: "leaf", effort: "leaf", params: "*", dependsOn: "*", blackouts: "*", supportEnds: "leaf", contractEnds: "leaf",
+  disposition: "leaf", target: "leaf", runbook: "leaf", effort: "leaf", params: "*", estimates: "*", dependsOn: "*", blackouts: "*", supportEnds: "leaf", contractEnds: "leaf",
   /** `app.hosts.N` is the host record, so `{{ app.hosts.0.address }}` works. */
   hosts: "*HOSTS" as unknown as Shape,
   /** The site of the application's first host, as a record: `{{ app.site.id }}`. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { API_VERSION, ClockTime, Id, IpAddress, IsoDate, Prefix, StringMap } from "./common.js";
+import { EstimateSpec } from "./runbook.js";
 
 export const Criticality = z.enum(["critical", "high", "medium", "low"]);
 export const Delivery = z.enum(["citrix", "desktop", "web", "saas", "server"]);
@@ -106,6 +107,11 @@ export const Application = z.strictObject({
   hosts: z.array(Id).default([]),
   runbook: Id.optional(),
   params: StringMap.optional(),
+  /**
+   * This application's own estimates of its runbook's steps, by step (precheck, verify) id:
+   * `{ presync: 3h }` for a data set far bigger than the runbook's estimate assumes.
+   */
+  estimates: z.record(Id, EstimateSpec).optional(),
   /** Planning points; the calendar's `capacity.effort` caps their sum per wave. */
   effort: z.number().int().min(0).default(1),
   dependsOn: z.array(Dependency).default([]),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Requires } from "./requirements.js";
-import { API_VERSION, Duration, Id } from "./common.js";
+import { API_VERSION, Duration, Id, durationMs } from "./common.js";
 
 /**
  * Action specs. Every string field may hold `{{ path }}` templates; they are resolved (and,
@@ -145,6 +145,32 @@ const Retry = z.strictObject({
   backoff: z.number().min(1).max(10).default(1),
 });
 
+/** A median and a pessimistic duration, `{ p50: 20m, p90: 45m }`. */
+const DurationRange = z
+  .strictObject({ p50: Duration, p90: Duration })
+  .refine((r) => durationMs(r.p90) >= durationMs(r.p50), { message: "p90 must be at least p50", path: ["p90"] });
+
+/**
+ * What an entry is expected to take, for the plan's window fit (docs/formats.md, "Estimates"):
+ * `20m` (P90 is then 1.5 × that), `{ p50: 20m, p90: 45m }`, or with `perGb` a time per
+ * gigabyte of the application's data sets that move, added to `p50`/`p90` (`{ p50: 10m, perGb: 2m }`).
+ */
+export const EstimateSpec = z.union([
+  Duration,
+  z
+    .strictObject({
+      p50: Duration.optional(),
+      p90: Duration.optional(),
+      /** Time per GB of the application's data sets decided `migrate` or `archive`: `2m`, or `{ p50: 2m, p90: 3m }`. */
+      perGb: z.union([Duration, DurationRange]).optional(),
+    })
+    .superRefine((e, ctx) => {
+      if (e.p50 === undefined && e.perGb === undefined) ctx.addIssue({ code: "custom", message: "needs p50 (a duration) or perGb (a time per GB of data)" });
+      if (e.p90 !== undefined && e.p50 === undefined) ctx.addIssue({ code: "custom", path: ["p90"], message: "p90 needs p50 beside it" });
+      if (e.p50 !== undefined && e.p90 !== undefined && durationMs(e.p90) < durationMs(e.p50)) ctx.addIssue({ code: "custom", path: ["p90"], message: "p90 must be at least p50" });
+    }),
+]);
+
 /** An action with nothing else: a rollback or a `check` probe. */
 export const ActionOnly = z
   .strictObject({
@@ -153,11 +179,13 @@ export const ActionOnly = z
     ...actionFields,
     timeout: Duration.optional(),
     retry: Retry.optional(),
+    /** On a rollback: what undoing the step takes (the plan's rollback decision point). */
+    estimate: EstimateSpec.optional(),
   })
   .superRefine(exactlyOneAction);
 
 export const Precheck = z
-  .strictObject({ id: Id, description: z.string().optional(), ...actionFields, timeout: Duration.optional() })
+  .strictObject({ id: Id, description: z.string().optional(), ...actionFields, timeout: Duration.optional(), estimate: EstimateSpec.optional() })
   .superRefine(exactlyOneAction);
 
 export const Step = z
@@ -167,6 +195,8 @@ export const Step = z
     ...actionFields,
     timeout: Duration.optional(),
     retry: Retry.optional(),
+    /** What the step is expected to take (the plan's window fit). */
+    estimate: EstimateSpec.optional(),
     /** Running the step twice has the same effect as once; resume may re-run it. */
     idempotent: z.boolean().default(false),
     /** A probe that tells whether the step already took effect (used on resume and re-runs). */
@@ -189,6 +219,8 @@ export const Verify = z
     interval: Duration.default("5s"),
     /** Deadline for the gate as a whole. @default 2m */
     within: Duration.default("2m"),
+    /** What the gate is expected to take until it passes. @default 1m, P90 its `within` */
+    estimate: EstimateSpec.optional(),
   })
   .superRefine(exactlyOneAction);
 
@@ -238,6 +270,7 @@ export type WaitSpec = z.infer<typeof WaitSpec>;
 export type ApprovalSpec = z.infer<typeof ApprovalSpec>;
 export type PulumiSpec = z.infer<typeof PulumiSpec>;
 export type ActionOnly = z.infer<typeof ActionOnly>;
+export type EstimateSpec = z.infer<typeof EstimateSpec>;
 export type Precheck = z.infer<typeof Precheck>;
 export type Step = z.infer<typeof Step>;
 export type Verify = z.infer<typeof Verify>;
