@@ -50,7 +50,8 @@ async function keepInput(dir: string, file: string, state?: string): Promise<Kee
   const { runs } = await readAllRuns(stateDirOf({ dir, ...(state !== undefined ? { state } : {}) })).catch(() => ({ runs: [] }));
   for (const r of runs) {
     const s = r.started;
-    if (s.planHash === plan.hash && s.wave !== undefined && !s.dryRun) because.set(s.wave, "run");
+    // A rehearsal is not the wave having run: it ran against a test environment.
+    if (s.planHash === plan.hash && s.wave !== undefined && !s.dryRun && !s.rehearsal) because.set(s.wave, "run");
   }
   return { file: recorded, plan, waves: [...because].sort(([a], [b]) => a - b).map(([wave, why]) => ({ wave, because: why })) };
 }

@@ -26,6 +26,7 @@ export interface RunFlags extends StateFlags, OutputFlags {
   out?: string;
   emergency?: string;
   onFailure?: string;
+  rehearsal?: boolean;
 }
 
 /** `ferry run`. Returns the exit code. */
@@ -43,7 +44,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   const only = flags.only?.split(",").map((s) => s.trim()).filter(Boolean);
   const ctx = runsContext(flags);
   if (flags.out && !flags.dryRun) throw new UsageError("--out goes with --dry-run: it writes the dry run's result", "usage", "A run's own record is its journal: `ferry status RUN --json`.");
-  const prepared = await prepareWave(ctx, { plan: flags.plan, wave, only, withoutApproval: flags.dryRun });
+  if (flags.rehearsal && flags.dryRun) throw new UsageError("--rehearsal and --dry-run do not go together: a rehearsal runs every step (against a test environment), a dry run changes nothing", "usage", "Drop one of them.");
+  const prepared = await prepareWave(ctx, { plan: flags.plan, wave, only, withoutApproval: flags.dryRun || flags.rehearsal });
 
   if (flags.dryRun) {
     const [{ dryRunWave, dryRunPath }, { printDryRun }] = await Promise.all([import("../runs/dry-run.js"), import("./common/dry-run-text.js")]);
@@ -57,8 +59,9 @@ export async function runCommand(flags: RunFlags): Promise<number> {
       limits: { concurrency, perSite, perHost, budget, onFailure: onFailure as OnFailure },
       commandFlags: stateFlagFor(flags),
       emergency: flags.emergency,
+      rehearsal: flags.rehearsal,
       onStart: ({ runId, journal }) => {
-        if (!flags.json) process.stderr.write(`run ${runId}: wave ${wave}, ${prepared.apps.length} application(s); journal ${journal}\n`);
+        if (!flags.json) process.stderr.write(`${flags.rehearsal ? "REHEARSAL " : ""}run ${runId}: wave ${wave}, ${prepared.apps.length} application(s); journal ${journal}\n`);
       },
       onWindowClosed: ({ at, runId }) => {
         const message = `WARNING: wave ${wave}'s approved window closed at ${at} and run ${runId} is still going. Decide now whether to let it finish or stop it (Ctrl-C, then \`ferry rollback ${runId}\`).`;

@@ -26,7 +26,8 @@ const indented = (text: string, by: string) => text.replaceAll("\n", `\n${by}`);
 
 function runText(s: RunState, head: { seq: number; sum: string }, live: boolean, stateFlag: string): string {
   const lines = [
-    `run ${s.runId}: ${shownStatus(s, live)}${s.exitCode !== undefined ? ` (exit ${s.exitCode})` : ""}`,
+    `${s.started.rehearsal ? "REHEARSAL " : ""}run ${s.runId}: ${shownStatus(s, live)}${s.exitCode !== undefined ? ` (exit ${s.exitCode})` : ""}`,
+    ...(s.started.rehearsal ? ["  a rehearsal against a test environment: not the wave's real run (its durations feed `ferry timings`)"] : []),
     `  started ${s.started.at} by ${s.started.operator}${s.started.wave !== undefined ? `, wave ${s.started.wave}` : ""}${s.started.planFile ? ` of ${s.started.planFile}` : ""}`,
     ...(s.started.approval ? [`  approved by ${s.started.approval.approvedBy} (${s.started.approval.changeRef})`] : []),
     ...(s.started.emergency ? [`  EMERGENCY run by ${s.started.emergency.by}: ${s.started.emergency.reason}`, ...s.started.emergency.overrode.map((o) => `    overrode: ${o}`)] : []),
@@ -68,7 +69,8 @@ export async function statusCommand(runId: string | undefined, opts: StatusFlags
   for (const s of runs) {
     const live = !s.finished && (await runIsLive(stateDir, s.runId));
     const counts = Object.entries(countStatuses(s)).map(([k, v]) => `${v} ${k}`);
-    process.stdout.write(printable(`${s.runId}  ${shownStatus(s, live).padEnd(16)} ${s.started.wave !== undefined ? `wave ${s.started.wave}` : ""}  ${counts.join(", ")}  (${s.started.operator})`) + "\n");
+    const label = `${s.started.wave !== undefined ? `wave ${s.started.wave}` : ""}${s.started.rehearsal ? " REHEARSAL" : ""}`;
+    process.stdout.write(printable(`${s.runId}  ${shownStatus(s, live).padEnd(16)} ${label}  ${counts.join(", ")}  (${s.started.operator})`) + "\n");
   }
   for (const u of unreadable) process.stdout.write(printable(`${u.runId}  UNREADABLE [${u.code}]: ${u.message}${u.hint ? `\n  ${u.hint}` : ""}`) + "\n");
   return 0;

@@ -119,6 +119,8 @@ export interface StartRunInput {
   approval?: RunStarted["approval"];
   /** The operator's declared emergency, when the wave runs outside its window. */
   emergency?: RunStarted["emergency"];
+  /** A rehearsal against a test environment (`ferry run --rehearsal`). */
+  rehearsal?: boolean;
 }
 
 /** This run's event stream, the secrets of `apps` added to the shared redactor. */
@@ -136,6 +138,7 @@ export async function startRun(opts: EngineOptions, input: StartRunInput): Promi
     operator: input.operator,
     approval: input.approval,
     emergency: input.emergency,
+    ...(input.rehearsal ? { rehearsal: true as const } : {}),
     // An empty string is journalled as absent: approvals and gates compare planHash exactly.
     ...(input.planFile ? { planFile: input.planFile } : {}),
     ...(input.planHash ? { planHash: input.planHash } : {}),

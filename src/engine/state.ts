@@ -372,6 +372,7 @@ export function stateToJson(s: RunState): Record<string, unknown> {
     lastEventAt: s.lastAt,
     ...(s.started.planHash ? { plan: s.started.planHash } : {}),
     ...(s.started.wave !== undefined ? { wave: s.started.wave } : {}),
+    ...(s.started.rehearsal ? { rehearsal: true } : {}),
     resumes: s.resumes,
     ...(s.rollback ? { rollback: true } : {}),
     ...(s.rollbackApps ? { rollbackApps: s.rollbackApps } : {}),

@@ -116,6 +116,13 @@ export interface RunStarted extends Base {
   approval?: { file: string; approvedBy: string; changeRef: string; approvedAt: string };
   /** Set when the operator ran the wave outside its window, in a freeze or a blackout (`--emergency`). */
   emergency?: { reason: string; by: string; overrode: string[] };
+  /**
+   * A rehearsal (`ferry run --rehearsal`) against a test environment: run without approval and
+   * outside the window, its durations count as actuals for estimates (`ferry timings`), but the
+   * wave has not run: the real run is not refused because of it, nor does `ferry plan --keep` keep
+   * the wave for it. Absent on a real run.
+   */
+  rehearsal?: true;
 }
 export interface RunResumed extends Base {
   type: "run.resumed";

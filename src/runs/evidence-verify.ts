@@ -264,6 +264,7 @@ export async function verifyEvidence(opts: VerifyEvidenceOptions): Promise<{ ok:
     if (!started || started.type !== "run.started") problems.push("the journal does not start with run.started");
     else {
       if (started.dryRun) problems.push("the journal is a dry run's");
+      if (started.rehearsal) problems.push("the journal is a rehearsal's (against a test environment), not the approved wave's run");
       if (started.planHash !== manifest.plan) problems.push(`the run ran plan ${started.planHash}, the bundle approves ${manifest.plan}`);
       if (started.wave !== manifest.wave) problems.push(`the run ran wave ${started.wave}, the bundle approves wave ${manifest.wave}`);
       const w = plan?.waves.find((x) => x.number === manifest.wave);

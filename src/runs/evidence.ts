@@ -86,8 +86,9 @@ export async function writeEvidence(ctx: Pick<RunsContext, "dir" | "stateDir" | 
   const journal = await readJournal<RunEvent>(jfile);
   const started = journal.records[0]?.event as RunStarted | undefined;
   if (started?.type !== "run.started") throw incomplete(`${jfile} does not start with run.started`, "Only a run's own journal can be bundled.");
-  if (started.dryRun || !started.planHash || started.wave === undefined) {
-    throw incomplete(`run ${opts.run} is ${started.dryRun ? "a dry run" : "not a run of a planned wave"}: there is no approved plan and wave to prove`, "Bundle a run started with `ferry run --plan F --wave N`.");
+  if (started.dryRun || started.rehearsal || !started.planHash || started.wave === undefined) {
+    const what = started.dryRun ? "a dry run" : started.rehearsal ? "a rehearsal (against a test environment)" : "not a run of a planned wave";
+    throw incomplete(`run ${opts.run} is ${what}: there is no approved plan and wave to prove`, "Bundle a run started with `ferry run --plan F --wave N`.");
   }
   const heads = await recordedHeads(ctx.stateDir, opts.run);
   const last = heads[heads.length - 1];

@@ -95,6 +95,13 @@ export interface HeldApplication {
   unfinished: boolean;
   /** Held through a host: another application of that unfinished run may still act on it. */
   via?: { app: string; host: string };
+  /** That run is a rehearsal (`ferry run --rehearsal`), holding them only while it goes on. */
+  rehearsal?: boolean;
+}
+
+/** Whether the new run is a rehearsal (`ferry run --rehearsal`). */
+export interface HeldOptions {
+  rehearsal?: boolean;
 }
 
 /**
@@ -104,7 +111,7 @@ export interface HeldApplication {
  * inputs (say the default one and a `--stack dev` one) name the same applications, and running
  * both would repeat every step; so the check is per application, not per plan.
  */
-export async function heldApplications(stateDir: string, apps: readonly string[], hostsOf: ReadonlyMap<string, readonly string[]> = new Map()): Promise<HeldApplication[]> {
+export async function heldApplications(stateDir: string, apps: readonly string[], hostsOf: ReadonlyMap<string, readonly string[]> = new Map(), opts: HeldOptions = {}): Promise<HeldApplication[]> {
   const wanted = new Set(apps);
   // Which wanted applications stand on each host: an unfinished run's application on the same
   // host may still act on it (a reboot, a re-address), so they must not run side by side.
@@ -118,17 +125,22 @@ export async function heldApplications(stateDir: string, apps: readonly string[]
     if (started?.type !== "run.started" || started.dryRun || !started.apps.some((a) => wanted.has(a.app) || a.hosts.some((h) => onHost.has(h)))) continue;
     const s = await readRun(stateDir, runId);
     const unfinished = isUnfinished(s);
+    // A rehearsal changes a test environment and is not the wave having run: it holds its
+    // applications and hosts only while a process works on it, and a new rehearsal is held back
+    // only by runs going on now, never by what a real run left in place.
+    const rehearsal = started.rehearsal === true;
+    if ((rehearsal || opts.rehearsal) && !(unfinished && (await runIsLive(stateDir, runId)))) continue;
     const taken = new Set(held.map((h) => h.app));
     for (const a of s.apps.values()) {
       if (wanted.has(a.id) && (unfinished || !RERUNNABLE.includes(a.status))) {
-        held.push({ app: a.id, runId, status: a.status, unfinished });
+        held.push({ app: a.id, runId, status: a.status, unfinished, ...(rehearsal ? { rehearsal } : {}) });
         taken.add(a.id);
       }
       if (!unfinished || a.finished) continue;
       for (const host of a.planned.hosts) {
         for (const other of onHost.get(host) ?? []) {
           if (other === a.id || taken.has(other)) continue;
-          held.push({ app: other, runId, status: a.status, unfinished, via: { app: a.id, host } });
+          held.push({ app: other, runId, status: a.status, unfinished, via: { app: a.id, host }, ...(rehearsal ? { rehearsal } : {}) });
           taken.add(other);
         }
       }
@@ -138,13 +150,14 @@ export async function heldApplications(stateDir: string, apps: readonly string[]
 }
 
 /** Refuse a new run of a wave whose applications an earlier run still holds, saying how to go on. */
-export async function refuseHeldApplications(stateDir: string, wave: number, apps: readonly string[], stateFlag: string, hostsOf?: ReadonlyMap<string, readonly string[]>): Promise<void> {
-  const held = await heldApplications(stateDir, apps, hostsOf);
+export async function refuseHeldApplications(stateDir: string, wave: number, apps: readonly string[], stateFlag: string, hostsOf?: ReadonlyMap<string, readonly string[]>, opts: HeldOptions = {}): Promise<void> {
+  const held = await heldApplications(stateDir, apps, hostsOf, opts);
   if (held.length === 0) return;
+  const runOf = (h: HeldApplication) => `${h.rehearsal ? "rehearsal " : ""}run ${h.runId}`;
   const lines = held.map((h) =>
     h.via
-      ? `  ${h.app}: shares host ${h.via.host} with ${h.via.app}, ${h.status} in run ${h.runId} (not finished)`
-      : `  ${h.app}: ${h.status} in run ${h.runId}${h.unfinished ? " (not finished)" : ""}`,
+      ? `  ${h.app}: shares host ${h.via.host} with ${h.via.app}, ${h.status} in ${runOf(h)} (not finished)`
+      : `  ${h.app}: ${h.status} in ${runOf(h)}${h.unfinished ? " (not finished)" : ""}`,
   );
   const unfinishedRuns = [...new Set(held.filter((h) => h.unfinished).map((h) => h.runId))];
   const heldIds = new Set(held.map((h) => h.app));

@@ -46,6 +46,11 @@ export interface StartWaveOptions extends ExecuteOptions {
   limits?: RunLimits;
   /** Run although the wave is outside its window, in a freeze or a blackout: why (journalled with the operator). */
   emergency?: string;
+  /**
+   * A rehearsal against a test environment (`ferry run --rehearsal`): no approval is needed and
+   * the window, freezes and blackouts do not apply; journalled in `run.started`.
+   */
+  rehearsal?: boolean;
   /** Told once when the wave's window closes while the run still goes on. */
   onWindowClosed?: (info: { at: string; runId: string }) => void;
   /** Clock, for tests. @default () => new Date() */
@@ -60,7 +65,9 @@ export interface StartWaveOptions extends ExecuteOptions {
 export async function startWave(ctx: RunsContext, prepared: PreparedWave, opts: StartWaveOptions = {}): Promise<RunOutcome> {
   const wave = prepared.wave.number;
   const now = (opts.now ?? (() => new Date()))();
-  const outside = windowProblems(prepared.wave, prepared.project.estate.calendar, prepared.apps, now);
+  const rehearsal = opts.rehearsal === true;
+  if (rehearsal && opts.emergency !== undefined) throw new UsageError("--emergency and --rehearsal do not go together: a rehearsal ignores the window, freezes and blackouts anyway");
+  const outside = rehearsal ? [] : windowProblems(prepared.wave, prepared.project.estate.calendar, prepared.apps, now);
   const reason = opts.emergency?.trim();
   if (opts.emergency !== undefined && !reason) throw new UsageError("--emergency needs the reason, e.g. --emergency \"INC0123456: benefits down, restore service\"");
   if (outside.length > 0 && !reason) {
@@ -73,13 +80,13 @@ export async function startWave(ctx: RunsContext, prepared: PreparedWave, opts: 
   const startLock = await takeStartLock(ctx);
   let closing: NodeJS.Timeout | undefined;
   try {
-    await refuseHeldApplications(ctx.stateDir, wave, prepared.apps.map((a) => a.app.id), opts.commandFlags ?? "", new Map(prepared.apps.map((a) => [a.app.id, a.hosts])));
+    await refuseHeldApplications(ctx.stateDir, wave, prepared.apps.map((a) => a.app.id), opts.commandFlags ?? "", new Map(prepared.apps.map((a) => [a.app.id, a.hosts])), { rehearsal });
     const runId = newRunId();
     const journal = await openJournal<RunEvent>(ctx.stateDir, runId, { mode: "create", owner: ctx.operator });
     opts.onStart?.({ runId, journal: journal.path });
     // A run still going when its window closes is told once, loudly: the board approved the window.
     const closesIn = windowOf(prepared.wave).end - now.getTime();
-    if (closesIn > 0 && closesIn < MAX_TIMER_MS && opts.onWindowClosed) {
+    if (!rehearsal && closesIn > 0 && closesIn < MAX_TIMER_MS && opts.onWindowClosed) {
       const warn = opts.onWindowClosed;
       closing = setTimeout(() => warn({ at: prepared.wave.window.end, runId }), closesIn);
       closing.unref();
@@ -104,7 +111,9 @@ export async function startWave(ctx: RunsContext, prepared: PreparedWave, opts: 
           // inputsDigest covers every runbook of the plan): resume compares against it.
           inputsDigest: currentInputsDigest(prepared.project, Object.keys(prepared.runbooks)),
           wave,
-          approval: prepared.approval,
+          // A rehearsal does not run under the board's approval, even where one is on file.
+          approval: rehearsal ? undefined : prepared.approval,
+          rehearsal,
           emergency: reason ? { reason, by: ctx.operator, overrode: outside.map((p) => p.message) } : undefined,
         }),
     );

@@ -12,7 +12,7 @@ const PLAN = "sha256:aaaa";
 const at = "2027-01-12T20:00:00.000Z";
 
 /** Journal a run of `apps` (each ending in its status) for a plan and wave; `finished` adds run.finished. */
-async function journalRun(state: string, run: string, opts: { plan?: string; wave?: number; apps: Record<string, Status>; finished?: Status; hosts?: Record<string, string[]> }): Promise<void> {
+async function journalRun(state: string, run: string, opts: { plan?: string; wave?: number; apps: Record<string, Status>; finished?: Status; hosts?: Record<string, string[]>; rehearsal?: boolean; keepOpen?: boolean }): Promise<{ close(): Promise<void> }> {
   const j = await openJournal<RunEvent>(state, run, { mode: "create" });
   const base = { v: RUN_EVENT_VERSION, at, run };
   await j.append({
@@ -25,6 +25,7 @@ async function journalRun(state: string, run: string, opts: { plan?: string; wav
     runbooks: {},
     apps: Object.keys(opts.apps).map((app) => ({ app, runbook: "plain", hosts: opts.hosts?.[app] ?? [], steps: [] })),
     options: { concurrency: 1 },
+    ...(opts.rehearsal ? { rehearsal: true as const } : {}),
   });
   for (const [app, status] of Object.entries(opts.apps)) {
     if (status === "pending") continue;
@@ -32,7 +33,9 @@ async function journalRun(state: string, run: string, opts: { plan?: string; wav
     await j.append({ ...base, type: "app.finished", app, status });
   }
   if (opts.finished) await j.append({ ...base, type: "run.finished", status: opts.finished, exitCode: 0, counts: {} });
-  await j.close();
+  // Kept open, the journal's run lock is held by this live process: the run is going on.
+  if (!opts.keepOpen) await j.close();
+  return j;
 }
 
 describe("earlier runs of a wave", () => {
@@ -75,5 +78,35 @@ describe("earlier runs of a wave", () => {
     expect(await heldApplications(state, ["b"])).toEqual([{ app: "b", runId: "20270112-200000-000001", status: "succeeded", unfinished: false }]);
     expect(await heldApplications(state, ["z"])).toEqual([]);
     expect(await heldApplications(tempStateDir(), ["a"])).toEqual([]);
+  });
+
+  it("of a rehearsal hold its applications and hosts only while it goes on", async () => {
+    const state = tempStateDir();
+    await journalRun(state, "20270112-200000-000001", { rehearsal: true, apps: { a: "succeeded" }, finished: "succeeded" });
+    await journalRun(state, "20270112-200000-000002", { rehearsal: true, apps: { b: "running" } }); // interrupted: no process works on it
+    const live = await journalRun(state, "20270112-200000-000003", { rehearsal: true, apps: { c: "running" }, hosts: { c: ["db01"] }, keepOpen: true });
+    try {
+      expect(await heldApplications(state, ["a", "b", "c", "d"], new Map([["d", ["db01"]]]))).toEqual([
+        { app: "c", runId: "20270112-200000-000003", status: "running", unfinished: true, rehearsal: true },
+        { app: "d", runId: "20270112-200000-000003", status: "running", unfinished: true, via: { app: "c", host: "db01" }, rehearsal: true },
+      ]);
+    } finally {
+      await live.close();
+    }
+    expect(await heldApplications(state, ["c"])).toEqual([]);
+  });
+
+  it("hold a new rehearsal back only while they go on, not for what a real run left in place", async () => {
+    const state = tempStateDir();
+    await journalRun(state, "20270112-200000-000001", { apps: { a: "succeeded" }, finished: "succeeded" });
+    await journalRun(state, "20270112-200000-000002", { apps: { b: "running" } }); // interrupted
+    const live = await journalRun(state, "20270112-200000-000003", { apps: { c: "running" }, keepOpen: true });
+    try {
+      expect(await heldApplications(state, ["a", "b", "c"], new Map(), { rehearsal: true })).toEqual([{ app: "c", runId: "20270112-200000-000003", status: "running", unfinished: true }]);
+      // The real run is held by all three, as before.
+      expect((await heldApplications(state, ["a", "b", "c"])).map((h) => h.app)).toEqual(["a", "b", "c"]);
+    } finally {
+      await live.close();
+    }
   });
 });

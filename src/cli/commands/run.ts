@@ -15,6 +15,7 @@ export function registerRun(program: Command): void {
     .option("--dry-run", "render every command, run read-only probes and SSH/Pulumi preflights; change nothing (needs no approval)")
     .option("--out <file>", "with --dry-run: also write its result as JSON (bound to the plan hash and wave) for the change board")
     .option("--emergency <reason>", "run although the wave is outside its approved window, in a freeze or a blackout (journalled with your name)")
+    .option("--rehearsal", "a rehearsal against a test environment: needs no approval, ignores the window; its step durations feed `ferry timings`")
     .option("--concurrency <n>", `applications at once (default ${DEFAULT_CONCURRENCY})`)
     .option("--max-failures <n|n%>", "failure budget: past it no new application starts (default 0: stop after the first)")
     .option("--on-failure <rollback|pause>", "a failed application: undo its completed steps (rollback, the default), or stop where it failed (pause)")
@@ -41,6 +42,13 @@ where change control requires one (approvals/<plan-hash-hex>-wave-<n>.yaml, from
 (fsynced) in <state>/runs/<run-id>/journal.ndjson before it is acted on; the log is next to
 it in log.ndjson.
 
+--rehearsal runs the wave for real against a test environment (a plan of your test estate or
+stack: ferry does not redirect the steps) to learn how long it takes. It needs no approval and
+ignores the window, freezes and blackouts; the journal marks it a rehearsal, \`ferry status\`
+labels it REHEARSAL, and \`ferry timings\` reports its step durations beside real runs'. It holds
+its applications and hosts only while it goes on: once it stops, the real run is not refused
+because of it, and \`ferry plan --keep\` does not count it as the wave having run.
+
 --on-failure pause: a failed step or health gate stops its application where it failed, nothing
 undone (status paused, exit 4). Fix the cause, then \`ferry resume RUN --retry-failed\` runs
 the failed step again, or \`ferry rollback RUN --app A\` undoes the application. The policy is
@@ -55,6 +63,7 @@ Examples:
   ferry run --plan plans/q1.json --wave 1 --dry-run
   ferry run --plan plans/q1.json --wave 1 --concurrency 5 --per-site 2 --max-failures 10%
   ferry run --plan plans/q1.json --wave 1 --on-failure pause
+  ferry run --plan plans/rehearsal.json --wave 1 --rehearsal
   ferry run --plan plans/q1.json --wave 1 --json | jq -c 'select(.type == "app.finished")'`,
     )
     .action(
