@@ -1,6 +1,7 @@
 /** `ferry logs RUN [--app A] [--step S] [--follow] [--json]`: a run's events and step output. */
 import { printable } from "../model/printable.js";
 import { readLog, type LogEntry } from "../runs/logs.js";
+import { stateOf } from "../runs/context.js";
 import { runsContext, type StateFlags } from "./common/flags.js";
 
 export interface LogsFlags extends StateFlags {
@@ -17,12 +18,12 @@ function line(e: LogEntry): string {
 }
 
 export async function logsCommand(runId: string, flags: LogsFlags): Promise<number> {
-  const { stateDir } = runsContext(flags);
+  const state = stateOf(runsContext(flags));
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once("SIGINT", onSignal);
   try {
-    await readLog(stateDir, runId, { app: flags.app, step: flags.step }, (e) => process.stdout.write(flags.json ? JSON.stringify(e) + "\n" : line(e) + "\n"), {
+    await readLog(state, runId, { app: flags.app, step: flags.step }, (e) => process.stdout.write(flags.json ? JSON.stringify(e) + "\n" : line(e) + "\n"), {
       follow: flags.follow,
       signal: stop.signal,
     });

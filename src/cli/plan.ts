@@ -1,7 +1,6 @@
 import { access } from "node:fs/promises";
 import { isAbsolute, join, relative, sep } from "node:path";
 import { writeFileAtomic } from "../journal/write-file-atomic.js";
-import { recordPlanMade } from "../journal/plans-made.js";
 import { UsageError } from "../model/diagnostics.js";
 import type { Project } from "../model/load.js";
 import type { Plan } from "../model/plan.js";
@@ -10,9 +9,9 @@ import type { KeepInput } from "../planner/keep.js";
 import { readKeptPlan } from "../model/kept-plan.js";
 import { approvalFileName } from "../model/plan-hash.js";
 import { readAllRuns } from "../runs/history.js";
-import { stateDirOf } from "../runs/context.js";
 import { planSummaryText } from "../report/summary.js";
 import { loadValidProject } from "./common/load-project.js";
+import { stateFor } from "./common/flags.js";
 import { statusLine } from "./common/status-line.js";
 
 /** Options of `ferry plan`. */
@@ -47,7 +46,7 @@ async function keepInput(dir: string, file: string, state?: string): Promise<Kee
     );
     if (ok) because.set(w.number, "approved");
   }
-  const { runs } = await readAllRuns(stateDirOf({ dir, ...(state !== undefined ? { state } : {}) })).catch(() => ({ runs: [] }));
+  const { runs } = await readAllRuns(stateFor({ dir, ...(state !== undefined ? { state } : {}) })).catch(() => ({ runs: [] }));
   for (const r of runs) {
     const s = r.started;
     // A rehearsal is not the wave having run: it ran against a test environment.
@@ -83,7 +82,7 @@ export async function planCommand(opts: PlanRunOptions): Promise<number> {
   // A plan carries no time of its own: remember when it was first made here, so an approval
   // dated before it can be refused.
   // Best effort: a read-only checkout still plans; only this one check is then not possible.
-  await recordPlanMade(stateDirOf(opts), plan.hash).catch(() => undefined);
+  await stateFor(opts).recordPlanMade(plan.hash).catch(() => undefined);
   const summary = planSummaryText(plan) + (out ? `plan written to ${out}\n` : "");
   if (opts.json) {
     process.stdout.write(text);

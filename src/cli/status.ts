@@ -7,6 +7,7 @@
 import { stateToJson, type RunState } from "../engine/state.js";
 import { countStatuses } from "../engine/run.js";
 import { readAllRuns, readRunAndHead, runIsLive } from "../runs/history.js";
+import { stateOf } from "../runs/context.js";
 import { whatNext } from "./common/what-next.js";
 import { formatHead } from "../journal/heads.js";
 import { printable } from "../model/printable.js";
@@ -50,24 +51,26 @@ function runText(s: RunState, head: { seq: number; sum: string }, live: boolean,
 
 /** `ferry status`. */
 export async function statusCommand(runId: string | undefined, opts: StatusFlags): Promise<number> {
-  const { stateDir, warn } = runsContext(opts);
+  const ctx = runsContext(opts);
+  const { warn } = ctx;
+  const backend = stateOf(ctx);
   if (runId !== undefined) {
-    const { state, head } = await readRunAndHead(stateDir, runId, warn);
-    const live = await runIsLive(stateDir, runId);
+    const { state, head } = await readRunAndHead(backend, runId, warn);
+    const live = await runIsLive(backend, runId);
     process.stdout.write(opts.json ? JSON.stringify({ ...stateToJson(state), head: formatHead(head), live }) + "\n" : runText(state, head, live, stateFlagFor(opts)));
     return 0;
   }
-  const { runs, unreadable } = await readAllRuns(stateDir, warn);
+  const { runs, unreadable } = await readAllRuns(backend, warn);
   if (opts.json) {
     process.stdout.write(JSON.stringify({ runs: runs.map(stateToJson), unreadable }) + "\n");
     return 0;
   }
   if (runs.length + unreadable.length === 0) {
-    process.stdout.write(`no runs under ${stateDir}\n`);
+    process.stdout.write(`no runs under ${backend.location}\n`);
     return 0;
   }
   for (const s of runs) {
-    const live = !s.finished && (await runIsLive(stateDir, s.runId));
+    const live = !s.finished && (await runIsLive(backend, s.runId));
     const counts = Object.entries(countStatuses(s)).map(([k, v]) => `${v} ${k}`);
     const label = `${s.started.wave !== undefined ? `wave ${s.started.wave}` : ""}${s.started.rehearsal ? " REHEARSAL" : ""}`;
     process.stdout.write(printable(`${s.runId}  ${shownStatus(s, live).padEnd(16)} ${label}  ${counts.join(", ")}  (${s.started.operator})`) + "\n");

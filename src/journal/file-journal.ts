@@ -232,6 +232,21 @@ export class FileJournal<T = unknown> implements Journal<T> {
     this.#now = init.now ?? (() => new Date());
   }
 
+  /** The run this journal belongs to: the name of its folder. */
+  get runId(): string {
+    return path.basename(path.dirname(this.path));
+  }
+
+  /** Where the journal is, for messages: its path. */
+  get location(): string {
+    return this.path;
+  }
+
+  /** The fencing token of the run lock held while open, if any. */
+  get token(): number | undefined {
+    return this.lock?.token;
+  }
+
   /** Seq and sum of the last durable record (anchor it elsewhere to detect truncation later). */
   get head(): { seq: number; sum: string } {
     return { ...this.#head };

@@ -7,12 +7,21 @@ import { resolve } from "node:path";
 import { userInfo } from "node:os";
 import type { ErrorCode } from "../model/codes.js";
 import { assertValid, loadProject, type Project } from "../model/load.js";
+import { fileState, type StateBackend } from "../state/index.js";
 
 export interface RunsContext {
   /** Project directory (estate/, runbooks/, stacks/, approvals/). */
   dir: string;
-  /** State directory with the run journals. @default `<dir>/.ferry` (see {@link stateDirOf}) */
+  /**
+   * This machine's state folder: run journals when no `state` backend is given, and always the
+   * run logs and dry-run results. @default `<dir>/.ferry` (see {@link stateDirOf})
+   */
   stateDir: string;
+  /**
+   * Where runs, locks, heads, plans made and pinned host keys are kept: a PostgreSQL backend
+   * for a team (`--state postgres://…`). @default the file backend over `stateDir`
+   */
+  state?: StateBackend;
   /** Who is acting: recorded in the journal. @default {@link operatorName} */
   operator: string;
   /** The environment templates read `env.*` from. */
@@ -33,6 +42,11 @@ export async function loadValidProjectQuietly(dir: string): Promise<Project> {
 /** The project as {@link RunsContext.loadProject} loads it. */
 export function loadContextProject(ctx: Pick<RunsContext, "dir" | "loadProject">): Promise<Project> {
   return (ctx.loadProject ?? loadValidProjectQuietly)(ctx.dir);
+}
+
+/** The state backend of a context: its own, else the file backend over its state folder. */
+export function stateOf(ctx: Pick<RunsContext, "stateDir" | "state">): StateBackend {
+  return ctx.state ?? fileState(ctx.stateDir);
 }
 
 /** The state directory: `state`, else `<dir>/.ferry`, absolute. */

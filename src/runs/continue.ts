@@ -8,15 +8,15 @@ import type { Project } from "../model/load.js";
 import { FerryError } from "../model/codes.js";
 import { UsageError } from "../model/diagnostics.js";
 import type { JournalRecord } from "../journal/types.js";
-import { formatHead, HEADS_FILE, recordedHeads } from "../journal/heads.js";
-import { openJournal, type FileJournal } from "../journal/file-journal.js";
+import { formatHead } from "../journal/heads.js";
+import type { RunJournal } from "../state/index.js";
 import { RunError, runbookChanges, settleStep, type RunbookChange } from "../engine/resume.js";
 import { resumeRun, rollbackRun, type RunOutcome } from "../engine/run.js";
 import { undoable, type RunState } from "../engine/state.js";
 import type { PreparedApp } from "../engine/prepare.js";
 import { currentInputsDigest, prepareApps } from "./prepare.js";
 import { withRunSession, type ExecuteOptions } from "./session.js";
-import { loadContextProject, type RunsContext } from "./context.js";
+import { loadContextProject, stateOf, type RunsContext } from "./context.js";
 import { foldRun } from "./history.js";
 
 /** An operator's verdict on a step in doubt (`--step-done`, `--step-failed`, `--step-retry`). */
@@ -48,8 +48,9 @@ export interface ResumeOptions extends ContinueOptions {
  * header otherwise looks like a run that has not started, and resuming it would run every step
  * again.
  */
-async function assertReachesHeads(ctx: Pick<RunsContext, "stateDir">, runId: string, records: readonly JournalRecord<RunEvent>[], expected?: string): Promise<void> {
-  const heads = (await recordedHeads(ctx.stateDir, runId)).map((h) => ({ seq: h.seq, sum: h.sum, from: `${HEADS_FILE} (recorded ${h.at})` }));
+async function assertReachesHeads(ctx: Pick<RunsContext, "stateDir" | "state">, runId: string, records: readonly JournalRecord<RunEvent>[], expected?: string): Promise<void> {
+  const state = stateOf(ctx);
+  const heads = (await state.recordedHeads(runId)).map((h) => ({ seq: h.seq, sum: h.sum, from: `${state.headsLocation} (recorded ${h.at})` }));
   if (expected !== undefined) {
     const m = /^(\d+):([0-9a-f]{64})$/.exec(expected);
     if (!m) throw new UsageError(`--expect-head must be SEQ:SUM as \`ferry status ${runId}\` prints it, got ${JSON.stringify(expected)}`);
@@ -67,13 +68,13 @@ async function assertReachesHeads(ctx: Pick<RunsContext, "stateDir">, runId: str
 }
 
 /** Fold the run's state from the journal opened for it. */
-export async function readRunState(journal: FileJournal<RunEvent>, runId: string): Promise<RunState> {
-  return foldRun(runId, journal.path, await journal.records());
+export async function readRunState(journal: RunJournal, runId: string): Promise<RunState> {
+  return foldRun(runId, journal.location, await journal.records());
 }
 
 /** Open a run's journal for continuing it; a dropped torn tail is reported through `warn`. */
-export async function openRun(ctx: Pick<RunsContext, "stateDir" | "operator" | "warn">, runId: string): Promise<FileJournal<RunEvent>> {
-  const journal = await openJournal<RunEvent>(ctx.stateDir, runId, { mode: "resume", owner: ctx.operator });
+export async function openRun(ctx: Pick<RunsContext, "stateDir" | "state" | "operator" | "warn">, runId: string): Promise<RunJournal> {
+  const journal = await stateOf(ctx).openRun(runId, { owner: ctx.operator });
   for (const w of journal.warnings) ctx.warn?.("journal-torn-tail", w.message);
   return journal;
 }
@@ -146,7 +147,7 @@ export async function resumeRunById(ctx: RunsContext, runId: string, opts: Resum
     }
     const retryFailed = pausedToRetry(state, opts);
     handedOver = true;
-    return await withRunSession({ journal, stateDir: ctx.stateDir, projectDir: ctx.dir, estate: project.estate, apps }, opts, (engine) =>
+    return await withRunSession({ journal, state: stateOf(ctx), projectDir: ctx.dir, estate: project.estate, apps }, opts, (engine) =>
       resumeRun(engine, { runId, operator: ctx.operator, apps, acceptedChanges: drift.changes, inputsDigest: drift.inputsDigest, retryFailed }),
     );
   } finally {
@@ -214,7 +215,7 @@ export async function rollbackRunById(ctx: RunsContext, runId: string, opts: Con
     // Rollbacks written in the runbooks run now: refuse if they are not the ones the run started with.
     checkDrift(state, project, false, Boolean(opts.acceptChanges));
     handedOver = true;
-    return await withRunSession({ journal, stateDir: ctx.stateDir, projectDir: ctx.dir, estate: project.estate, apps }, opts, (engine) =>
+    return await withRunSession({ journal, state: stateOf(ctx), projectDir: ctx.dir, estate: project.estate, apps }, opts, (engine) =>
       rollbackRun(engine, { runId, operator: ctx.operator, apps, ...(opts.only !== undefined ? { only: [opts.only] } : {}) }),
     );
   } finally {

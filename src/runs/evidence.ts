@@ -18,16 +18,15 @@ import * as tar from "tar";
 import { API_VERSION } from "../model/common.js";
 import { FerryError } from "../model/codes.js";
 import { loadProject } from "../model/load.js";
-import type { RunEvent, RunStarted } from "../model/run-event.js";
+import type { RunStarted } from "../model/run-event.js";
 import { planHashForms } from "../model/plan-hash.js";
 import { verifyPlanHash } from "../planner/verify-plan.js";
-import { journalPath } from "../journal/file-journal.js";
-import { readJournal } from "../journal/read.js";
-import { formatHead, recordedHeads } from "../journal/heads.js";
+import { formatHead } from "../journal/heads.js";
+import { encodeRecord } from "../journal/record.js";
 import { EVIDENCE_NAMESPACE, signMessage, verifySignature } from "../journal/ssh-signature.js";
 import { allowedSignersPath, approvalFilesOf, approvalPolicy, revokedKeysPath, type ApprovalPolicy } from "./approval.js";
 import { dryRunPath } from "./dry-run.js";
-import type { RunsContext } from "./context.js";
+import { stateOf, type RunsContext } from "./context.js";
 
 /** What each file in the bundle is. */
 export type EvidenceKind = "plan" | "approval" | "allowed-signers" | "revoked-keys" | "dry-run" | "journal" | "log" | "heads" | "runbook";
@@ -81,22 +80,23 @@ const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("he
 const readIf = (file: string) => readFile(file).catch((err: NodeJS.ErrnoException) => (err.code === "ENOENT" ? undefined : Promise.reject(err)));
 
 /** Write the evidence bundle of finished run `opts.run`. */
-export async function writeEvidence(ctx: Pick<RunsContext, "dir" | "stateDir" | "operator" | "env">, opts: EvidenceOptions): Promise<{ out: string; manifest: EvidenceManifest }> {
-  const jfile = journalPath(ctx.stateDir, opts.run);
-  const journal = await readJournal<RunEvent>(jfile);
+export async function writeEvidence(ctx: Pick<RunsContext, "dir" | "stateDir" | "state" | "operator" | "env">, opts: EvidenceOptions): Promise<{ out: string; manifest: EvidenceManifest }> {
+  const state = stateOf(ctx);
+  const journal = await state.readRun(opts.run);
+  const jfile = journal.location;
   const started = journal.records[0]?.event as RunStarted | undefined;
   if (started?.type !== "run.started") throw incomplete(`${jfile} does not start with run.started`, "Only a run's own journal can be bundled.");
   if (started.dryRun || started.rehearsal || !started.planHash || started.wave === undefined) {
     const what = started.dryRun ? "a dry run" : started.rehearsal ? "a rehearsal (against a test environment)" : "not a run of a planned wave";
     throw incomplete(`run ${opts.run} is ${what}: there is no approved plan and wave to prove`, "Bundle a run started with `ferry run --plan F --wave N`.");
   }
-  const heads = await recordedHeads(ctx.stateDir, opts.run);
+  const heads = await state.recordedHeads(opts.run);
   const last = heads[heads.length - 1];
-  if (!last) throw incomplete(`run ${opts.run} has not finished: no head is recorded for it in heads.ndjson`, `Resume or roll back the run first (\`ferry status ${opts.run}\`).`);
+  if (!last) throw incomplete(`run ${opts.run} has not finished: no head is recorded for it in ${state.headsLocation}`, `Resume or roll back the run first (\`ferry status ${opts.run}\`).`);
   if (last.seq !== journal.head.seq || last.sum !== journal.head.sum) {
     throw new FerryError(
       "journal-head-mismatch",
-      `${jfile} ends at ${formatHead(journal.head)}, but heads.ndjson recorded ${formatHead(last)} when the run finished: the journal was cut back, rewritten or continued`,
+      `${jfile} ends at ${formatHead(journal.head)}, but ${state.headsLocation} recorded ${formatHead(last)} when the run finished: the journal was cut back, rewritten or continued`,
       "Do not bundle it: find out who changed the journal (keep a copy of it and of heads.ndjson).",
     );
   }
@@ -135,8 +135,10 @@ export async function writeEvidence(ctx: Pick<RunsContext, "dir" | "stateDir" | 
   const dry = await readIf(dryRunPath(ctx.stateDir, planHash, wave));
   if (dry) files.push({ path: `dry-run/${planHashForms(planHash).hex}-wave-${wave}.json`, kind: "dry-run", data: dry });
 
-  files.push({ path: "run/journal.ndjson", kind: "journal", data: (await readFile(jfile)).subarray(0, journal.validLength) });
-  const log = await readIf(join(dirname(jfile), "log.ndjson"));
+  // The journal as its file holds it (a record's line is its canonical encoding), whichever backend kept it.
+  const journalBytes = Buffer.concat(journal.records.map((r) => encodeRecord(r.seq, r.ts, r.prev, r.event).line));
+  files.push({ path: "run/journal.ndjson", kind: "journal", data: journalBytes });
+  const log = await readIf(join(state.localDir, "runs", opts.run, "log.ndjson"));
   if (log) files.push({ path: "run/log.ndjson", kind: "log", data: log });
   files.push({ path: "run/heads.ndjson", kind: "heads", data: Buffer.from(heads.map((h) => JSON.stringify(h) + "\n").join("")) });
 

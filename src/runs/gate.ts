@@ -32,7 +32,7 @@ export function gateSignedText(r: { run: string; app: string; step: string; plan
 }
 
 /** Journal the release of gate `step` of `app` in run `runId`, signed where it can or must be. */
-export async function approveRunGate(ctx: Pick<RunsContext, "dir" | "stateDir" | "operator" | "warn" | "env" | "loadProject">, runId: string, gate: GateApproval): Promise<{ key?: string }> {
+export async function approveRunGate(ctx: Pick<RunsContext, "dir" | "stateDir" | "state" | "operator" | "warn" | "env" | "loadProject">, runId: string, gate: GateApproval): Promise<{ key?: string }> {
   const by = gate.by.trim();
   if (!by) throw new UsageError("--by must name the approver");
   const project = await loadContextProject(ctx);

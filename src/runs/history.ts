@@ -4,12 +4,9 @@
  * `ferry resume`), or running another plan of the same applications, would repeat steps that
  * already changed production.
  */
-import { journalPath, listRuns } from "../journal/file-journal.js";
 import { JournalError } from "../journal/errors.js";
-import { hostname } from "node:os";
-import { pidAlive, readRunLock } from "../journal/run-lock.js";
 import type { JournalRecord } from "../journal/types.js";
-import { readJournal } from "../journal/read.js";
+import { stateBackend, type RunRecords, type StateRef } from "../state/index.js";
 import { FerryError, type ErrorCode } from "../model/codes.js";
 import { UsageError } from "../model/diagnostics.js";
 import type { RunEvent, Status } from "../model/run-event.js";
@@ -20,16 +17,18 @@ import type { RunsContext } from "./context.js";
  * Fold one run's journal, read without taking the run lock (so it works while the run goes
  * on). A torn last record is dropped and reported through `warn`.
  */
-export async function readRun(stateDir: string, runId: string, warn?: RunsContext["warn"]): Promise<RunState> {
-  return (await readRunAndHead(stateDir, runId, warn)).state;
+export async function readRun(state: StateRef, runId: string, warn?: RunsContext["warn"]): Promise<RunState> {
+  return (await readRunAndHead(state, runId, warn)).state;
 }
 
 /** {@link readRun}, with the journal's head: its last record's seq and sum, to keep outside it. */
-export async function readRunAndHead(stateDir: string, runId: string, warn?: RunsContext["warn"]): Promise<{ state: RunState; head: { seq: number; sum: string } }> {
-  const path = journalPath(stateDir, runId);
-  const contents = await readJournal<RunEvent>(path);
+export async function readRunAndHead(state: StateRef, runId: string, warn?: RunsContext["warn"]): Promise<{ state: RunState; head: { seq: number; sum: string } }> {
+  return foldRead(runId, await stateBackend(state).readRun(runId), warn);
+}
+
+function foldRead(runId: string, contents: RunRecords, warn?: RunsContext["warn"]): { state: RunState; head: { seq: number; sum: string } } {
   for (const d of contents.damage) warn?.("journal-torn-tail", d.message);
-  return { state: foldRun(runId, path, contents.records), head: contents.head };
+  return { state: foldRun(runId, contents.location, contents.records), head: contents.head };
 }
 
 /** A run's state from its journal's records; an empty or headless journal is named by run and path. */
@@ -46,9 +45,8 @@ export function foldRun(runId: string, path: string, records: readonly JournalRe
  * Whether a process works on the run now: it holds the run's lock and, on this machine, is
  * alive. A run that is not finished and not live was interrupted (Ctrl-C, a crash, kill -9).
  */
-export async function runIsLive(stateDir: string, runId: string): Promise<boolean> {
-  const holder = await readRunLock(stateDir, `run-${runId}`);
-  return holder !== undefined && (holder.hostname !== hostname() || pidAlive(holder.pid));
+export async function runIsLive(state: StateRef, runId: string): Promise<boolean> {
+  return (await stateBackend(state).runLiveness(runId)).live;
 }
 
 /** A run whose journal cannot be read: empty, damaged, unreadable. */
@@ -63,12 +61,13 @@ export interface UnreadableRun {
  * Every run in the state directory, oldest first. One empty or damaged journal does not hide
  * the others: it is listed under `unreadable` with its code and what to do.
  */
-export async function readAllRuns(stateDir: string, warn?: RunsContext["warn"]): Promise<{ runs: RunState[]; unreadable: UnreadableRun[] }> {
+export async function readAllRuns(state: StateRef, warn?: RunsContext["warn"]): Promise<{ runs: RunState[]; unreadable: UnreadableRun[] }> {
   const runs: RunState[] = [];
   const unreadable: UnreadableRun[] = [];
-  for (const runId of await listRuns(stateDir)) {
+  for (const [runId, contents] of await stateBackend(state).readRuns()) {
     try {
-      runs.push(await readRun(stateDir, runId, warn));
+      if (contents instanceof Error) throw contents;
+      runs.push(foldRead(runId, contents, warn).state);
     } catch (err) {
       if (!(err instanceof FerryError)) throw err;
       unreadable.push({ runId, code: err.code, message: err.message, hint: err.hint });
@@ -111,25 +110,26 @@ export interface HeldOptions {
  * inputs (say the default one and a `--stack dev` one) name the same applications, and running
  * both would repeat every step; so the check is per application, not per plan.
  */
-export async function heldApplications(stateDir: string, apps: readonly string[], hostsOf: ReadonlyMap<string, readonly string[]> = new Map(), opts: HeldOptions = {}): Promise<HeldApplication[]> {
+export async function heldApplications(state: StateRef, apps: readonly string[], hostsOf: ReadonlyMap<string, readonly string[]> = new Map(), opts: HeldOptions = {}): Promise<HeldApplication[]> {
   const wanted = new Set(apps);
   // Which wanted applications stand on each host: an unfinished run's application on the same
   // host may still act on it (a reboot, a re-address), so they must not run side by side.
   const onHost = new Map<string, string[]>();
   for (const [app, hosts] of hostsOf) if (wanted.has(app)) for (const h of hosts) onHost.set(h, [...(onHost.get(h) ?? []), app]);
   const held: HeldApplication[] = [];
-  for (const runId of await listRuns(stateDir)) {
+  const backend = stateBackend(state);
+  for (const runId of await backend.listRuns()) {
     // The header lists a run's applications and their hosts: only runs that share one are read in full.
-    const [header] = (await readJournal<RunEvent>(journalPath(stateDir, runId), { maxRecords: 1 })).records;
+    const [header] = (await backend.readRun(runId, { maxRecords: 1 })).records;
     const started = header?.event;
     if (started?.type !== "run.started" || started.dryRun || !started.apps.some((a) => wanted.has(a.app) || a.hosts.some((h) => onHost.has(h)))) continue;
-    const s = await readRun(stateDir, runId);
+    const s = await readRun(backend, runId);
     const unfinished = isUnfinished(s);
     // A rehearsal changes a test environment and is not the wave having run: it holds its
     // applications and hosts only while a process works on it, and a new rehearsal is held back
     // only by runs going on now, never by what a real run left in place.
     const rehearsal = started.rehearsal === true;
-    if ((rehearsal || opts.rehearsal) && !(unfinished && (await runIsLive(stateDir, runId)))) continue;
+    if ((rehearsal || opts.rehearsal) && !(unfinished && (await runIsLive(backend, runId)))) continue;
     const taken = new Set(held.map((h) => h.app));
     for (const a of s.apps.values()) {
       if (wanted.has(a.id) && (unfinished || !RERUNNABLE.includes(a.status))) {
@@ -150,8 +150,8 @@ export async function heldApplications(stateDir: string, apps: readonly string[]
 }
 
 /** Refuse a new run of a wave whose applications an earlier run still holds, saying how to go on. */
-export async function refuseHeldApplications(stateDir: string, wave: number, apps: readonly string[], stateFlag: string, hostsOf?: ReadonlyMap<string, readonly string[]>, opts: HeldOptions = {}): Promise<void> {
-  const held = await heldApplications(stateDir, apps, hostsOf, opts);
+export async function refuseHeldApplications(state: StateRef, wave: number, apps: readonly string[], stateFlag: string, hostsOf?: ReadonlyMap<string, readonly string[]>, opts: HeldOptions = {}): Promise<void> {
+  const held = await heldApplications(state, apps, hostsOf, opts);
   if (held.length === 0) return;
   const runOf = (h: HeldApplication) => `${h.rehearsal ? "rehearsal " : ""}run ${h.runId}`;
   const lines = held.map((h) =>

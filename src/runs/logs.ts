@@ -4,8 +4,9 @@
  * while the run goes on; `follow` keeps reading until the run stops.
  */
 import { open, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { journalPath } from "../journal/file-journal.js";
+import { join } from "node:path";
+import { assertRunId } from "../journal/file-journal.js";
+import { stateBackend, type StateRef } from "../state/index.js";
 import { runIsLive } from "./history.js";
 import { FerryError } from "../model/codes.js";
 
@@ -42,8 +43,9 @@ function entryOf(line: string): LogEntry | undefined {
 const wanted = (e: LogEntry, f: LogFilter) => (f.app === undefined || e.app === f.app) && (f.step === undefined || e.step === f.step);
 
 /** The path of a run's log; refuses a run that has none. */
-async function logPath(stateDir: string, runId: string): Promise<string> {
-  const path = join(dirname(journalPath(stateDir, runId)), "log.ndjson");
+async function logPath(state: StateRef, runId: string): Promise<string> {
+  assertRunId(runId);
+  const path = join(stateBackend(state).localDir, "runs", runId, "log.ndjson");
   if (!(await stat(path).catch(() => undefined))) {
     throw new FerryError("journal-not-found", `run ${runId} has no log (looked for ${path})`, "`ferry status` lists the runs; check --state.");
   }
@@ -55,8 +57,8 @@ async function logPath(stateDir: string, runId: string): Promise<string> {
  * keeps reading as the log grows until the run holds no lock any more (it finished, stopped or
  * died) or `signal` aborts.
  */
-export async function readLog(stateDir: string, runId: string, filter: LogFilter, each: (e: LogEntry) => void, opts: { follow?: boolean; signal?: AbortSignal; pollMs?: number } = {}): Promise<void> {
-  const path = await logPath(stateDir, runId);
+export async function readLog(state: StateRef, runId: string, filter: LogFilter, each: (e: LogEntry) => void, opts: { follow?: boolean; signal?: AbortSignal; pollMs?: number } = {}): Promise<void> {
+  const path = await logPath(state, runId);
   const fh = await open(path, "r");
   try {
     let offset = 0;
@@ -76,7 +78,7 @@ export async function readLog(stateDir: string, runId: string, filter: LogFilter
       }
       if (!opts.follow || opts.signal?.aborted) return;
       // The run's lock is held for as long as a live process works on it.
-      if (!(await runIsLive(stateDir, runId))) {
+      if (!(await runIsLive(state, runId))) {
         if ((await fh.stat()).size === offset) return;
         continue;
       }

@@ -14,8 +14,7 @@ import { prepareApplication, PrepareError, type PreparedApp, type PrepareProblem
 import { approvalPolicy, approvalRequired, checkWaveApproval, type WaveApproval } from "./approval.js";
 import { findWave, readTrustedPlan } from "./plan.js";
 import { assertRequirementsMet, requirementsOf } from "./requirements.js";
-import { planFirstMade } from "../journal/plans-made.js";
-import type { RunsContext } from "./context.js";
+import { stateOf, type RunsContext } from "./context.js";
 
 /**
  * Resolve and check every template of each application (inputs typed, lookups resolved) before
@@ -86,14 +85,14 @@ export interface PrepareWaveOptions {
 }
 
 /** Every check `ferry run` makes before it starts a wave, in the order a reader expects them. */
-export async function prepareWave(ctx: Pick<RunsContext, "dir" | "stateDir" | "env" | "loadProject">, opts: PrepareWaveOptions): Promise<PreparedWave> {
+export async function prepareWave(ctx: Pick<RunsContext, "dir" | "stateDir" | "state" | "env" | "loadProject">, opts: PrepareWaveOptions): Promise<PreparedWave> {
   const { plan, project } = await readTrustedPlan(ctx, opts.plan);
   const wave = findWave(plan, opts.plan, opts.wave);
   const required = approvalRequired(project);
   let approval: WaveApproval | undefined;
   let approvalStatus: PreparedWave["approvalStatus"];
   try {
-    approval = await checkWaveApproval(ctx.dir, plan, opts.wave, approvalPolicy(project, wave), { env: ctx.env, planMadeAt: await planFirstMade(ctx.stateDir, plan.hash) });
+    approval = await checkWaveApproval(ctx.dir, plan, opts.wave, approvalPolicy(project, wave), { env: ctx.env, planMadeAt: await stateOf(ctx).planFirstMade(plan.hash) });
     approvalStatus = { required, status: approval ? "approved" : required ? "missing" : "not-required" };
   } catch (err) {
     if (!opts.withoutApproval || !(err instanceof FerryError)) throw err;

@@ -4,12 +4,11 @@
  * options. Closes everything whatever happens, the journal last. Prints nothing: the caller's
  * listeners render the event stream, and the caller wires signals to `control`.
  */
-import { closeSync, openSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { join } from "node:path";
 import type { DestinationStream } from "pino";
-import type { FileJournal } from "../journal/file-journal.js";
-import { recordHead } from "../journal/heads.js";
-import type { OnFailure, RunEvent } from "../model/run-event.js";
+import type { RunJournal, StateBackend } from "../state/index.js";
+import type { OnFailure } from "../model/run-event.js";
 import type { Estate } from "../model/estate.js";
 import { createActions } from "../actions/index.js";
 import type { EngineOptions, RunControl, RunOutcome } from "../engine/run.js";
@@ -44,9 +43,9 @@ export interface RunLimits {
 }
 
 interface SessionInput {
-  journal: FileJournal<RunEvent>;
-  /** Where heads.ndjson lives. */
-  stateDir: string;
+  journal: RunJournal;
+  /** Where the run's head is recorded when it finishes, and whose local folder holds the run log. */
+  state: StateBackend;
   projectDir: string;
   estate: Estate;
   apps: PreparedApp[];
@@ -68,7 +67,7 @@ export async function withRunSession(input: SessionInput, exec: ExecuteOptions, 
   const outcome = await wired(input, exec, body);
   if (outcome.state.finished) {
     const { seq, sum } = input.journal.head;
-    await recordHead(input.stateDir, { run: outcome.runId, seq, sum, status: outcome.status, at: new Date().toISOString() });
+    await input.state.recordHead({ run: outcome.runId, seq, sum, status: outcome.status, at: new Date().toISOString() });
   }
   return outcome;
 }
@@ -78,7 +77,9 @@ async function wired(input: SessionInput, exec: ExecuteOptions, body: (engine: E
   const cleanup: (() => unknown)[] = [];
   try {
     const redactor = redactorFor(input.apps);
-    const runDir = dirname(input.journal.path);
+    // The run log stays on this machine, beside the file journal when there is one.
+    const runDir = join(input.state.localDir, "runs", input.journal.runId);
+    mkdirSync(runDir, { recursive: true, mode: 0o700 });
     const { log, flush } = createRunLogger({ file: privateFile(join(runDir, "log.ndjson")), redactor, pretty: exec.pretty });
     cleanup.push(flush);
     const actions = createActions({ ssh: { projectDir: input.projectDir, acceptNew: Boolean(exec.acceptNew) } });

@@ -8,9 +8,7 @@
  * two plans of the same inputs) the second always sees the first. The lock is held only for
  * that instant; the runs themselves go on side by side when they share nothing.
  */
-import type { RunEvent } from "../model/run-event.js";
-import { openJournal } from "../journal/file-journal.js";
-import { acquireRunLock, RunLockedError, type RunLock } from "../journal/run-lock.js";
+import type { HeldLock } from "../state/index.js";
 import { newRunId, startRun, type RunOutcome } from "../engine/run.js";
 import type { EventListener } from "../engine/events.js";
 import { FerryError } from "../model/codes.js";
@@ -19,27 +17,14 @@ import { windowOf, windowProblems } from "./window.js";
 import { refuseHeldApplications } from "./history.js";
 import { currentInputsDigest, type PreparedWave } from "./prepare.js";
 import { withRunSession, type ExecuteOptions, type RunLimits } from "./session.js";
-import type { RunsContext } from "./context.js";
+import { stateOf, type RunsContext } from "./context.js";
 
 /** Longest delay a Node timer takes (about 24.8 days); a window closing later is not watched. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** The lock held while a new run checks earlier runs and journals its start. */
-const START_LOCK = "run-start";
-/** How long a start waits for another to finish starting: it holds the lock for milliseconds. */
-const START_WAIT_MS = 15_000;
-
 /** Take the start lock, waiting while another run is in the instant of starting (also used to discard a run that never started). */
-export async function takeStartLock(ctx: Pick<RunsContext, "stateDir" | "operator">): Promise<RunLock> {
-  const deadline = Date.now() + START_WAIT_MS;
-  for (;;) {
-    try {
-      return await acquireRunLock(ctx.stateDir, START_LOCK, { owner: ctx.operator });
-    } catch (err) {
-      if (!(err instanceof RunLockedError) || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50 + Math.random() * 50));
-    }
-  }
+export function takeStartLock(ctx: Pick<RunsContext, "stateDir" | "state" | "operator">): Promise<HeldLock> {
+  return stateOf(ctx).takeStartLock(ctx.operator);
 }
 
 export interface StartWaveOptions extends ExecuteOptions {
@@ -80,10 +65,11 @@ export async function startWave(ctx: RunsContext, prepared: PreparedWave, opts: 
   const startLock = await takeStartLock(ctx);
   let closing: NodeJS.Timeout | undefined;
   try {
-    await refuseHeldApplications(ctx.stateDir, wave, prepared.apps.map((a) => a.app.id), opts.commandFlags ?? "", new Map(prepared.apps.map((a) => [a.app.id, a.hosts])), { rehearsal });
+    const state = stateOf(ctx);
+    await refuseHeldApplications(state, wave, prepared.apps.map((a) => a.app.id), opts.commandFlags ?? "", new Map(prepared.apps.map((a) => [a.app.id, a.hosts])), { rehearsal });
     const runId = newRunId();
-    const journal = await openJournal<RunEvent>(ctx.stateDir, runId, { mode: "create", owner: ctx.operator });
-    opts.onStart?.({ runId, journal: journal.path });
+    const journal = await state.createRun(runId, { owner: ctx.operator });
+    opts.onStart?.({ runId, journal: journal.location });
     // A run still going when its window closes is told once, loudly: the board approved the window.
     const closesIn = windowOf(prepared.wave).end - now.getTime();
     if (!rehearsal && closesIn > 0 && closesIn < MAX_TIMER_MS && opts.onWindowClosed) {
@@ -97,7 +83,7 @@ export async function startWave(ctx: RunsContext, prepared: PreparedWave, opts: 
       if (event.type === "run.started") void startLock.release().catch(() => undefined);
     };
     return await withRunSession(
-      { journal, stateDir: ctx.stateDir, projectDir: ctx.dir, estate: prepared.project.estate, apps: prepared.apps, limits: opts.limits },
+      { journal, state, projectDir: ctx.dir, estate: prepared.project.estate, apps: prepared.apps, limits: opts.limits },
       { ...opts, listeners: [releaseOnStarted, ...(opts.listeners ?? [])] },
       (engine) =>
         startRun(engine, {

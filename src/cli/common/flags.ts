@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { UsageError } from "../../model/diagnostics.js";
 import type { RunsContext } from "../../runs/context.js";
 import { operatorName, stateDirOf } from "../../runs/context.js";
+import { fileState, type StateBackend } from "../../state/index.js";
 import { loadValidProject } from "./load-project.js";
 
 /** The flags every command that touches runs has. */
@@ -37,11 +38,17 @@ export function stateFlagFor(opts: Partial<StateFlags>): string {
   return `${opts.dir !== undefined && opts.dir !== "." ? ` --dir ${opts.dir}` : ""}${opts.state !== undefined ? ` --state ${opts.state}` : ""}`;
 }
 
+/** The state backend `--state` names: a state folder (the default `<dir>/.ferry`). */
+export function stateFor(opts: { state?: string; dir?: string }): StateBackend {
+  return fileState(stateDirOf(opts));
+}
+
 /** The runs context of a command: project and state folders, operator, environment; warnings on stderr. */
 export function runsContext(opts: StateFlags): RunsContext {
   return {
     dir: resolve(opts.dir),
     stateDir: stateDirOf(opts),
+    state: stateFor(opts),
     operator: operatorName(),
     env: process.env,
     // Loaded as the operator typed it, so messages name the folder the way they wrote it.
