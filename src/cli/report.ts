@@ -167,29 +167,30 @@ export async function reportCommand(opts: ReportRunOptions): Promise<number> {
       }
       inputs.drift = drifted.map((d) => d.message);
       inputs.approvals = await readApprovals(dir, plan, notes);
-      if (mode === "detail") {
-        const project = await loadProjectForCommand(dir, line);
-        const known = new Set(project.estate.applications.map((a) => a.id));
-        const ids = plan.waves.flatMap((w) => w.applications.map((a) => a.id));
-        const found = ids.filter((id) => known.has(id)).length;
-        if (ids.length > 0 && found * 2 < ids.length) {
-          throw new UsageError(
-            `${dir === "." ? "this folder" : dir} is not the project ${opts.plan} was made from: only ${found} of the plan's ${ids.length} applications are in its estate`,
-            "plan-drift",
-            "Pass --dir with the project the plan was made from (or --plan-only to render from the plan alone).",
-          );
-        }
-        if (!project.diagnostics.some((d) => d.severity === "error")) {
-          inputs.estate = project.estate;
-          inputs.runbooks = project.runbooks;
-        } else {
-          inputs.drift.push(`the project in ${dir} does not validate now (run \`ferry validate\`); dependencies and rollbacks are not shown`);
-        }
-      } else {
-        inputs.runbooks = quick.runbooks;
-        notes.unshift(`This plan has ${planned.toLocaleString("en-GB")} applications, more than the ${DETAIL_LIMIT.toLocaleString("en-GB")} a pack describes one by one: each wave is summarised, and the estate was not read (dependencies, site names and per-application words come with \`ferry report --wave N\`). Every application is in waves.csv.`);
+      // Names, owners, criticality and users are the estate's (the plan pins it by digest), so it
+      // is read whatever the mode: through the document cache, which `ferry plan` filled.
+      const project = await loadProjectForCommand(dir, line);
+      const known = new Set(project.estate.applications.map((a) => a.id));
+      const ids = plan.waves.flatMap((w) => w.applications.map((a) => a.id));
+      const found = ids.filter((id) => known.has(id)).length;
+      if (ids.length > 0 && found * 2 < ids.length) {
+        throw new UsageError(
+          `${dir === "." ? "this folder" : dir} is not the project ${opts.plan} was made from: only ${found} of the plan's ${ids.length} applications are in its estate`,
+          "plan-drift",
+          "Pass --dir with the project the plan was made from (or --plan-only to render from the plan alone).",
+        );
       }
-    } else notes.push("Made from the plan alone (--plan-only): dependencies, go/no-go criteria, rollback plans and approvals are not shown.");
+      if (!project.diagnostics.some((d) => d.severity === "error")) {
+        inputs.estate = project.estate;
+        inputs.runbooks = project.runbooks;
+      } else {
+        if (mode === "summary") inputs.runbooks = quick.runbooks;
+        inputs.drift.push(`the project in ${dir} does not validate now (run \`ferry validate\`): names, owners, criticality, dependencies and rollbacks are not shown`);
+      }
+      if (mode === "summary") {
+        notes.unshift(`This plan has ${planned.toLocaleString("en-GB")} applications, more than the ${DETAIL_LIMIT.toLocaleString("en-GB")} a pack describes one by one: each wave is summarised (per-application go/no-go, rollback and dependencies in words come with \`ferry report --wave N\`). Every application is in waves.csv.`);
+      }
+    } else notes.push("Made from the plan alone (--plan-only): names, owners, criticality, dependencies, go/no-go criteria, rollback plans and approvals are not shown.");
     if (notes.length) inputs.note = notes.join(" ");
     line.update(`drawing the change-board pack (${opts.wave?.length ? `wave ${opts.wave.join(", ")}` : `${plan.waves.length} waves`})…`, true);
     const out = opts.out ?? join(dir ?? ".", "reports");

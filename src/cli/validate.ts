@@ -1,49 +1,12 @@
-import { statSync } from "node:fs";
-import { extname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { cacheDir, openDocumentCache } from "../journal/document-cache.js";
 import { formatDiagnostic } from "../model/diagnostics.js";
-import { loadProject, type Project } from "../model/load.js";
-import { statusLine } from "./common/status-line.js";
+import { loadProjectForCommand } from "./common/load-project.js";
 import { countProject, type ProjectCounts } from "../model/summary.js";
-import { VERSION } from "./version.js";
 
-/**
- * The cache's notion of "this ferry": the version, and when the installed model code was built,
- * so a rebuilt or reinstalled ferry never reuses what an older build checked.
- */
-function cacheVersion(): string {
-  try {
-    const here = fileURLToPath(import.meta.url);
-    return `${VERSION}+${statSync(fileURLToPath(new URL(`../model/load${extname(here)}`, import.meta.url))).mtimeMs}`;
-  } catch {
-    return VERSION;
-  }
-}
-
-/** Whether validate may use .ferry/cache: not with --no-cache, nor with FERRY_CACHE=off (or 0, false, no). */
-export function cacheEnabled(opts: { cache?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
-  return opts.cache !== false && !/^(off|0|false|no)$/i.test(env.FERRY_CACHE ?? "");
-}
-
-/** Load the project with the status line, through the document cache unless it is turned off. */
-async function loadWithCache(dir: string, useCache: boolean): Promise<Project> {
-  const status = statusLine();
-  const cache = useCache ? openDocumentCache(cacheDir(dir), cacheVersion()) : undefined;
-  try {
-    return await loadProject(dir, {
-      cache,
-      progress: (p) => ("checking" in p ? status.update("checking references and networks…", true) : status.update(`reading ${p.file} (${p.index + 1}/${p.total})`)),
-    });
-  } finally {
-    status.done();
-    await cache?.flush();
-  }
-}
+export { cacheEnabled } from "./common/load-project.js";
 
 /** `ferry validate`: load everything, print every finding, exit 2 on any error. */
 export async function validateCommand(opts: { dir: string; json?: boolean; quiet?: boolean; cache?: boolean }): Promise<number> {
-  const project = await loadWithCache(opts.dir, cacheEnabled(opts));
+  const project = await loadProjectForCommand(opts.dir, undefined, { cache: opts.cache !== false });
   const errors = project.diagnostics.filter((d) => d.severity === "error");
   const warnings = project.diagnostics.filter((d) => d.severity === "warning");
   const counts = countProject(project);

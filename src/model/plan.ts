@@ -7,6 +7,12 @@ const Sha256 = z.string().regex(SHA256_TAGGED, "must be sha256:<64 hex digits>")
 // Loose objects throughout: a plan may carry more members than these (docs/formats.md, "Plan
 // file", allows it), and parsing must never strip them, or the re-serialised plan would no longer
 // match its hash.
+/**
+ * One application of a wave: what the plan decides (its wave, runbook, group, source and
+ * target), and what a reviewer needs to read a diff without the estate. Names, owners,
+ * criticality, users and effort are the estate's, which the plan pins by digest
+ * (`estateDigest`): the pack reads them from there, so the plan does not carry a second copy.
+ */
 export const PlannedApplication = z.looseObject({
   id: Id,
   runbook: Id,
@@ -14,14 +20,6 @@ export const PlannedApplication = z.looseObject({
   group: z.string(),
   site: Id.nullable(),
   target: Id.nullable(),
-  /** Copied from the estate so the change-board pack reads from the approved plan alone. */
-  name: z.string().optional(),
-  owner: z.string().optional(),
-  criticality: z.string().optional(),
-  users: z.number().optional(),
-  effort: z.number().optional(),
-  disposition: z.string().optional(),
-  delivery: z.string().optional(),
   /** A blackout pushed this application out of an earlier wave that had room: its event (or reason) and that wave's date. */
   deferredBy: z.looseObject({ blackout: z.string(), reason: z.string(), skipped: IsoDate }).optional(),
 });

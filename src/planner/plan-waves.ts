@@ -34,13 +34,6 @@ function plannedApplication(f: AppFacts, group: Group, deferred: Placement["defe
     group: group.id,
     site: f.site,
     target: a.target ?? null,
-    name: a.name,
-    owner: a.owner,
-    criticality: a.criticality,
-    users: a.users,
-    effort: a.effort,
-    disposition: a.disposition,
-    delivery: a.delivery,
   };
   // Added last, as the plan file lists it; no empty object spread per application.
   if (d) planned.deferredBy = { blackout: blackoutName(d.blackout), reason: d.blackout.reason, skipped: d.date };

@@ -1,6 +1,6 @@
 import type { Plan, PlanWarning } from "../model/plan.js";
 import { csvField } from "./escape.js";
-import { warningsByApplication, type PackModel } from "./pack-model.js";
+import { warningsByApplication, type PackApp, type PackModel } from "./pack-model.js";
 
 const COLUMNS = ["wave", "date", "window_start", "window_end", "application", "name", "owner", "criticality", "users", "effort", "runbook", "group", "site", "target", "disposition", "status", "reason", "warnings", "risk"];
 
@@ -10,18 +10,22 @@ function warningText(list: readonly PlanWarning[] | undefined): string {
 
 /**
  * `waves.csv`: one row per planned application (wave order, then id), then one per unplaced
- * application with its reason, for spreadsheets. `warnings` holds every warning that names the
- * application (`code: message`, separated by ` | `); `risk` its rating and points when the pack
- * model is given (`high (5)`). CRLF line ends as RFC 4180 specifies.
+ * application with its reason, for spreadsheets. `name`, `owner`, `criticality`, `users`,
+ * `effort` and `disposition` are the estate's, as the pack model read them (empty without the
+ * estate); `warnings` holds every warning that names the application (`code: message`,
+ * separated by ` | `); `risk` its rating and points (`high (5)`). CRLF line ends as RFC 4180
+ * specifies.
  */
 export function renderWavesCsv(plan: Pick<Plan, "waves" | "unplaced" | "warnings">, model?: Pick<PackModel, "waves">): string {
   const warningsOf = warningsByApplication(plan.warnings);
-  const riskOf = new Map<string, string>();
-  for (const w of model?.waves ?? []) for (const a of w.apps) riskOf.set(a.id, `${a.risk.level} (${a.risk.points})`);
+  const appOf = new Map<string, PackApp>();
+  for (const w of model?.waves ?? []) for (const a of w.apps) appOf.set(a.id, a);
   const lines = [COLUMNS.join(",")];
   for (const w of plan.waves) {
     for (const a of w.applications) {
-      lines.push([w.number, w.date, w.window.start, w.window.end, a.id, a.name, a.owner, a.criticality, a.users, a.effort, a.runbook, a.group, a.site, a.target, a.disposition, "planned", "", warningText(warningsOf.get(a.id)), riskOf.get(a.id) ?? ""].map(csvField).join(","));
+      const p = appOf.get(a.id);
+      const risk = p ? `${p.risk.level} (${p.risk.points})` : "";
+      lines.push([w.number, w.date, w.window.start, w.window.end, a.id, p?.name, p?.owner, p?.criticality, p?.users, p?.effort, a.runbook, a.group, a.site, a.target, p?.disposition, "planned", "", warningText(warningsOf.get(a.id)), risk].map(csvField).join(","));
     }
   }
   for (const u of plan.unplaced) lines.push(["", "", "", "", u.application, "", "", "", null, null, "", u.group ?? "", "", "", "", "unplaced", u.reason, warningText(warningsOf.get(u.application)), ""].map(csvField).join(","));

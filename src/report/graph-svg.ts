@@ -34,7 +34,7 @@ export function waveGraphSvg(wave: PackWave): string | undefined {
   const g = new dagre.graphlib.Graph({ multigraph: true });
   g.setGraph({ rankdir: "LR", nodesep: 20, edgesep: 12, ranksep: 56, marginx: 10, marginy: 10 });
   g.setDefaultEdgeLabel(() => ({}));
-  const inWave = new Map(wave.applications.map((a) => [a.id, a]));
+  const inWave = new Map(wave.apps.map((a) => [a.id, a]));
   const external = new Map<string, string>();
   for (const l of wave.crossing) {
     const other = inWave.has(l.from) ? l.to : l.from;
@@ -72,7 +72,7 @@ export function waveGraphSvg(wave: PackWave): string | undefined {
     const y0 = (v.y - v.height / 2).toFixed(1);
     const stroke = app ? (CRIT_COLOURS[app.criticality ?? ""] ?? "#52606d") : "#9aa5b1";
     const dash = app ? "" : ` stroke-dasharray="4 3"`;
-    const tip = app ? `${app.id}: ${app.name ?? ""} (${app.criticality ?? ""}, ${app.owner ?? ""})` : `${n}: ${external.get(n) ?? ""}`;
+    const tip = app ? `${app.id}: ${app.name} (${app.criticality ?? ""}, ${app.owner ?? ""})` : `${n}: ${external.get(n) ?? ""}`;
     out.push(
       `<g class="node"><title>${escapeHtml(tip)}</title><rect x="${x0}" y="${y0}" width="${v.width.toFixed(1)}" height="${v.height.toFixed(1)}" rx="4" fill="${app ? "#ffffff" : "#f0f4f8"}" stroke="${stroke}" stroke-width="2"${dash}/>` +
         `<text x="${v.x.toFixed(1)}" y="${(v.y + 4).toFixed(1)}" font-size="11" text-anchor="middle" fill="#102a43">${escapeHtml(v.label)}</text></g>`,

@@ -222,6 +222,12 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
   const orgName = new Map((estate?.organisations ?? []).map((o) => [o.id, o.name]));
   const nameOf = (id: string) => appById.get(id)?.name ?? id;
   const site = (id: string | null | undefined) => (id ? (siteName.get(id) ?? id) : undefined);
+  // Whether an application is being switched off: the estate's disposition, or without the
+  // estate, the runbook the plan chose for it.
+  const retiring = (a: PlannedApplication) => {
+    const disposition = appById.get(a.id)?.disposition;
+    return disposition !== undefined ? disposition === "retire" : a.runbook === "retire";
+  };
 
   const linksByApp = new Map<string, PackLink[]>();
   const addLink = (app: string, link: PackLink) => {
@@ -305,8 +311,8 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
         const datasets = datasetsOf.get(a.id) ?? [];
         const reip = reipOf.get(a.id) ?? [];
         const risk = rateApplication({
-          criticality: a.criticality,
-          users: a.users,
+          criticality: e?.criticality,
+          users: e?.users,
           runbookUnknown: facts === undefined,
           pointOfNoReturn: facts?.pointOfNoReturn !== undefined,
           crossWave: crossingHere.filter((l) => l.kind !== "none").length,
@@ -317,17 +323,17 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
         });
         return {
           id: a.id,
-          name: a.name ?? e?.name ?? a.id,
-          ...(a.owner ? { owner: a.owner } : {}),
+          name: e?.name ?? a.id,
+          ...(e?.owner ? { owner: e.owner } : {}),
           ...(e?.organisation ? { organisation: orgName.get(e.organisation) ?? e.organisation } : {}),
-          ...(a.criticality ? { criticality: a.criticality } : {}),
-          ...(a.users !== undefined ? { users: a.users } : {}),
-          ...(a.effort !== undefined ? { effort: a.effort } : {}),
+          ...(e?.criticality ? { criticality: e.criticality } : {}),
+          ...(e?.users !== undefined ? { users: e.users } : {}),
+          ...(e?.effort !== undefined ? { effort: e.effort } : {}),
           runbook: a.runbook,
           ...(loaded?.description ? { how: loaded.description } : {}),
-          ...(a.disposition ? { disposition: a.disposition } : {}),
+          ...(e?.disposition ? { disposition: e.disposition } : {}),
           from: withHosts(site(a.site), fromHosts),
-          to: a.disposition === "retire" ? "retired (switched off)" : withHosts(site(a.target), targetHosts),
+          to: retiring(a) ? "retired (switched off)" : withHosts(site(a.target), targetHosts),
           ...(facts ? { outageMinutes: Math.min(facts.limitMinutes, windowMinutes || facts.limitMinutes) } : {}),
           ...(together ? { together } : {}),
           ...(words ? { words } : {}),
@@ -364,12 +370,13 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
       const criticality: Record<string, number> = {};
       for (const a of w.applications) {
         const from = site(a.site) ?? "—";
-        const to = a.disposition === "retire" ? "retired" : (site(a.target) ?? "—");
+        const to = retiring(a) ? "retired" : (site(a.target) ?? "—");
         const key = `${from}\u0000${to}`;
         const f = flows.get(key) ?? { from, to, applications: 0 };
         f.applications++;
         flows.set(key, f);
-        criticality[a.criticality ?? "unknown"] = (criticality[a.criticality ?? "unknown"] ?? 0) + 1;
+        const c = appById.get(a.id)?.criticality ?? "unknown";
+        criticality[c] = (criticality[c] ?? 0) + 1;
       }
       return {
         number: w.number,

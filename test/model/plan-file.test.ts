@@ -26,21 +26,21 @@ describe("parsePlan names the file, line and column of what is wrong", () => {
 
   it("points at the field that breaks the plan's schema, with its path", async () => {
     const { plan } = await examplePack();
-    const edited = structuredClone(plan) as unknown as { waves: { applications: { effort: unknown }[] }[] };
-    edited.waves[0]!.applications[0]!.effort = "lots";
+    const edited = structuredClone(plan) as unknown as { waves: { applications: { group: unknown }[] }[] };
+    edited.waves[0]!.applications[0]!.group = 7;
     const text = JSON.stringify(edited, null, 2);
-    const line = text.split("\n").findIndex((l) => l.includes('"effort": "lots"')) + 1;
+    const line = text.split("\n").findIndex((l) => l.includes('"group": 7')) + 1;
     const err = refusal(text);
     expect(err.code).toBe("plan-invalid");
-    expect(err.message).toMatch(new RegExp(`^plans/p\\.json:${line}:21: not a ferry plan: waves\\.0\\.applications\\.0\\.effort: `));
+    expect(err.message).toMatch(new RegExp(`^plans/p\\.json:${line}:20: not a ferry plan: waves\\.0\\.applications\\.0\\.group: `));
   });
 
   it("names only the field's path in a plan too big to re-read for positions", async () => {
     const { plan } = await examplePack();
-    const edited = structuredClone(plan) as unknown as { waves: { applications: { effort: unknown }[] }[] };
-    edited.waves[0]!.applications[0]!.effort = "lots";
+    const edited = structuredClone(plan) as unknown as { waves: { applications: { group: unknown }[] }[] };
+    edited.waves[0]!.applications[0]!.group = 7;
     const text = `${JSON.stringify(edited, null, 2)}\n${" ".repeat(3 * 1024 * 1024)}`;
-    expect(refusal(text).message).toMatch(/^plans\/p\.json: not a ferry plan: waves\.0\.applications\.0\.effort: /);
+    expect(refusal(text).message).toMatch(/^plans\/p\.json: not a ferry plan: waves\.0\.applications\.0\.group: /);
   });
 });
 

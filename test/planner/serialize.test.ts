@@ -68,6 +68,11 @@ describe("serializePlan", () => {
         const lines = new Set(text.split("\n").map((line) => line.trim().replace(/,$/, "")));
         for (const row of rows(plan)) expect(lines.has(row)).toBe(true);
         expect(serializePlan(structuredClone(plan))).toBe(text);
+        // What the plan decides, nothing copied from the estate it pins by digest.
+        for (const wave of plan.waves)
+          for (const a of wave.applications)
+            for (const key of Object.keys(a))
+              expect(["id", "runbook", "group", "site", "target", "deferredBy"]).toContain(key);
       }),
       { numRuns: Math.ceil(RUNS / 2) },
     );
@@ -118,8 +123,9 @@ describe("serializePlan", () => {
       [second, 1],
     ] as const) {
       wave.load.applications += sign;
-      wave.load.effort += sign * (application.effort ?? 0);
-      wave.load.users += sign * (application.users ?? 0);
+      const estate = applications.find((a) => a.id === application.id)!;
+      wave.load.effort += sign * estate.effort;
+      wave.load.users += sign * estate.users;
     }
     const { hash: _old, ...body } = moved;
     moved.hash = computePlanHash(body);

@@ -105,10 +105,10 @@ describe("the change-board pack of the bundled example", () => {
       for (const f of ["criticality", "users affected", "rollback", "dependencies across waves", "network re-addressing first", "data set decisions", "warnings naming it"]) expect(legend).toContain(`<td>${f}</td>`);
       expect(legend).toContain("<h3>Dependency graphs</h3>");
       expect(legend).toContain("must move in the same wave");
-      const housing = plan.waves.flatMap((w) => w.applications).find((a) => a.id === "housing-snc")!;
+      const housing = project.estate.applications.find((a) => a.id === "housing-snc")!;
       const detail = block(html, "app-housing-snc", "div");
       expect(detail).toMatch(/Risk <span class="risk risk-[a-z-]+">[a-z ]+<\/span> <span class="note">\d+: [^<]*data set decisions 1, 1 warning 1<\/span>/);
-      expect(detail).toContain(`${housing.criticality} criticality ${({ critical: 3, high: 2, medium: 1, low: 0 } as Record<string, number>)[housing.criticality!]}`);
+      expect(detail).toContain(`${housing.criticality} criticality ${({ critical: 3, high: 2, medium: 1, low: 0 } as Record<string, number>)[housing.criticality]}`);
       expect(rateApplication({ criticality: "critical", users: 1200, pointOfNoReturn: true, crossWave: 3, reip: true, dataDecisions: 1, warnings: 2 })).toMatchObject({ points: 12, level: "very high" });
       expect(rateApplication({ criticality: "low", users: 5 })).toMatchObject({ points: 0, level: "low", factors: [] });
       for (const w of plan.waves) expect(block(html, `wave-${w.number}`, "section")).toMatch(/Risk <span class="risk risk-[a-z-]+">(low|medium|high|very high)<\/span> <span class="note">\(its riskiest application/);
@@ -221,17 +221,18 @@ describe("ferry plan's summary", () => {
 });
 
 describe("pack rendering details", () => {
-  const awkward = planWaves(
-    inputs({
+  const awkwardInputs = inputs({
       applications: [
         app("a", { name: 'Revenues, "Capita" <Academy> & co', owner: '=HYPERLINK("x")', dependsOn: [{ app: "b" }] }),
         app("b", { name: "Line\nbreak" }),
         app("c", { effort: 99, name: "Too, big" }),
       ],
       calendar: calendar({ capacity: { applications: 1, effort: 10 }, freezes: [{ from: "2027-01-20", to: "2027-01-28", reason: "Mid-January <freeze>" }] }),
-    }),
-  );
-  const files = renderPack({ plan: awkward });
+  });
+  const awkward = planWaves(awkwardInputs);
+  // Names and owners are the estate's: the plan carries ids.
+  const files = renderPack({ plan: awkward, estate: awkwardInputs.estate });
+  const planOnly = renderPack({ plan: awkward });
 
   it("escapes commas, quotes and line breaks in CSV fields and guards against spreadsheet formulas", () => {
     const rows = parseCsv(files["waves.csv"]);
@@ -251,7 +252,8 @@ describe("pack rendering details", () => {
 
   it("shades a freeze that falls between waves, and leaves out dependencies when no estate is given", () => {
     expect(timelineSvg({ waves: awkward.waves, calendar: awkward.calendar }).match(/class="freeze"/g)).toHaveLength(1);
-    expect(files["cab-pack.html"]).toContain("Dependencies not shown: the estate was not read.");
+    expect(planOnly["cab-pack.html"]).toContain("Dependencies not shown: the estate was not read.");
+    expect(parseCsv(planOnly["waves.csv"]).find((r) => r[4] === "a")!.slice(5, 8)).toEqual(["a", "", ""]);
   });
 
   it("shows a drift banner when the inputs changed since planning", () => {

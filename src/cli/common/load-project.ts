@@ -1,18 +1,47 @@
+import { statSync } from "node:fs";
+import { extname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { cacheDir, openDocumentCache } from "../../journal/document-cache.js";
 import { assertValid, loadProject, type Project } from "../../model/load.js";
+import { VERSION } from "../version.js";
 import { statusLine, type StatusLine } from "./status-line.js";
 
 /**
- * Load the project for a command, with a status line on a terminal while files are read and
- * checked. Pass `line` to keep it for the command's next step (then the caller calls `done()`).
+ * The cache's notion of "this ferry": the version, and when the installed model code was built,
+ * so a rebuilt or reinstalled ferry never reuses what an older build checked.
  */
-export async function loadProjectForCommand(dir: string, line?: StatusLine): Promise<Project> {
+function cacheVersion(): string {
+  try {
+    const here = fileURLToPath(import.meta.url);
+    return `${VERSION}+${statSync(fileURLToPath(new URL(`../../model/load${extname(here)}`, import.meta.url))).mtimeMs}`;
+  } catch {
+    return VERSION;
+  }
+}
+
+/** Whether commands may use .ferry/cache: not with --no-cache, nor with FERRY_CACHE=off (or 0, false, no). */
+export function cacheEnabled(opts: { cache?: boolean } = {}, env: NodeJS.ProcessEnv = process.env): boolean {
+  return opts.cache !== false && !/^(off|0|false|no)$/i.test(env.FERRY_CACHE ?? "");
+}
+
+/**
+ * Load the project for a command, with a status line on a terminal while files are read and
+ * checked, through the project's document cache (`.ferry/cache/`) unless it is turned off: every
+ * command that reads the estate reuses what an earlier one checked, and the answer is the same
+ * either way (model/cache.ts). Pass `line` to keep the status line for the command's next step
+ * (then the caller calls `done()`).
+ */
+export async function loadProjectForCommand(dir: string, line?: StatusLine, opts: { cache?: boolean } = {}): Promise<Project> {
   const status = line ?? statusLine();
+  const cache = cacheEnabled(opts) ? openDocumentCache(cacheDir(dir), cacheVersion()) : undefined;
   try {
     return await loadProject(dir, {
+      ...(cache ? { cache } : {}),
       progress: (p) => ("checking" in p ? status.update("checking references and networks…", true) : status.update(`reading ${p.file} (${p.index + 1}/${p.total})`)),
     });
   } finally {
     if (!line) status.done();
+    await cache?.flush();
   }
 }
 
