@@ -25,6 +25,7 @@ import { registerRequirements } from "./commands/requirements.js";
 import { registerStart } from "./commands/start.js";
 import { registerEvidence } from "./commands/evidence.js";
 import { registerVerify } from "./commands/verify.js";
+import { registerTimings } from "./commands/timings.js";
 import { VERSION } from "./version.js";
 import { exitTwoOnUsageErrors } from "./common/usage.js";
 
@@ -78,6 +79,7 @@ registerRun(program);
 registerResume(program);
 registerRollback(program);
 registerStatus(program);
+registerTimings(program);
 registerGateApprove(program);
 registerLogs(program);
 registerRequirements(program);
