@@ -9,6 +9,10 @@ const layer = (files, patterns) => ({
   rules: { "no-restricted-imports": ["error", { patterns }] },
 });
 const io = ["node:fs", "node:fs/*", "node:child_process", "node:net", "node:dns", "ssh2", "@pulumi/*"];
+// The PostgreSQL client and its tools load only when a `postgres://` state is given: through a
+// dynamic import() of state/postgres/, never statically from the layers every command loads.
+const dbClients = { group: ["pg", "pg-*", "pgpass", "pgpass/*", "node-pg-migrate", "graphile-worker"], message: "Database clients load only in state/postgres/ (reached by a dynamic import when --state is a postgres:// URL)." };
+const pgState = { group: ["**/state/postgres/*"], message: "Load state/postgres/ with a dynamic import(), only when --state is a postgres:// URL: start-up stays fast." };
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "coverage/", "reports/", "test-artifacts/", ".ferry/"] },
@@ -44,18 +48,26 @@ export default tseslint.config(
     { group: io, message: "report/ is pure: plan in, text out." },
   ]),
   layer(["src/engine/**"], [
+    dbClients,
     { group: ["**/planner/**", "**/report/**", "**/stacks/**", "**/runs/**", "**/cli/**", "**/actions/ssh/**"], message: "engine/ orchestrates through the Action and Journal interfaces." },
     { group: ["ssh2", "@pulumi/*", "node:child_process", "node:net", "node:dns"], message: "engine/ never touches transports directly." },
   ]),
   layer(["src/actions/**", "src/journal/**"], [
+    dbClients,
     { group: ["**/planner/**", "**/report/**", "**/engine/**", "**/stacks/**", "**/runs/**", "**/cli/**"], message: "actions/ and journal/ sit below the engine." },
   ]),
   layer(["src/runs/**"], [
+    dbClients,
     { group: ["**/report/**", "**/stacks/**", "**/cli/**", "**/actions/*/**"], message: "runs/ is the run lifecycle: it calls planner, engine, journal and the action registry, and never the CLI." },
     { group: ["ssh2", "@pulumi/*", "node:child_process", "node:net", "node:dns", "pino-pretty", "log-update"], message: "runs/ prints nothing and touches no transport: the CLI renders, actions/ connect." },
   ]),
   layer(["src/cli/**"], [
     { group: ["@pulumi/azure-native", "@pulumi/azure-native/*"], message: "Never load azure-native on CLI start-up; go through a dynamic import of stacks/." },
+  ]),
+  layer(["src/cli/main.ts", "src/cli/commands/**", "src/cli/common/**"], [
+    { group: ["@pulumi/azure-native", "@pulumi/azure-native/*"], message: "Never load azure-native on CLI start-up; go through a dynamic import of stacks/." },
+    dbClients,
+    pgState,
   ]),
   { files: ["test/**", "bench/**"], rules: { "@typescript-eslint/no-non-null-assertion": "off" } },
   { files: ["**/*.mjs", "**/*.js", "**/*.cjs"], ...tseslint.configs.disableTypeChecked },

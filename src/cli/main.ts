@@ -26,6 +26,7 @@ import { registerStart } from "./commands/start.js";
 import { registerEvidence } from "./commands/evidence.js";
 import { registerVerify } from "./commands/verify.js";
 import { registerTimings } from "./commands/timings.js";
+import { registerState } from "./commands/state.js";
 import { VERSION } from "./version.js";
 import { exitTwoOnUsageErrors } from "./common/usage.js";
 
@@ -86,5 +87,6 @@ registerRequirements(program);
 registerDiscard(program);
 registerEvidence(program);
 registerVerify(program);
+registerState(program);
 
 await program.parseAsync(process.argv);

@@ -112,6 +112,14 @@ export const CODES = {
   "state-dir-unsafe": { exit: 2, summary: "The state directory (or a run directory or journal in it) is writable by group or others; the message gives the chmod that fixes it." },
   "run-locked": { exit: 2, summary: "Another ferry process holds the lock for this wave or run; the message names who and since when." },
   "earlier-run": { exit: 2, summary: "An earlier run of the same plan and wave still holds applications (it is not finished, or they succeeded there): a new run would repeat their steps. Resume or roll back that run, or leave them out with `--only`." },
+  // Team state on PostgreSQL (`--state postgres://…`, src/state/postgres/)
+  "state-url-invalid": { exit: 2, summary: "`--state` (or `FERRY_STATE`) is not a usable PostgreSQL connection string: malformed, no host or database, an unknown or unsafe `sslmode` (`prefer`/`allow`), a remote server without `sslmode`, or an unreadable certificate or password file. The message shows the string without its password." },
+  "state-unreachable": { exit: 69, summary: "The state database could not be reached or stopped answering (refused, timed out, restarting, no such database). ferry acts on nothing it could not record; once the server answers, `ferry resume RUN` continues." },
+  "state-auth-failed": { exit: 2, summary: "The state database refused the user: wrong or missing password (URL, `PGPASSWORD`, or the password file: `?passfile=`, `PGPASSFILE`, `~/.pgpass`), or `pg_hba.conf` does not admit this machine. The password is never printed." },
+  "state-tls-failed": { exit: 2, summary: "TLS to the state database failed: the server does not offer it, or its certificate does not verify against `sslrootcert` (or the system's CAs) for the `sslmode` given." },
+  "state-schema-outdated": { exit: 2, summary: "The state database's schema is older than this ferry needs (or has never been created): run `ferry state migrate --state URL`. The message gives both versions." },
+  "state-schema-newer": { exit: 2, summary: "The state database's schema is newer than this ferry knows: a newer ferry migrated it. Upgrade ferry on this machine; never migrate down a team's database." },
+  "state-migrate-failed": { exit: 1, summary: "`ferry state migrate` could not apply a migration (permissions of the role, a conflicting object); nothing of that migration was kept (each runs in a transaction). The message names the migration." },
   internal: { exit: 70, summary: "A bug in ferry. Please report it with the command and `FERRY_DEBUG=1` output." },
   // Importing exports (`ferry import`, src/import/)
   "import-missing-column": { exit: 2, summary: "An import file lacks a column the import needs; the message names the column, the file and the sheet, and lists the columns it has." },

@@ -5,7 +5,12 @@
 import type { Command } from "commander";
 
 export const DIR = ["--dir <dir>", "project directory (estate/, runbooks/, stacks/, approvals/)", "."] as const;
-export const STATE = ["--state <dir>", "state directory with the run journals (default: <dir>/.ferry)"] as const;
+export const STATE = [
+  "--state <dir|url>",
+  "where runs, locks and pinned host keys are kept: a state folder (default: <dir>/.ferry) or a team's PostgreSQL database, postgres://USER@HOST/DB?sslmode=verify-full (default: FERRY_STATE; see docs/team.md)",
+] as const;
+/** `ferry state …` and `ferry runner`: a database only. */
+export const STATE_DB = ["--state <url>", "the team's PostgreSQL database, postgres://USER@HOST:PORT/DB?sslmode=verify-full (default: FERRY_STATE); the password from ?passfile=PATH, PGPASSFILE, ~/.pgpass or PGPASSWORD"] as const;
 export const ACCEPT_NEW = ["--accept-new", "pin first-seen SSH host keys into .ferry/known_hosts (a changed key is always refused)"] as const;
 export const EVENTS = ["--json", "stream NDJSON events on stdout (for pipelines)"] as const;
 export const VERBOSE = ["--verbose", "debug log, pretty, on stderr (terminal only)"] as const;
