@@ -45,6 +45,7 @@ export const CODES = {
   "dependency-cycle": { exit: 0, summary: "Warning: applications in an order cycle were merged into one group and move in one wave." },
   "site-deadline": { exit: 0, summary: "Warning: applications on a closing site, or whose `supportEnds`/`contractEnds` date comes first, could not be placed in a wave on or before that deadline." },
   "retention-expired": { exit: 0, summary: "Warning: a data set marked `migrate` is past its `retainUntil` date by its application's wave; decide archive or destroy." },
+  "window-overrun": { exit: 0, summary: "Warning: a wave is expected to run past its maintenance window at P90 (from the runbooks' estimates and measured actuals, under the run's limits) and no later wave could take enough of it; the message names the critical path." },
   "reip-required": { exit: 0, summary: "Warning: an application's source network overlaps another legacy network or the target address plan, and its re-addressing could not be planned before the move (capacity, deadline); the message names the interim option, NAT through the hub firewall." },
   "no-calendar": { exit: 0, summary: "Warning: the estate has no `calendar`, so nothing could be placed in a wave." },
   "unknown-timezone": { exit: 0, summary: "Warning: the calendar's window timezone is unknown to this system; windows are given in UTC." },

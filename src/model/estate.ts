@@ -158,6 +158,17 @@ export const Calendar = z.strictObject({
   horizonWaves: z.number().int().min(1).max(10_000).default(52),
   freezes: z.array(Freeze).default([]),
   capacity: Capacity.default({}),
+  /**
+   * The limits the waves will be run with (`ferry run --concurrency`, `--per-site`, `--per-host`):
+   * the plan simulates each wave under them to tell whether it fits its window.
+   */
+  runLimits: z
+    .strictObject({
+      concurrency: z.number().int().min(1).optional(),
+      perSite: z.number().int().min(1).optional(),
+      perHost: z.number().int().min(1).optional(),
+    })
+    .optional(),
   /** Named events applications refer to in their `blackouts` (billing, elections, year end). */
   events: z.record(Id, CalendarEvent).optional(),
   /**

@@ -65,6 +65,25 @@ export const Wave = z.looseObject({
   datasets: z.array(PlannedDataset).optional(),
   /** Re-IP changes run in this wave, before the applications that need them move. */
   changes: z.array(PlannedChange).optional(),
+  /**
+   * The wave simulated as the engine would run it, from estimates and actuals (docs/formats.md,
+   * "Plan file", `timing`). Durations in milliseconds, times ISO 8601 with the window's offset.
+   */
+  timing: z
+    .looseObject({
+      p50Ms: z.number(),
+      p90Ms: z.number(),
+      windowMs: z.number(),
+      fits: z.boolean(),
+      windowEndsAt: z.string(),
+      endsAtP50: z.string(),
+      endsAtP90: z.string(),
+      rollbackP90Ms: z.number(),
+      rollbackDecisionAt: z.string(),
+      criticalPath: z.array(z.looseObject({ application: z.string(), steps: z.array(z.string()) })),
+      estimates: z.looseObject({ estimate: z.number(), actuals: z.number(), default: z.number() }),
+    })
+    .optional(),
   /** Set on a wave kept from an earlier plan (`ferry plan --keep`): that plan's hash and wave number. */
   kept: z.looseObject({ plan: Sha256, wave: z.number().int().min(1), because: z.string() }).optional(),
 });
@@ -92,7 +111,18 @@ export const Plan = z.looseObject({
   runbooks: z.record(z.string(), Sha256).optional(),
   /** The stack whose target address plan the `reip-required` warnings were checked against. */
   targetStack: z.string().nullable().optional(),
-  /** The calendar the waves were cut from, so the pack can draw slots and freezes. */
+  /**
+   * What the waves' timing assumed: the run's limits, and the measured step durations it used
+   * (by `<runbook>/<step>`), recorded so that re-planning reproduces this plan whatever runs
+   * have happened since.
+   */
+  timing: z
+    .looseObject({
+      limits: z.looseObject({ concurrency: z.number(), perSite: z.number().optional(), perHost: z.number().optional() }),
+      minActuals: z.number(),
+      actuals: z.record(z.string(), z.looseObject({ count: z.number(), rehearsals: z.number(), real: z.number(), p50Ms: z.number(), p90Ms: z.number() })),
+    })
+    .optional(),
   /** The earlier plan whose approved or run waves this plan keeps (`ferry plan --keep`). */
   keep: z
     .looseObject({
@@ -112,6 +142,7 @@ export const Plan = z.looseObject({
       }),
     )
     .optional(),
+  /** The calendar the waves were cut from, so the pack can draw slots and freezes. */
   calendar: z
     .looseObject({
       firstWave: IsoDate,

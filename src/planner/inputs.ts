@@ -1,5 +1,6 @@
 import type { Project } from "../model/load.js";
 import type { KeepInput } from "./keep.js";
+import type { StepActuals } from "../timing/types.js";
 
 /** What the planner reads from a loaded project: the estate, runbooks, stacks and file digests. */
 export type PlanInputs = Pick<Project, "estate" | "runbooks" | "stacks" | "files">;
@@ -13,6 +14,12 @@ export interface PlanOptions {
   stack?: string;
   /** An earlier plan whose approved or run waves to keep (`ferry plan --keep`). */
   keep?: KeepInput;
+  /**
+   * Measured step durations from past runs (rehearsals and real), by `actualsKey(runbook, step)`:
+   * steps with `MIN_ACTUALS` of them are timed from these. The plan records the ones it used;
+   * re-planning a plan passes those back, never the journals' current state.
+   */
+  actuals?: StepActuals;
   /** Stops a long planning run between phases. */
   signal?: AbortSignal;
   /** Filled with the milliseconds each phase took (the planning benchmark reads it); output does not depend on it. */

@@ -3,6 +3,7 @@ import type { Slot } from "./calendar.js";
 import { dateIn, type ResolvedBlackout } from "./calendar.js";
 import { SlotLoads, type Demand, type Dimension } from "./capacity.js";
 import type { AppFacts } from "./facts.js";
+import type { SlotTimes } from "./window-fit.js";
 import { orderLink, type Group, type GroupEdges, type OrderLink, type OrderLinks } from "./groups.js";
 
 const CRITICALITY_RANK: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
@@ -17,7 +18,7 @@ const NO_DEADLINE = "9999-12-31";
  * valid topological order: along every constraint the first two never decrease and the
  * generation strictly increases.
  */
-export function placementOrder(groups: readonly Group[], edges: GroupEdges, facts: readonly AppFacts[]): number[] {
+export function placementOrder(groups: readonly Group[], edges: GroupEdges, facts: readonly AppFacts[], inheritedDeadline?: string[]): number[] {
   // Deadlines become ranks among the distinct dates, so the sort below compares numbers only.
   const dates = [...new Set(facts.map((f) => f.deadline?.closes ?? NO_DEADLINE)), NO_DEADLINE].sort();
   const rankOf = new Map(dates.map((d, i) => [d, i]));
@@ -45,6 +46,7 @@ export function placementOrder(groups: readonly Group[], edges: GroupEdges, fact
       if (crit[s]! < crit[g]!) crit[g] = crit[s]!;
     }
   }
+  if (inheritedDeadline) for (const g of groups) inheritedDeadline[g.index] = dates[deadline[g.index]!]!;
   return groups.map((g) => g.index).sort((a, b) => deadline[a]! - deadline[b]! || crit[a]! - crit[b]! || generation[a]! - generation[b]! || a - b);
 }
 
@@ -85,6 +87,12 @@ export interface PlaceOptions {
   after?: ReadonlyMap<number, string>;
   /** Networks to re-address, and per group the networks (indices) its members need re-addressed. */
   reip?: { networks: readonly ReipNeed[]; needs: ReadonlyMap<number, readonly number[]> };
+  /**
+   * Window fit: a group goes to the earliest feasible slot whose wave still fits its window at
+   * P90 with it, when there is one on or before the deadline of the group and of every group
+   * that must follow it; else to the earliest feasible slot, as without timing.
+   */
+  time?: SlotTimes;
 }
 
 /** Where each group went: a slot index, or -1 with a reason. */
@@ -203,7 +211,9 @@ export function placeGroups(groups: readonly Group[], facts: readonly AppFacts[]
   });
 
   const { edges, links } = options;
-  for (const g of placementOrder(groups, edges, facts)) {
+  const time = options.time;
+  const inherited: string[] = [];
+  for (const g of placementOrder(groups, edges, facts, time ? inherited : undefined)) {
     const group = groups[g]!;
     const blocked = options.blocked?.get(g);
     if (blocked !== undefined) {
@@ -250,6 +260,7 @@ export function placeGroups(groups: readonly Group[], facts: readonly AppFacts[]
       for (let s = loads.firstOpenFrom(from); s < slots.length; s = loads.firstOpenFrom(s + 1)) {
         const date = slots[s]!.date;
         if (loads.blocking(s, demand) !== undefined) continue;
+        if (timed && !time!.fits(s, group.members)) continue;
         const b = blackouts.length > 0 ? blackouts.find((x) => dateIn(date, x)) : undefined;
         if (b) {
           skipped ??= { blackout: b, date };
@@ -270,6 +281,9 @@ export function placeGroups(groups: readonly Group[], facts: readonly AppFacts[]
       return undefined;
     };
 
+    // First with the window in mind, up to the deadline this group and its followers share; then without.
+    const timedUntil = time ? inherited[g]! : NO_DATE;
+    let timed = time !== undefined;
     const needs = options.reip?.needs.get(g) ?? [];
     let reipLb = lb;
     const unbooked: number[] = [];
@@ -279,20 +293,29 @@ export function placeGroups(groups: readonly Group[], facts: readonly AppFacts[]
       else if (reipSlot[n]! >= 0) reipLb = Math.max(reipLb, reipSlot[n]! + 1);
       else unbooked.push(n);
     }
-    let found = needs.length ? search(reipLb, unbooked) : search(lb, []);
-    let ahead: "deadline" | "capacity" | undefined;
-    if (needs.length && (!found || slots[found.slot]!.date > deadline)) {
-      const plain = search(lb, []);
-      if (plain && (!found || slots[plain.slot]!.date <= deadline)) {
-        ahead = found ? "deadline" : "capacity";
-        found = plain;
+    const choose = () => {
+      let found = needs.length ? search(reipLb, unbooked) : search(lb, []);
+      let ahead: "deadline" | "capacity" | undefined;
+      if (needs.length && (!found || slots[found.slot]!.date > deadline)) {
+        const plain = search(lb, []);
+        if (plain && (!found || slots[plain.slot]!.date <= deadline)) {
+          ahead = found ? "deadline" : "capacity";
+          found = plain;
+        }
       }
+      return { found, ahead };
+    };
+    let { found, ahead } = choose();
+    if (timed && (!found || slots[found.slot]!.date > timedUntil)) {
+      timed = false;
+      ({ found, ahead } = choose());
     }
     if (!found) {
       reasons.set(g, noSlotReason(lb, slots, loads, demand, blackouts, edges.predStart[g + 1]! > edges.predStart[g]! && lb > 0));
       continue;
     }
     loads.add(found.slot, demand);
+    time?.add(found.slot, group.members);
     if (ahead) {
       aheadOfReip.set(g, ahead);
       // The re-IPs still happen, as early as there is room: after this group, or with it.

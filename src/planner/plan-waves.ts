@@ -11,8 +11,11 @@ import { keptConflicts, keptWaves } from "./keep.js";
 import { memberReason, placeGroups, type Placement } from "./place-groups.js";
 import { REIP_RUNBOOK, reipNetworks, type ReipNetwork } from "./reip.js";
 import { cycleWarnings, reipWarnings, retentionWarnings } from "./warnings.js";
+import { SlotTimes, TimingCatalogue, planLimits } from "./window-fit.js";
+import { MIN_ACTUALS, type StepActuals, type StepTiming } from "../timing/types.js";
+import { overrunMessage, simulateWave, type TimedApplication } from "../timing/wave-timing.js";
 
-const WARNING_ORDER = ["no-calendar", "unknown-timezone", "kept-wave-conflict", "dependency-cycle", "site-deadline", "retention-expired", "reip-required"];
+const WARNING_ORDER = ["no-calendar", "unknown-timezone", "kept-wave-conflict", "dependency-cycle", "site-deadline", "retention-expired", "reip-required", "window-overrun"];
 const CRITICALITY_ORDER = ["critical", "high", "medium", "low"];
 
 function byWarning(a: PlanWarning, b: PlanWarning): number {
@@ -187,7 +190,23 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
     for (const g of groups) if (!blocked.has(g.index)) blocked.set(g.index, "the estate has no calendar, so there are no wave slots: add `calendar:` to a file in estate/");
     if (facts.length > 0 || keptFacts.length > 0) warnings.push({ code: "no-calendar", message: "the estate has no calendar; every planned application is unplaced until one is added" });
   }
-  const placement = placeGroups(groups, facts, { slots, capacity: calendar?.capacity ?? {}, blocked, edges: grouping.edges, links: grouping.links, after, reip: { networks: reipNeeds, needs } });
+  // Window fit: every application's runbook estimates, and each slot's window, under the run's limits.
+  const limits = planLimits(estate);
+  const actuals = usefulActuals(options.actuals, inputs);
+  const catalogue = new TimingCatalogue(inputs.runbooks, estate.datasets, actuals);
+  const windowOf = (date: string) => waveWindow(date, { start: calendar!.window.start, end: calendar!.window.end, timezone });
+  const time = calendar
+    ? new SlotTimes(
+        slots.length,
+        (slot) => {
+          const w = windowOf(slots[slot]!.date);
+          return Date.parse(w.end) - Date.parse(w.start);
+        },
+        limits,
+        { p90: Float64Array.from(facts, (f) => catalogue.p90Of(f)), site: (i) => facts[i]!.site, hosts: (i) => facts[i]!.app.hosts },
+      )
+    : undefined;
+  const placement = placeGroups(groups, facts, { slots, capacity: calendar?.capacity ?? {}, blocked, edges: grouping.edges, links: grouping.links, after, reip: { networks: reipNeeds, needs }, ...(time ? { time } : {}) });
   signal?.throwIfAborted();
 
   // Waves are numbered over the dates used: slots holding applications or re-IPs, and kept waves.
@@ -265,6 +284,7 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
   });
 
   const keptByDate = new Map(kept.map((k) => [k.wave.date, k]));
+  const overruns: PlanWarning[] = [];
   const waves: Wave[] = dates.map((date) => {
     const number = numberOf.get(date)!;
     const k = keptByDate.get(date);
@@ -280,17 +300,27 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
     }
     const highest = CRITICALITY_ORDER.find((c) => members.some((f) => f.app.criticality === c)) ?? "low";
     const changes = changesOn.get(date);
+    const window = windowOf(date);
+    const timed: TimedApplication[] = [];
+    for (const f of members) {
+      const t = catalogue.of(f);
+      if (t) timed.push({ id: f.app.id, site: f.site, hosts: f.app.hosts, timing: t });
+    }
+    const { timing } = simulateWave(timed, limits, window);
+    if (!timing.fits) overruns.push({ code: "window-overrun", message: overrunMessage({ number, date }, timing), applications: timing.criticalPath.map((p) => p.application) });
     return {
       number,
       date,
-      window: waveWindow(date, { start: calendar!.window.start, end: calendar!.window.end, timezone }),
+      window,
       applications: members.map((f) => plannedApplication(f, groups[grouping.groupOf[f.index]!]!, placement.deferred)),
       load: { applications: members.length, effort, users, sites: Object.fromEntries(Object.entries(sites).sort(([a], [b]) => (a < b ? -1 : 1))) },
       datasets: members.flatMap((f) => (datasetsOf.get(f.app.id) ?? []).map(plannedDataset)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
       highestCriticality: highest,
       ...(changes ? { changes: changes.sort((a, b) => (a.id < b.id ? -1 : 1)) } : {}),
+      timing,
     };
   });
+  warnings.push(...overruns);
 
   const byGroup = groups.map((g) => ({ facts: g.members.map((m) => facts[m]!), wave: waveOfApp.get(facts[g.members[0]!]!.app.id) }));
   const keptGroups = keptFacts.map((f) => ({ facts: [f], wave: waveOfApp.get(f.app.id) }));
@@ -328,6 +358,7 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
     runbooks: digests.runbooks,
     targetStack: stackName ?? null,
     ...keepRecord,
+    ...(calendar ? { timing: { limits, minActuals: MIN_ACTUALS, actuals: Object.fromEntries([...(actuals ?? new Map<string, StepTiming>())].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, t]) => [k, { count: t.count, rehearsals: t.rehearsals, real: t.real, p50Ms: t.p50Ms, p90Ms: t.p90Ms }])) } } : {}),
     calendar: calendar
       ? {
           firstWave: calendar.firstWave,
@@ -403,4 +434,18 @@ function explainMove(id: string, ctx: MoveContext & { index: ReadonlyMap<string,
   const ahead = ctx.placement.aheadOfReip.get(g);
   if (ahead) return `placed ahead of its network's re-IP (${ahead})`;
   return "the earliest wave with room for it now, after kept waves, prerequisites, blackouts and capacity";
+}
+
+/**
+ * The actuals planning can use: enough measurements (`MIN_ACTUALS`) of a step of a runbook the
+ * project has. The plan records exactly these, and re-planning it uses the recorded ones.
+ */
+function usefulActuals(actuals: StepActuals | undefined, inputs: PlanInputs): StepActuals | undefined {
+  if (!actuals || actuals.size === 0) return undefined;
+  const useful = new Map<string, StepTiming>();
+  for (const [key, t] of actuals) {
+    const runbook = key.slice(0, key.indexOf("/"));
+    if (t.count >= MIN_ACTUALS && inputs.runbooks.has(runbook)) useful.set(key, { count: t.count, rehearsals: t.rehearsals, real: t.real, p50Ms: t.p50Ms, p90Ms: t.p90Ms });
+  }
+  return useful.size ? useful : undefined;
 }

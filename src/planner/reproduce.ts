@@ -42,7 +42,10 @@ export function replanDifference(plan: Plan, raw: Readonly<Record<string, unknow
     if (earlier.hash !== plan.keep.plan) return { path: "keep.plan", inFile: JSON.stringify(plan.keep.plan), planned: JSON.stringify(earlier.hash) };
     keep = { file: plan.keep.file, plan: earlier, waves: plan.keep.waves.map((w) => ({ wave: w.wave, because: w.because })) };
   }
-  const again = planWaves(project, { stack, ...(keep ? { keep } : {}) });
+  // The step durations measured when the plan was made, as it records them: never the journals'
+  // current state, or every new run would make every approved plan unreproducible.
+  const actuals = new Map(Object.entries(plan.timing?.actuals ?? {}));
+  const again = planWaves(project, { stack, ...(keep ? { keep } : {}), ...(actuals.size ? { actuals } : {}) });
   if (again.hash === plan.hash) return undefined;
   return firstDifference(raw, again as unknown as Record<string, unknown>, []) ?? { path: "hash", inFile: JSON.stringify(plan.hash), planned: JSON.stringify(again.hash) };
 }

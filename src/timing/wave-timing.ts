@@ -1,0 +1,111 @@
+/**
+ * A wave's `timing` member of the plan (docs/formats.md, "Plan file"): its expected duration at
+ * P50 and P90 under the run's limits, whether it fits its window at P90, the critical path, and
+ * the rollback decision point. Pure: the planner calls it, and the pack calls it again with the
+ * plan's recorded inputs to draw the same schedule.
+ */
+import type { EstimateSpec, Runbook } from "../model/runbook.js";
+import { formatEstimate } from "./duration.js";
+import { estimateFor } from "./estimate.js";
+import { profileOf, scheduleWave, shiftIso, type AppProfile, type RunLimits, type RunbookTiming, type TimedEntry } from "./simulate.js";
+import type { StepActuals } from "./types.js";
+
+/** Every estimate of one application's runbook: prechecks, steps (with their graph), verify gates, rollbacks. */
+export function runbookTiming(runbook: Runbook, applicationEstimates: Readonly<Record<string, EstimateSpec>> | undefined, datasetGb: number, actuals: StepActuals | undefined): RunbookTiming {
+  const at = (step: string, rollback = false): TimedEntry => ({ id: step, estimate: estimateFor({ runbook, step, rollback, applicationEstimates, datasetGb, actuals }) });
+  const dag = runbook.steps.some((s) => s.needs !== undefined);
+  let rollbackP50Ms = 0;
+  let rollbackP90Ms = 0;
+  const steps = runbook.steps.map((s, i) => {
+    const back = at(s.id, true).estimate;
+    rollbackP50Ms += back.p50Ms;
+    rollbackP90Ms += back.p90Ms;
+    return { ...at(s.id), needs: dag ? (s.needs ?? []) : i > 0 ? [runbook.steps[i - 1]!.id] : [] };
+  });
+  return { prechecks: runbook.precheck.map((p) => at(p.id)), steps, verify: runbook.verify.map((v) => at(v.id)), rollbackP50Ms, rollbackP90Ms };
+}
+
+/** One application of the wave with its runbook's timing, in wave order. */
+export interface TimedApplication {
+  id: string;
+  /** Source site (its first host's), for `perSite`. */
+  site?: string | null | undefined;
+  hosts: readonly string[];
+  timing: RunbookTiming;
+}
+
+/** The `timing` member of a planned wave. */
+export type WaveTiming = {
+  /** Expected duration at the median, ms. */
+  p50Ms: number;
+  /** Expected duration at the 90th percentile, ms. */
+  p90Ms: number;
+  /** The window's length, ms. */
+  windowMs: number;
+  /** Whether the wave ends inside its window at P90. */
+  fits: boolean;
+  windowEndsAt: string;
+  /** When the wave is expected to end, P50 and P90 (ISO 8601 with the window's offset). */
+  endsAtP50: string;
+  endsAtP90: string;
+  /** What undoing every application of the wave takes at P90 (one application at a time), ms. */
+  rollbackP90Ms: number;
+  /** The latest time to start rolling back so every application's rollback ends inside the window. */
+  rollbackDecisionAt: string;
+  /** Applications, first to last, each started when the one before it freed its slot; with the steps of its own longest chain. */
+  criticalPath: { application: string; steps: string[] }[];
+  /** How the wave's entries are estimated: from `estimate`s, measured actuals, or the default ("not estimated"). */
+  estimates: { estimate: number; actuals: number; default: number };
+};
+
+/** The schedule behind a wave's timing, for drawing it: each application's start and profile at P50 and P90. */
+export interface WaveSchedules {
+  timing: WaveTiming;
+  p50: { start: Float64Array; profiles: AppProfile[] };
+  p90: { start: Float64Array; profiles: AppProfile[] };
+  /** Positions (in wave order) of the applications on the critical path. */
+  chain: number[];
+}
+
+/** Simulate one wave (see simulate.ts) and describe it for the plan. */
+export function simulateWave(apps: readonly TimedApplication[], limits: RunLimits, window: { start: string; end: string }): WaveSchedules {
+  const profiles50 = apps.map((a) => profileOf(a.timing, "p50"));
+  const profiles90 = apps.map((a) => profileOf(a.timing, "p90"));
+  const s50 = scheduleWave(apps.map((a, i) => ({ id: a.id, site: a.site, hosts: a.hosts, durationMs: profiles50[i]!.durationMs })), limits);
+  const s90 = scheduleWave(apps.map((a, i) => ({ id: a.id, site: a.site, hosts: a.hosts, durationMs: profiles90[i]!.durationMs })), limits);
+  const windowMs = Date.parse(window.end) - Date.parse(window.start);
+  let rollbackP90Ms = 0;
+  const counts = { estimate: 0, actuals: 0, default: 0 };
+  for (const a of apps) {
+    rollbackP90Ms += a.timing.rollbackP90Ms;
+    for (const e of [...a.timing.prechecks, ...a.timing.steps, ...a.timing.verify]) counts[e.estimate.source]++;
+  }
+  const timing: WaveTiming = {
+    p50Ms: s50.makespanMs,
+    p90Ms: s90.makespanMs,
+    windowMs,
+    fits: s90.makespanMs <= windowMs,
+    windowEndsAt: window.end,
+    endsAtP50: shiftIso(window.start, s50.makespanMs),
+    endsAtP90: shiftIso(window.start, s90.makespanMs),
+    rollbackP90Ms,
+    rollbackDecisionAt: shiftIso(window.end, -rollbackP90Ms),
+    criticalPath: s90.chain.map((i) => ({ application: apps[i]!.id, steps: profiles90[i]!.critical })),
+    estimates: counts,
+  };
+  return { timing, p50: { start: s50.start, profiles: profiles50 }, p90: { start: s90.start, profiles: profiles90 }, chain: s90.chain };
+}
+
+/** Critical paths longer than this are named by their first and last applications in warnings. */
+const PATH_SHOWN = 4;
+
+/** The `window-overrun` warning's text for a wave that does not fit at P90. */
+export function overrunMessage(wave: { number: number; date: string }, t: WaveTiming): string {
+  const path = t.criticalPath;
+  const link = (p: { application: string; steps: string[] }) => `${p.application} (${p.steps.join(" → ")})`;
+  const named = path.length <= PATH_SHOWN ? path.map(link).join(" then ") : `${path.slice(0, 2).map(link).join(" then ")} … ${path.length - 3} more … then ${link(path[path.length - 1]!)}`;
+  return (
+    `wave ${wave.number} on ${wave.date} needs ${formatEstimate(t.p90Ms)} at P90 (${formatEstimate(t.p50Ms)} at P50) but its window is ${formatEstimate(t.windowMs)}: ` +
+    `critical path ${named}; shorten those steps, raise the run's concurrency, or move applications to another wave`
+  );
+}
