@@ -12,6 +12,8 @@ import { readAllRuns } from "../runs/history.js";
 import { planSummaryText } from "../report/summary.js";
 import { loadValidProject } from "./common/load-project.js";
 import { stateFor } from "./common/flags.js";
+import { stateDirOf } from "../runs/context.js";
+import { readStepActuals } from "../timing/actuals.js";
 import { statusLine } from "./common/status-line.js";
 
 /** Options of `ferry plan`. */
@@ -67,7 +69,10 @@ export async function makePlan(dir: string, stack?: string, keepFile?: string, s
     line.update(`planning waves (${project.estate.applications.length.toLocaleString("en-GB")} applications in the estate)…`, true);
     const file = keepFile ?? project.estate.calendar?.keep;
     const keep = file === undefined ? undefined : await keepInput(dir, file, state);
-    return { project, plan: planWaves(project, { stack, ...(keep ? { keep } : {}) }) };
+    // Steps measured in past runs (rehearsals and real) are timed from their actuals; the plan
+    // records the figures it used. A journal that cannot be read is left out of them.
+    const actuals = await readStepActuals(stateDirOf({ dir, ...(state !== undefined ? { state } : {}) })).catch(() => undefined);
+    return { project, plan: planWaves(project, { stack, ...(keep ? { keep } : {}), ...(actuals && actuals.size > 0 ? { actuals } : {}) }) };
   } finally {
     line.done();
   }

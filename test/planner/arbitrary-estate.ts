@@ -41,6 +41,8 @@ export function arbitraryEstate(opts: ArbitraryOptions = {}): fc.Arbitrary<Estat
           events: fc.subarray(["billing", "polls", "year-end"]),
           supportEnds: fc.option(fc.integer({ min: 0, max: 300 }), { nil: undefined }),
           contractEnds: fc.option(fc.integer({ min: 0, max: 300 }), { nil: undefined }),
+          // The application's own estimate of the fixtures' runbook step `stop-source` (window fit).
+          estimate: fc.constantFrom(undefined, undefined, "20m", "1h", "2h", "3h30m", "5h"),
         }),
         { minLength: 24, maxLength: 24 },
       ),
@@ -57,6 +59,7 @@ export function arbitraryEstate(opts: ArbitraryOptions = {}): fc.Arbitrary<Estat
         effort: fc.option(fc.integer({ min: 1, max: 12 }), { nil: undefined }),
         users: fc.option(fc.integer({ min: 1, max: 900 }), { nil: undefined }),
         perSite: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+        concurrency: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
       }),
     })
     .map(({ n, siteCloses, appSeeds, datasets, calendar, duplicated, events }) => {
@@ -84,6 +87,7 @@ export function arbitraryEstate(opts: ArbitraryOptions = {}): fc.Arbitrary<Estat
           blackouts: opts.unconstrained ? [] : [...s.blackouts.map((b) => ({ ...b, reason: "Busy season" })), ...s.events],
           ...(s.supportEnds !== undefined && !opts.unconstrained ? { supportEnds: dateAt(s.supportEnds) } : {}),
           ...(s.contractEnds !== undefined && !opts.unconstrained ? { contractEnds: dateAt(s.contractEnds) } : {}),
+          ...(s.estimate !== undefined ? { estimates: { "stop-source": s.estimate } } : {}),
         };
       });
       const cal: Calendar = {
@@ -92,6 +96,7 @@ export function arbitraryEstate(opts: ArbitraryOptions = {}): fc.Arbitrary<Estat
         window: { start: "19:00", end: "23:30", timezone: "Europe/London" },
         horizonWaves: opts.unconstrained ? Math.max(calendar.horizonWaves, n + 1) : calendar.horizonWaves,
         freezes: opts.unconstrained ? [] : calendar.freezes.map((f) => ({ ...f, reason: "Freeze" })),
+        ...(calendar.concurrency !== undefined ? { runLimits: { concurrency: calendar.concurrency } } : {}),
         events: {
           billing: { ...events.billing, every: "year", reason: "Council tax billing" },
           polls: { on: events.polls.map(dateAt), daysBefore: events.before, daysAfter: events.after, reason: "Pre-election period and count" },

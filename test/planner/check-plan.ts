@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
 import type { Application, Estate } from "../../src/model/estate.js";
 import type { Plan } from "../../src/model/plan.js";
+import type { Runbook } from "../../src/model/runbook.js";
 
 const PLANNED = new Set(["rehost", "replatform", "repurchase", "relocate", "retire"]);
 
@@ -57,7 +58,80 @@ function range4(prefix: string): [number, number] {
   return [start, start + size - 1];
 }
 
-export function checkPlan(estate: Estate, plan: Plan): string[] {
+const MINUTE = 60_000;
+const UNIT: Record<string, number> = { ms: 1, s: 1000, m: MINUTE, h: 60 * MINUTE, d: 24 * 60 * MINUTE };
+const ms = (text: string) => [...text.matchAll(/(\d+)(ms|s|m|h|d)/g)].reduce((t, m) => t + Number(m[1]) * UNIT[m[2]!]!, 0);
+
+/**
+ * P90 of one step for one application, from docs/formats.md, "Estimates", for the plain forms
+ * the random estates use: the application's own estimate, else the runbook's, else the default
+ * (30 minutes); a single duration's P90 is 1.5 times it.
+ */
+function stepP90(spec: unknown): number {
+  if (spec === undefined) return 30 * MINUTE;
+  if (typeof spec === "string") return 1.5 * ms(spec);
+  const o = spec as { p50?: string; p90?: string };
+  return o.p90 !== undefined ? ms(o.p90) : 1.5 * ms(o.p50 ?? "0s");
+}
+
+/**
+ * Window fit (rule 13) for runbooks of sequential steps with no prechecks, verify gates or data
+ * sets: each application's P90 is the sum of its steps' P90s, and a wave's P90 is the list
+ * schedule of its applications, in the wave's order, on `concurrency` slots.
+ */
+function checkTiming(estate: Estate, plan: Plan, runbooks: ReadonlyMap<string, Runbook>, problems: string[]): void {
+  const apps = new Map(estate.applications.map((a) => [a.id, a]));
+  const concurrency = estate.calendar?.runLimits?.concurrency ?? 10;
+  const p90Of = (id: string, runbook: string) => {
+    const a = apps.get(id)!;
+    return runbooks.get(runbook)!.steps.reduce((t, s) => t + Math.round(stepP90(a.estimates?.[s.id] ?? s.estimate)), 0);
+  };
+  const rollbackOf = (runbook: string) => runbooks.get(runbook)!.steps.reduce((t, s) => t + (s.rollback ? Math.round(stepP90(s.rollback.estimate ?? s.estimate)) : 0), 0);
+  const schedule = (durations: number[]) => {
+    const free = new Array<number>(Math.min(concurrency, Math.max(1, durations.length))).fill(0);
+    let end = 0;
+    for (const d of durations) {
+      let k = 0;
+      for (let j = 1; j < free.length; j++) if (free[j]! < free[k]!) k = j;
+      free[k] = free[k]! + d;
+      end = Math.max(end, free[k]!);
+    }
+    return end;
+  };
+  const overrun = new Set(plan.warnings.filter((w) => w.code === "window-overrun").map((w) => w.message.match(/^wave (\d+) /)?.[1]));
+  for (const w of plan.waves) {
+    if (w.kept) continue;
+    const t = w.timing;
+    if (!t) {
+      problems.push(`wave ${w.number} has no timing`);
+      continue;
+    }
+    const windowMs = Date.parse(w.window.end) - Date.parse(w.window.start);
+    const p90 = schedule(w.applications.map((a) => p90Of(a.id, a.runbook)));
+    if (t.p90Ms !== p90) problems.push(`wave ${w.number} timing.p90Ms ${t.p90Ms}, expected ${p90}`);
+    if (t.windowMs !== windowMs || t.windowEndsAt !== w.window.end) problems.push(`wave ${w.number} timing window ${t.windowMs} ${t.windowEndsAt} is not its window`);
+    if (t.fits !== p90 <= windowMs) problems.push(`wave ${w.number} timing.fits ${t.fits} with P90 ${p90} in a ${windowMs} window`);
+    if (overrun.has(String(w.number)) === t.fits) problems.push(`wave ${w.number} ${t.fits ? "fits but has" : "overruns without"} a window-overrun warning`);
+    const rollback = w.applications.reduce((sum, a) => sum + rollbackOf(a.runbook), 0);
+    if (Date.parse(w.window.end) - Date.parse(t.rollbackDecisionAt) !== rollback) problems.push(`wave ${w.number} rollbackDecisionAt ${t.rollbackDecisionAt} is not ${rollback} ms before the window's end`);
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([+-]\d{2}:\d{2}|Z)$/.test(t.rollbackDecisionAt)) problems.push(`wave ${w.number} rollbackDecisionAt ${t.rollbackDecisionAt} is not an ISO 8601 time with an offset`);
+    const last = t.criticalPath[t.criticalPath.length - 1];
+    if (w.applications.length > 0 && (!last || !w.applications.some((a) => a.id === last.application))) problems.push(`wave ${w.number} critical path does not end in the wave`);
+  }
+}
+
+export interface CheckOptions {
+  /** The runbooks the plan was made with: when given, rule 13 (window fit) is checked too. */
+  runbooks?: ReadonlyMap<string, Runbook>;
+  /**
+   * Nothing but the window constrains placement (no capacity, blackouts, freezes or deadlines,
+   * a horizon longer than there are applications): a wave may then run past its window only
+   * when it holds a group that cannot fit a window on its own.
+   */
+  unconstrained?: boolean;
+}
+
+export function checkPlan(estate: Estate, plan: Plan, opts: CheckOptions = {}): string[] {
   const problems: string[] = [];
   const apps = new Map(estate.applications.map((a) => [a.id, a]));
   const planned = new Set(estate.applications.filter((a) => PLANNED.has(a.disposition)).map((a) => a.id));
@@ -222,6 +296,31 @@ export function checkPlan(estate: Estate, plan: Plan): string[] {
   // (Collisions with a target stack's address plan are not modelled here: with a target stack,
   // a change may be needed for a network no legacy network overlaps.)
   for (const id of changeAt.keys()) if (!needed.has(id) && !plan.targetStack && !plan.waves.some((w) => w.kept && (w.changes ?? []).some((c) => c.id === id))) problems.push(`change ${id} re-addresses a network no planned application needs`);
+
+  if (opts.runbooks) {
+    checkTiming(estate, plan, opts.runbooks, problems);
+    if (opts.unconstrained) {
+      const concurrency = estate.calendar?.runLimits?.concurrency ?? 10;
+      for (const w of plan.waves) {
+        if (!w.timing || w.timing.fits) continue;
+        // Each group alone: its applications' P90s list-scheduled on the run's slots.
+        const groups = new Map<string, number[]>();
+        for (const a of w.applications) {
+          const d = opts.runbooks.get(a.runbook)!.steps.reduce((t, s) => t + Math.round(stepP90(apps.get(a.id)!.estimates?.[s.id] ?? s.estimate)), 0);
+          groups.set(a.group, [...(groups.get(a.group) ?? []), d]);
+        }
+        const alone = [...groups.values()].some((ds) => {
+          const free = new Array<number>(Math.min(concurrency, ds.length)).fill(0);
+          for (const d of ds) {
+            const k = free.indexOf(Math.min(...free));
+            free[k] = free[k]! + d;
+          }
+          return Math.max(...free) > w.timing!.windowMs;
+        });
+        if (!alone) problems.push(`wave ${w.number} runs past its window although none of its groups needs more than a window and later waves were free (rule 13)`);
+      }
+    }
+  }
 
   // The hash: SHA-256 of the RFC 8785 form of the plan without `hash`.
   const { hash, ...rest } = plan;

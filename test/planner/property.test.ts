@@ -6,14 +6,17 @@ import { arbitraryEstate } from "./arbitrary-estate.js";
 import { checkPlan } from "./check-plan.js";
 import { inputs } from "./fixtures.js";
 
+const runbooksOf = (project: ReturnType<typeof inputs>) => new Map([...project.runbooks].map(([name, r]) => [name, r.runbook]));
+
 export const PROPERTY_RUNS = Number(process.env.FERRY_PROPERTY_RUNS ?? 400);
 
 describe("planWaves on random valid estates", () => {
   it("satisfies every planning rule of docs/formats.md (independent checker)", () => {
     fc.assert(
       fc.property(arbitraryEstate(), (estate) => {
-        const plan = planWaves(inputs(estate));
-        expect(checkPlan(estate, plan)).toEqual([]);
+        const project = inputs(estate);
+        const plan = planWaves(project);
+        expect(checkPlan(estate, plan, { runbooks: runbooksOf(project) })).toEqual([]);
       }),
       { numRuns: PROPERTY_RUNS },
     );
@@ -22,8 +25,9 @@ describe("planWaves on random valid estates", () => {
   it("places every application when nothing constrains capacity, blackouts, freezes or horizon", () => {
     fc.assert(
       fc.property(arbitraryEstate({ unconstrained: true }), (estate) => {
-        const plan = planWaves(inputs(estate));
-        expect(checkPlan(estate, plan)).toEqual([]);
+        const project = inputs(estate);
+        const plan = planWaves(project);
+        expect(checkPlan(estate, plan, { runbooks: runbooksOf(project), unconstrained: true })).toEqual([]);
         expect(plan.unplaced).toEqual([]);
       }),
       { numRuns: Math.ceil(PROPERTY_RUNS / 2) },
