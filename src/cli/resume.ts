@@ -3,6 +3,7 @@ import { UsageError } from "../model/diagnostics.js";
 import { resumeRunById, type Settlement } from "../runs/continue.js";
 import { runsContext, stateFlagFor, type StateFlags } from "./common/flags.js";
 import { finishRun, withTerminal, type OutputFlags } from "./common/run-output.js";
+import { forecastOutput } from "./common/forecast-output.js";
 
 export interface ResumeFlags extends StateFlags, OutputFlags {
   stepDone?: string;
@@ -33,6 +34,8 @@ function settlementOf(flags: ResumeFlags): Settlement | undefined {
 export async function resumeCommand(runId: string, flags: ResumeFlags): Promise<number> {
   const settle = settlementOf(flags);
   const ctx = runsContext(flags);
-  const outcome = await withTerminal(flags, (exec) => resumeRunById(ctx, runId, { ...exec, settle, acceptChanges: flags.acceptChanges, expectHead: flags.expectHead, retryFailed: flags.retryFailed, app: flags.app }));
+  const outcome = await withTerminal(flags, (exec, screen) =>
+    resumeRunById(ctx, runId, { ...exec, settle, acceptChanges: flags.acceptChanges, expectHead: flags.expectHead, retryFailed: flags.retryFailed, app: flags.app, forecast: forecastOutput(Boolean(flags.json), screen) }),
+  );
   return finishRun(outcome, flags, stateFlagFor(flags));
 }

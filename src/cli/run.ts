@@ -12,6 +12,8 @@ import { prepareWave } from "../runs/prepare.js";
 import { startWave } from "../runs/start.js";
 import { positiveInt, runsContext, stateFlagFor, waveNumber, type StateFlags } from "./common/flags.js";
 import { finishRun, withTerminal, type OutputFlags } from "./common/run-output.js";
+import { forecastOutput } from "./common/forecast-output.js";
+import { watchForecast } from "../runs/forecast.js";
 
 /** Flags of `ferry run`, as commander gives them. */
 export interface RunFlags extends StateFlags, OutputFlags {
@@ -53,22 +55,29 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     return printDryRun(result, Boolean(flags.json), flags.out ?? dryRunPath(ctx.stateDir, result.plan, result.wave));
   }
 
-  const outcome = await withTerminal(flags, (exec) =>
-    startWave(ctx, prepared, {
-      ...exec,
-      limits: { concurrency, perSite, perHost, budget, onFailure: onFailure as OnFailure },
-      commandFlags: stateFlagFor(flags),
-      emergency: flags.emergency,
-      rehearsal: flags.rehearsal,
-      onStart: ({ runId, journal }) => {
-        if (!flags.json) process.stderr.write(`${flags.rehearsal ? "REHEARSAL " : ""}run ${runId}: wave ${wave}, ${prepared.apps.length} application(s); journal ${journal}\n`);
-      },
-      onWindowClosed: ({ at, runId }) => {
-        const message = `WARNING: wave ${wave}'s approved window closed at ${at} and run ${runId} is still going. Decide now whether to let it finish or stop it (Ctrl-C, then \`ferry rollback ${runId}\`).`;
-        if (flags.json) process.stdout.write(JSON.stringify({ type: "warning", code: "window-closed", run: runId, at, message }) + "\n");
-        process.stderr.write(`\n${"!".repeat(8)} ${message}\n`);
-      },
-    }),
-  );
+  const outcome = await withTerminal(flags, async (exec, screen) => {
+    // The wave's end forecast against its window, where the plan recorded its timing.
+    const watch = watchForecast({ project: prepared.project, plan: prepared.plan, wave: prepared.wave, apps: prepared.apps, limits: { concurrency, perSite, perHost }, ...forecastOutput(Boolean(flags.json), screen) });
+    try {
+      return await startWave(ctx, prepared, {
+        ...exec,
+        listeners: [...(exec.listeners ?? []), ...(watch ? [watch.listener] : [])],
+        limits: { concurrency, perSite, perHost, budget, onFailure: onFailure as OnFailure },
+        commandFlags: stateFlagFor(flags),
+        emergency: flags.emergency,
+        rehearsal: flags.rehearsal,
+        onStart: ({ runId, journal }) => {
+          if (!flags.json) process.stderr.write(`${flags.rehearsal ? "REHEARSAL " : ""}run ${runId}: wave ${wave}, ${prepared.apps.length} application(s); journal ${journal}\n`);
+        },
+        onWindowClosed: ({ at, runId }) => {
+          const message = `WARNING: wave ${wave}'s approved window closed at ${at} and run ${runId} is still going. Decide now whether to let it finish or stop it (Ctrl-C, then \`ferry rollback ${runId}\`).`;
+          if (flags.json) process.stdout.write(JSON.stringify({ type: "warning", code: "window-closed", run: runId, at, message }) + "\n");
+          process.stderr.write(`\n${"!".repeat(8)} ${message}\n`);
+        },
+      });
+    } finally {
+      watch?.stop();
+    }
+  });
   return finishRun(outcome, flags, stateFlagFor(flags));
 }

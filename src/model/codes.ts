@@ -84,6 +84,8 @@ export const CODES = {
   "approval-missing": { exit: 2, summary: "Change control requires a change-board approval of this wave (`approvals/<plan-hash-hex>-wave-<n>.yaml`) and there is none: `ferry approve` it first." },
   "approval-invalid": { exit: 2, summary: "The approval file for this wave does not match the plan: another plan hash, another wave, or inputs that changed since it was approved." },
   "outside-window": { exit: 2, summary: "The wave is outside its approved window, in a change freeze, or an application is in its blackout: `ferry run` refuses unless `--emergency \"REASON\"` is given (journalled with who and why). `--dry-run` runs at any time." },
+  "window-closed": { exit: 0, summary: "Warning: the wave's approved window closed while its run is still going (told once, on the terminal and as a `warning` line under `--json`): decide whether to let it finish or stop and roll back." },
+  "rollback-decision-point": { exit: 0, summary: "Warning: during a run, the wave's forecast end (from the remaining steps' estimates and the time taken so far) passed the plan's rollback decision point: if rolling back does not start by then, the rollback will not finish inside the window. Told once." },
   "app-not-in-wave": { exit: 2, summary: "`--only` names an application that is not in the wave." },
   "runbook-changed": { exit: 2, summary: "A runbook (or the estate or a stack config) changed since the run started; resume refuses unless `--accept-changes` (journalled)." },
   "not-uncertain": { exit: 2, summary: "`--step-done`/`--step-failed`/`--step-retry` named a step that is not uncertain: there is nothing to settle." },

@@ -18,6 +18,9 @@ import { currentInputsDigest, prepareApps } from "./prepare.js";
 import { withRunSession, type ExecuteOptions } from "./session.js";
 import { loadContextProject, stateOf, type RunsContext } from "./context.js";
 import { foldRun } from "./history.js";
+import { resolve } from "node:path";
+import { readPlanFile } from "../model/plan-file.js";
+import { watchForecast, type ForecastWatch, type ForecastWatchOptions } from "./forecast.js";
 
 /** An operator's verdict on a step in doubt (`--step-done`, `--step-failed`, `--step-retry`). */
 export interface Settlement {
@@ -40,6 +43,8 @@ export interface ResumeOptions extends ContinueOptions {
   app?: string;
   /** `SEQ:SUM` of a head the operator kept (`ferry status RUN` prints it): refuse a journal that does not reach it. */
   expectHead?: string;
+  /** Told the wave's forecast end as the run goes on, where its plan recorded the wave's timing. */
+  forecast?: Pick<ForecastWatchOptions, "onForecast" | "onRollbackPoint">;
 }
 
 /**
@@ -146,13 +151,40 @@ export async function resumeRunById(ctx: RunsContext, runId: string, opts: Resum
       state = await readRunState(journal, runId);
     }
     const retryFailed = pausedToRetry(state, opts);
+    const watch = opts.forecast && (await resumedForecast(ctx, state, project, apps, opts.forecast));
     handedOver = true;
-    return await withRunSession({ journal, state: stateOf(ctx), projectDir: ctx.dir, estate: project.estate, apps }, opts, (engine) =>
-      resumeRun(engine, { runId, operator: ctx.operator, apps, acceptedChanges: drift.changes, inputsDigest: drift.inputsDigest, retryFailed }),
-    );
+    try {
+      const exec = watch ? { ...opts, listeners: [...(opts.listeners ?? []), watch.listener] } : opts;
+      return await withRunSession({ journal, state: stateOf(ctx), projectDir: ctx.dir, estate: project.estate, apps }, exec, (engine) =>
+        resumeRun(engine, { runId, operator: ctx.operator, apps, acceptedChanges: drift.changes, inputsDigest: drift.inputsDigest, retryFailed }),
+      );
+    } finally {
+      watch?.stop();
+    }
   } finally {
     if (!handedOver) await journal.close();
   }
+}
+
+/**
+ * The forecast of a resumed run's wave, from the plan it started with: read again from its
+ * `planFile` (as given, else under the project), and used only when it is still the plan the
+ * run recorded (`planHash`). Without it there is no forecast, and the run goes on regardless.
+ */
+async function resumedForecast(ctx: Pick<RunsContext, "dir">, state: RunState, project: Project, apps: readonly PreparedApp[], out: Pick<ForecastWatchOptions, "onForecast" | "onRollbackPoint">): Promise<ForecastWatch | undefined> {
+  const { planFile, planHash, wave: number, options } = state.started;
+  if (!planFile || !planHash || number === undefined) return undefined;
+  for (const file of [planFile, resolve(ctx.dir, planFile)]) {
+    const plan = await readPlanFile(file).then(
+      (l) => l.plan,
+      () => undefined,
+    );
+    if (plan?.hash !== planHash) continue;
+    const wave = plan.waves.find((w) => w.number === number);
+    if (!wave) return undefined;
+    return watchForecast({ project, plan, wave, apps, limits: { concurrency: options.concurrency, perSite: options.perSite, perHost: options.perHost }, resumedFrom: state, ...out });
+  }
+  return undefined;
 }
 
 /**

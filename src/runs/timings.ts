@@ -9,7 +9,8 @@ import { estimateFor, type EntryKind } from "../timing/estimate.js";
 import { readActuals, quantile, summarize, groupSamples, type ActualSample, type UnreadableJournal } from "../timing/actuals.js";
 import { MIN_ACTUALS } from "../timing/types.js";
 import { UsageError } from "../model/diagnostics.js";
-import { loadContextProject, type RunsContext } from "./context.js";
+import { loadContextProject, stateOf, type RunsContext } from "./context.js";
+import { movingGb } from "./forecast.js";
 
 /** Count, median and 90th percentile of some durations (ms). */
 export interface DurationSummary {
@@ -67,13 +68,6 @@ export interface TimingsOptions {
   runbook?: string;
 }
 
-/** The gigabytes of an application's data sets that move (`migrate` or `archive` copy data). */
-function movingGb(project: Project, app: string): number {
-  let gb = 0;
-  for (const d of project.estate.datasets) if (d.application === app && d.decision !== "destroy") gb += d.sizeGb;
-  return gb;
-}
-
 /** Runbook order: prechecks, then each step followed by its rollback, then verify gates. */
 function entryOrder(runbook: Runbook | undefined): Map<string, number> {
   const order = new Map<string, number>();
@@ -86,13 +80,13 @@ function entryOrder(runbook: Runbook | undefined): Map<string, number> {
 }
 
 /** Actual durations per runbook step from every journal, with their drift from the estimates. */
-export async function timingsReport(ctx: Pick<RunsContext, "dir" | "stateDir" | "loadProject">, opts: TimingsOptions = {}): Promise<TimingsReport> {
+export async function timingsReport(ctx: Pick<RunsContext, "dir" | "stateDir" | "state" | "loadProject">, opts: TimingsOptions = {}): Promise<TimingsReport> {
   const project = await loadContextProject(ctx);
   if (opts.runbook !== undefined && !project.runbooks.has(opts.runbook)) {
     const known = [...project.runbooks.keys()].sort();
     throw new UsageError(`there is no runbook ${opts.runbook} in runbooks/`, "usage", known.length ? `Runbooks: ${known.join(", ")}.` : "Add runbooks/<name>.yaml first.");
   }
-  const reading = await readActuals(ctx.stateDir);
+  const reading = await readActuals(stateOf(ctx));
   const samples = opts.runbook === undefined ? reading.samples : reading.samples.filter((s) => s.runbook === opts.runbook);
   const apps = new Map(project.estate.applications.map((a) => [a.id, a]));
   const steps: StepTimings[] = [];

@@ -19,9 +19,8 @@
  * step's: approval gates always do), nor a step an operator settled or a `check` probe found
  * done, nor anything that failed. Dry runs write no durations.
  */
-import { journalPath, listRuns } from "../journal/file-journal.js";
-import { readJournal } from "../journal/read.js";
 import { FerryError, type ErrorCode } from "../model/codes.js";
+import { stateBackend, type StateRef } from "../state/index.js";
 import type { RunEvent } from "../model/run-event.js";
 import type { EntryKind } from "./estimate.js";
 import { actualsKey, rollbackStep, type StepActuals, type StepTiming } from "./types.js";
@@ -186,17 +185,17 @@ export function stepActualsOf(samples: readonly ActualSample[]): StepActuals {
 }
 
 /**
- * Every measured execution in the state directory's journals, oldest run first. A journal
- * that cannot be read (empty, damaged, unreadable) is listed under `unreadable` with its code
- * and what to do; the others are measured all the same.
+ * Every measured execution in the state's journals (a state folder, or a team's backend),
+ * oldest run first. A journal that cannot be read (empty, damaged, unreadable) is listed under
+ * `unreadable` with its code and what to do; the others are measured all the same.
  */
-export async function readActuals(stateDir: string): Promise<ActualsReading> {
+export async function readActuals(state: StateRef): Promise<ActualsReading> {
   const samples: ActualSample[] = [];
   const unreadable: UnreadableJournal[] = [];
-  for (const runId of await listRuns(stateDir)) {
+  for (const [runId, contents] of await stateBackend(state).readRuns()) {
     try {
-      const { records } = await readJournal<RunEvent>(journalPath(stateDir, runId));
-      samples.push(...samplesOfRun(records.map((r) => r.event)));
+      if (contents instanceof Error) throw contents;
+      samples.push(...samplesOfRun(contents.records.map((r) => r.event)));
     } catch (err) {
       if (!(err instanceof FerryError)) throw err;
       unreadable.push({ runId, code: err.code, message: err.message, ...(err.hint !== undefined ? { hint: err.hint } : {}) });
@@ -210,7 +209,7 @@ export async function readActuals(stateDir: string): Promise<ActualsReading> {
  * directory's journals, rehearsals and real runs together. Journals that cannot be read are
  * left out and passed to `unreadable`, when given.
  */
-export async function readStepActuals(stateDir: string, unreadable?: (u: UnreadableJournal) => void): Promise<StepActuals> {
+export async function readStepActuals(stateDir: StateRef, unreadable?: (u: UnreadableJournal) => void): Promise<StepActuals> {
   const reading = await readActuals(stateDir);
   if (unreadable) for (const u of reading.unreadable) unreadable(u);
   return stepActualsOf(reading.samples);

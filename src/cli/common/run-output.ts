@@ -20,22 +20,46 @@ export interface OutputFlags {
   acceptNew?: boolean;
 }
 
-async function humanListener(json: boolean): Promise<{ listener: EventListener; stop(): void }> {
-  if (json) return { listener: ndjsonListener(), stop() {} };
+/**
+ * Where a run's side notes go besides its events: a line the live view keeps under its totals
+ * (the forecast), and warnings kept in the scrollback. Under `--json` both go nowhere: the
+ * caller writes its own JSON lines.
+ */
+export interface RunScreen {
+  /** Replace the note line (the live view shows it under the totals; plain output prints it when it changes). */
+  note(line: string): void;
+  /** Print a warning line, kept in the scrollback. */
+  print(line: string): void;
+}
+
+async function humanListener(json: boolean): Promise<{ listener: EventListener; stop(): void } & RunScreen> {
+  if (json) return { listener: ndjsonListener(), stop() {}, note() {}, print() {} };
   // A terminal that reports no size (0×0 under some serial consoles and `script`) would get an
   // empty live view: it gets the plain lines instead.
   if (process.stdout.isTTY && process.stdout.rows > 0 && process.stdout.columns > 0) {
     const [{ createLogUpdate }, { liveView }] = await Promise.all([import("log-update"), import("../../engine/output/live.js")]);
     return liveView((s) => createLogUpdate(s), process.stdout);
   }
-  return { listener: plainListener((l) => void process.stdout.write(l)), stop() {} };
+  let last = "";
+  const write = (l: string) => void process.stdout.write(l);
+  return {
+    listener: plainListener(write),
+    stop() {},
+    note(line) {
+      if (line !== last) write(`${line}\n`);
+      last = line;
+    },
+    print(line) {
+      write(`${line}\n`);
+    },
+  };
 }
 
 /**
  * Run `body` with the screen and signals wired as the flags say; undone afterwards whatever
  * happens, so a later command in the same process starts clean.
  */
-export async function withTerminal(flags: OutputFlags, body: (exec: ExecuteOptions) => Promise<RunOutcome>): Promise<RunOutcome> {
+export async function withTerminal(flags: OutputFlags, body: (exec: ExecuteOptions, screen: RunScreen) => Promise<RunOutcome>): Promise<RunOutcome> {
   const human = await humanListener(Boolean(flags.json));
   let pretty: DestinationStream | undefined;
   if (flags.verbose && process.stderr.isTTY) {
@@ -47,7 +71,7 @@ export async function withTerminal(flags: OutputFlags, body: (exec: ExecuteOptio
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    return await body({ listeners: [human.listener], control, pretty, acceptNew: Boolean(flags.acceptNew) });
+    return await body({ listeners: [human.listener], control, pretty, acceptNew: Boolean(flags.acceptNew) }, human);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

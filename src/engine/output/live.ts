@@ -20,6 +20,10 @@ export interface LiveView {
   listener: EventListener;
   /** Render the final frame and release the terminal. */
   stop(): void;
+  /** A line shown under the totals (the wave's forecast end), replacing the previous one. */
+  note(line: string): void;
+  /** Print a line above the view, kept in the scrollback (a warning). */
+  print(line: string): void;
 }
 
 const KEEP: ReadonlySet<string> = new Set([
@@ -43,6 +47,7 @@ export function liveView(
   const rows = new Map<string, Row>();
   const start = Date.now();
   let dirty = false;
+  let noted = "";
   const secs = (ms: number) => `${Math.round(ms / 1000)}s`;
   const frame = () => {
     const now = Date.now();
@@ -53,6 +58,7 @@ export function liveView(
     const counts = new Map<string, number>();
     for (const r of rows.values()) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
     lines.push("", `${[...counts].map(([k, v]) => `${v} ${k}`).join(" · ")} · ${secs(now - start)}`);
+    if (noted) lines.push(noted);
     update(lines.join("\n"));
     dirty = false;
   };
@@ -83,6 +89,15 @@ export function liveView(
       clearInterval(timer);
       frame();
       update.done();
+    },
+    note(line) {
+      if (line !== noted) dirty = true;
+      noted = line;
+    },
+    print(line) {
+      update.clear();
+      stream.write(`${line}\n`);
+      dirty = true;
     },
   };
 }
