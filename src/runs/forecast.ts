@@ -18,6 +18,7 @@ import { WaveForecast, type ForecastApp, type ForecastLimits } from "../timing/f
 import type { StepActuals, StepTiming } from "../timing/types.js";
 import { DEFAULT_CONCURRENCY } from "../model/limits.js";
 import { councilTime } from "./window.js";
+import { movingGb } from "../planner/window-fit.js";
 
 /** What the plan says of the wave's window: when it ends, and the latest time to start rolling back. */
 export interface WaveWindowTiming {
@@ -40,21 +41,15 @@ export function planActuals(plan: Plan): StepActuals | undefined {
   return recorded ? new Map(Object.entries(recorded)) : undefined;
 }
 
-/** The gigabytes of an application's data sets that move (`migrate` and `archive` copy data). */
-export function movingGb(project: Project, app: string): number {
-  let gb = 0;
-  for (const d of project.estate.datasets) if (d.application === app && d.decision !== "destroy") gb += d.sizeGb;
-  return gb;
-}
-
 /** Each application's runbook entries with the estimates the plan would give them (P50, ms). */
 export function forecastApps(project: Project, apps: readonly PreparedApp[], actuals: StepActuals | undefined): ForecastApp[] {
+  const gb = movingGb(project.estate.datasets);
   return apps.map((p) => {
     const runbook = project.runbooks.get(p.runbookName)?.runbook;
     const ms = (step: string, rollback = false) => {
       if (!runbook) return 0;
       try {
-        return estimateFor({ runbook, step, rollback, applicationEstimates: p.app.estimates, datasetGb: movingGb(project, p.app.id), actuals }).p50Ms;
+        return estimateFor({ runbook, step, rollback, applicationEstimates: p.app.estimates, datasetGb: gb.get(p.app.id) ?? 0, actuals }).p50Ms;
       } catch {
         return 0; // not an entry of the runbook as loaded: nothing to forecast for it
       }

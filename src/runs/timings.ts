@@ -10,7 +10,7 @@ import { readActuals, quantile, summarize, groupSamples, type ActualSample, type
 import { MIN_ACTUALS } from "../timing/types.js";
 import { UsageError } from "../model/diagnostics.js";
 import { loadContextProject, stateOf, type RunsContext } from "./context.js";
-import { movingGb } from "./forecast.js";
+import { movingGb } from "../planner/window-fit.js";
 
 /** Count, median and 90th percentile of some durations (ms). */
 export interface DurationSummary {
@@ -89,13 +89,14 @@ export async function timingsReport(ctx: Pick<RunsContext, "dir" | "stateDir" | 
   const reading = await readActuals(stateOf(ctx));
   const samples = opts.runbook === undefined ? reading.samples : reading.samples.filter((s) => s.runbook === opts.runbook);
   const apps = new Map(project.estate.applications.map((a) => [a.id, a]));
+  const gb = movingGb(project.estate.datasets);
   const steps: StepTimings[] = [];
   for (const group of groupSamples(samples).values()) {
     const first = group[0]!;
     const runbook = project.runbooks.get(first.runbook)?.runbook;
     steps.push(stepTimings(first, group, runbook, (s) => {
       const app = apps.get(s.app);
-      return { applicationEstimates: app?.estimates, datasetGb: movingGb(project, s.app) };
+      return { applicationEstimates: app?.estimates, datasetGb: gb.get(s.app) ?? 0 };
     }));
   }
   const orders = new Map<string, Map<string, number>>();

@@ -1,0 +1,83 @@
+/**
+ * The live forecast as a user sees it: `ferry run` of a wave whose short window (a time of day
+ * in the estate's calendar) leaves less time before the rollback decision point than the
+ * steps' estimates need, so the forecast passes it at once and ferry warns, once; and a
+ * rehearsal, whose window is counted from its own start, where it does not.
+ *
+ * The window opened two hours ago and closes within three minutes; the step estimates (40
+ * minutes) fit the window as planned (from its start), but not from now. The steps themselves
+ * take a fraction of a second, so the forecast falls as each one finishes.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { ferryIn, planAndApprove, runProject } from "./run-project.js";
+
+const hhmm = (d: Date) => d.toISOString().slice(11, 16);
+const opened = new Date(Date.now() - 2 * 3_600_000);
+const closes = new Date(Date.now() + 3 * 60_000);
+
+let dir: string;
+let plan: string;
+
+interface Line {
+  type: string;
+  [k: string]: unknown;
+}
+const linesOf = (stdout: string): Line[] => stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Line);
+
+beforeAll(async () => {
+  dir = runProject(
+    [{ id: "payroll", runbook: "cutover" }],
+    {
+      cutover: `steps:
+  - id: copy
+    estimate: 30m
+    local: { run: "sleep 0.2" }
+    rollback: { local: { run: "true" }, estimate: 2m }
+  - id: switch
+    estimate: 10m
+    local: { run: "sleep 0.1" }
+`,
+    },
+    { firstWave: opened.toISOString().slice(0, 10), window: { start: hhmm(opened), end: hhmm(closes), timezone: "UTC" } },
+  );
+  plan = await planAndApprove(dir);
+}, 60_000);
+
+describe("the live forecast", () => {
+  it("carries the wave's forecast end in --json and warns once when it passes the rollback decision point", async () => {
+    const r = await ferryIn(dir, ["run", "--plan", plan, "--wave", "1", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = linesOf(r.stdout);
+    const forecasts = lines.filter((l) => l.type === "forecast");
+    expect(forecasts.length).toBeGreaterThanOrEqual(3);
+    const first = forecasts[0]!;
+    // At the start, both steps are left: 40 minutes by their estimates.
+    expect(first.remainingMs as number).toBeGreaterThan(40 * 60_000 - 10_000);
+    expect(first.remainingMs as number).toBeLessThanOrEqual(40 * 60_000);
+    expect(Date.parse(first.windowEndsAt as string)).toBe(Date.parse(`${closes.toISOString().slice(0, 16)}:00.000Z`));
+    expect(first.marginMs as number).toBeLessThan(0);
+    // The decision point is the window's end less the rollback's P90 (2m × 1.5).
+    expect(Date.parse(first.windowEndsAt as string) - Date.parse(first.rollbackDecisionAt as string)).toBe(3 * 60_000);
+    // It falls as the steps finish, to nothing left.
+    const remaining = forecasts.map((f) => f.remainingMs as number);
+    expect(remaining).toEqual([...remaining].sort((a, b) => b - a));
+    expect(remaining.at(-1)).toBeLessThan(1000);
+    expect(remaining.some((m) => m > 9 * 60_000 && m <= 10 * 60_000)).toBe(true); // only `switch` left
+    // The warning, once, naming the decision time.
+    const warnings = lines.filter((l) => l.type === "warning" && l.code === "rollback-decision-point");
+    expect(warnings).toHaveLength(1);
+    const decision = (warnings[0]!.rollbackDecisionAt as string).slice(11, 16);
+    expect(warnings[0]!.message).toMatch(new RegExp(`if you do not start rolling back by ${decision} UTC, rollback will not finish inside the window`));
+    expect(r.stderr.match(/WARNING \[rollback-decision-point\]/g)).toHaveLength(1);
+    // The forecast lines come between the run's events, after run.started.
+    expect(lines.findIndex((l) => l.type === "run.started")).toBeLessThan(lines.findIndex((l) => l.type === "forecast"));
+  }, 60_000);
+
+  it("shows the forecast as text; a rehearsal counts the window from its own start", async () => {
+    const r = await ferryIn(dir, ["run", "--plan", plan, "--wave", "1", "--rehearsal"]);
+    expect(r.code, r.stderr).toBe(0);
+    // A rehearsal counts the window from its own start: two hours and more ahead, so no warning.
+    expect(r.stdout).toMatch(/^forecast: wave 1 \(rehearsal\) ends about \d\d:\d\d UTC \(40m00s left\); window ends \d\d:\d\d UTC, rollback decision by \d\d:\d\d UTC$/m);
+    expect(r.stdout + r.stderr).not.toMatch(/rollback-decision-point/);
+  }, 60_000);
+});
