@@ -61,6 +61,10 @@ export default tseslint.config(
     { group: ["**/report/**", "**/stacks/**", "**/cli/**", "**/actions/*/**"], message: "runs/ is the run lifecycle: it calls planner, engine, journal and the action registry, and never the CLI." },
     { group: ["ssh2", "@pulumi/*", "node:child_process", "node:net", "node:dns", "pino-pretty", "log-update"], message: "runs/ prints nothing and touches no transport: the CLI renders, actions/ connect." },
   ]),
+  layer(["src/runners/**"], [
+    { group: ["**/report/**", "**/stacks/**", "**/cli/**", "**/actions/*/**"], message: "runners/ queues and runs applications through runs/ and state/; it never imports the CLI." },
+    { group: ["ssh2", "@pulumi/*", "node:child_process", "node:net", "node:dns", "pino-pretty", "log-update"], message: "runners/ prints nothing and touches no transport." },
+  ]),
   layer(["src/cli/**"], [
     { group: ["@pulumi/azure-native", "@pulumi/azure-native/*"], message: "Never load azure-native on CLI start-up; go through a dynamic import of stacks/." },
   ]),

@@ -27,6 +27,7 @@ import { registerEvidence } from "./commands/evidence.js";
 import { registerVerify } from "./commands/verify.js";
 import { registerTimings } from "./commands/timings.js";
 import { registerState } from "./commands/state.js";
+import { registerRunner } from "./commands/runner.js";
 import { VERSION } from "./version.js";
 import { exitTwoOnUsageErrors } from "./common/usage.js";
 
@@ -88,5 +89,6 @@ registerDiscard(program);
 registerEvidence(program);
 registerVerify(program);
 registerState(program);
+registerRunner(program);
 
 await program.parseAsync(process.argv);

@@ -29,6 +29,7 @@ export interface RunFlags extends StateFlags, OutputFlags {
   emergency?: string;
   onFailure?: string;
   rehearsal?: boolean;
+  runners?: boolean;
 }
 
 /** `ferry run`. Returns the exit code. */
@@ -48,6 +49,12 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   if (flags.out && !flags.dryRun) throw new UsageError("--out goes with --dry-run: it writes the dry run's result", "usage", "A run's own record is its journal: `ferry status RUN --json`.");
   if (flags.rehearsal && flags.dryRun) throw new UsageError("--rehearsal and --dry-run do not go together: a rehearsal runs every step (against a test environment), a dry run changes nothing", "usage", "Drop one of them.");
   const prepared = await prepareWave(ctx, { plan: flags.plan, wave, only, withoutApproval: flags.dryRun || flags.rehearsal });
+
+  if (flags.runners) {
+    if (flags.dryRun) throw new UsageError("--runners and --dry-run do not go together: a dry run changes nothing and needs no runner");
+    const { runWithRunners } = await import("./run-runners.js");
+    return runWithRunners(ctx, prepared, { ...flags, onFailure: onFailure as OnFailure });
+  }
 
   if (flags.dryRun) {
     const [{ dryRunWave, dryRunPath }, { printDryRun }] = await Promise.all([import("../runs/dry-run.js"), import("./common/dry-run-text.js")]);

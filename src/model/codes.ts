@@ -123,6 +123,8 @@ export const CODES = {
   "state-schema-outdated": { exit: 2, summary: "The state database's schema is older than this ferry needs (or has never been created): run `ferry state migrate --state URL`. The message gives both versions." },
   "state-schema-newer": { exit: 2, summary: "The state database's schema is newer than this ferry knows: a newer ferry migrated it. Upgrade ferry on this machine; never migrate down a team's database." },
   "state-migrate-failed": { exit: 1, summary: "`ferry state migrate` could not apply a migration (permissions of the role, a conflicting object); nothing of that migration was kept (each runs in a transaction). The message names the migration." },
+  "runner-project-differs": { exit: 2, summary: "A site runner refused an application job: its project (plan, estate, runbooks) does not give the plan the wave was queued from. Give every runner the same commit of the project as the operator." },
+  "runner-missing": { exit: 4, summary: "`ferry run --runners`: a site of the wave has no live runner (none registered, or its heartbeat stopped), so its applications wait in the queue; ferry reports them instead of waiting. Start `ferry runner --site S` there: it takes them." },
   internal: { exit: 70, summary: "A bug in ferry. Please report it with the command and `FERRY_DEBUG=1` output." },
   // Importing exports (`ferry import`, src/import/)
   "import-missing-column": { exit: 2, summary: "An import file lacks a column the import needs; the message names the column, the file and the sheet, and lists the columns it has." },

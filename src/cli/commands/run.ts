@@ -20,7 +20,8 @@ export function registerRun(program: Command): void {
     .option("--max-failures <n|n%>", "failure budget: past it no new application starts (default 0: stop after the first)")
     .option("--on-failure <rollback|pause>", "a failed application: undo its completed steps (rollback, the default), or stop where it failed (pause)")
     .option("--per-site <n>", "applications at once per source site")
-    .option("--per-host <n>", "applications at once per host");
+    .option("--per-host <n>", "applications at once per host")
+    .option("--runners", "queue the wave's applications for the site runners of their sites (`ferry runner --site S`) instead of running them here, and follow them in the team's journal (needs --state postgres://…)");
   // The flags run, resume and rollback share come after the command's own in --help.
   withRunFlags(cmd)
     .addHelpText(
@@ -54,6 +55,12 @@ undone (status paused, exit 4). Fix the cause, then \`ferry resume RUN --retry-f
 the failed step again, or \`ferry rollback RUN --app A\` undoes the application. The policy is
 journalled with the run; resume keeps it.
 
+--runners (team state on PostgreSQL): after the same checks, each application becomes a job for
+the runners of its site, which run it as a run of its own in the shared journal; this command
+follows them and exits as a run would. A site with no live runner is reported (runner-missing,
+exit 4), not waited on: its jobs stay queued for a runner started later. Ctrl-C stops following;
+the runners go on. See docs/team.md.
+
 Ctrl-C (SIGINT) or SIGTERM: no new work starts, running steps finish, exit 130; a second
 signal aborts running steps (a non-idempotent one is then uncertain). \`ferry resume RUN\`
 continues either way.
@@ -63,6 +70,7 @@ Examples:
   ferry run --plan plans/q1.json --wave 1 --dry-run
   ferry run --plan plans/q1.json --wave 1 --concurrency 5 --per-site 2 --max-failures 10%
   ferry run --plan plans/q1.json --wave 1 --on-failure pause
+  ferry run --plan plans/q1.json --wave 1 --runners --state "$FERRY_STATE"
   ferry run --plan plans/rehearsal.json --wave 1 --rehearsal
   ferry run --plan plans/q1.json --wave 1 --json | jq -c 'select(.type == "app.finished")'`,
     )
