@@ -1,4 +1,5 @@
-import type { Plan } from "../model/plan.js";
+import type { Plan, Wave } from "../model/plan.js";
+import { formatEstimate } from "../timing/duration.js";
 
 /** One row of the wave summary table. */
 export interface WaveRow {
@@ -9,6 +10,22 @@ export interface WaveRow {
   users: number;
   /** Warnings that name at least one of the wave's applications. */
   warnings: number;
+  /** The wave's expected duration at P90 and its window, ms; absent on a plan made without timing. */
+  p90Ms?: number;
+  windowMs?: number;
+  fits?: boolean;
+  /** The rollback decision point as the window's local time (`HH:MM`, with the date when it is another day). */
+  rollbackBy?: string;
+}
+
+/** `HH:MM` of an ISO time in its own offset, with `MM-DD` in front when it is not on `date`. */
+function localTime(iso: string, date: string): string {
+  return iso.slice(0, 10) === date ? iso.slice(11, 16) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
+}
+
+function timingOf(w: Wave): Partial<WaveRow> {
+  const t = w.timing;
+  return t ? { p90Ms: t.p90Ms, windowMs: t.windowMs, fits: t.fits, rollbackBy: localTime(t.rollbackDecisionAt, w.date) } : {};
 }
 
 /** Per wave: date, applications, effort, users and how many warnings concern it. */
@@ -19,7 +36,7 @@ export function waveSummaryRows(plan: Pick<Plan, "waves" | "warnings">): WaveRow
   for (const x of plan.warnings) {
     for (const n of new Set((x.applications ?? []).map((id) => waveOf.get(id)).filter((n) => n !== undefined))) warnings.set(n, (warnings.get(n) ?? 0) + 1);
   }
-  return plan.waves.map((w) => ({ wave: w.number, date: w.date, applications: w.applications.length, effort: w.load.effort, users: w.load.users, warnings: warnings.get(w.number) ?? 0 }));
+  return plan.waves.map((w) => ({ wave: w.number, date: w.date, applications: w.applications.length, effort: w.load.effort, users: w.load.users, warnings: warnings.get(w.number) ?? 0, ...timingOf(w) }));
 }
 
 /**
@@ -29,7 +46,12 @@ export function waveSummaryRows(plan: Pick<Plan, "waves" | "warnings">): WaveRow
 export function waveSummaryTable(plan: Pick<Plan, "waves" | "warnings">, opts: { max?: number } = {}): string {
   const max = opts.max ?? 30;
   const rows = waveSummaryRows(plan);
-  const cells = [["wave", "date", "applications", "effort", "users", "warnings"], ...rows.slice(0, max).map((r) => [r.wave, r.date, r.applications, r.effort, r.users, r.warnings].map(String))];
+  const timed = rows.some((r) => r.p90Ms !== undefined);
+  const timing = (r: WaveRow) => (r.p90Ms === undefined ? ["—", "—", "—"] : [`${formatEstimate(r.p90Ms)}${r.fits ? "" : " OVER"}`, formatEstimate(r.windowMs!), r.rollbackBy!]);
+  const cells = [
+    ["wave", "date", "applications", "effort", "users", "warnings", ...(timed ? ["P90", "window", "rollback by"] : [])],
+    ...rows.slice(0, max).map((r) => [...[r.wave, r.date, r.applications, r.effort, r.users, r.warnings].map(String), ...(timed ? timing(r) : [])]),
+  ];
   const widths = cells[0]!.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
   const lines = cells.map((c) => c.map((v, i) => (i === 1 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  "));
   if (rows.length > max) lines.push(`… and ${rows.length - max} more waves`);

@@ -16,7 +16,10 @@ describe("ferry start, what `npm start` runs (end to end)", () => {
     expect(plan.waves.length).toBeGreaterThan(0);
     for (const f of ["cab-pack.html", "cab-pack.md", "waves.csv"]) expect(readFileSync(join(dir, "reports", f), "utf8").length).toBeGreaterThan(100);
     expect(r.stdout).toMatch(/^✓ valid: \d+ applications, 7 runbooks, 2 stacks/);
-    expect(r.stdout).toMatch(/wave {2}date {8}applications {2}effort {2}users {2}warnings\n {3}1 {2}2027-01-12/);
+    expect(r.stdout).toMatch(/wave {2}date {8}applications {2}effort {2}users {2}warnings {2}.*P90 {2}window {2}rollback by\n {3}1 {2}2027-01-12/);
+    // Window fit from the runbooks' estimates: the first West Northamptonshire wave fits its 19:00–23:30 window.
+    expect(r.stdout).toMatch(/\n {3}1 {2}2027-01-12 .* \d+h\d*m? {2,}4h30m {2,}2\d:\d\d\n/);
+    expect(r.stdout).toMatch(/window-overrun: .*fileshares-nbc/);
     expect(r.stdout).toContain(`hash:     ${plan.hash}`);
     expect(r.stdout).toContain("Open the change-board pack: reports/cab-pack.html");
   });
