@@ -6,7 +6,7 @@
  */
 import { stateToJson, type RunState } from "../engine/state.js";
 import { countStatuses } from "../engine/run.js";
-import { readAllRuns, readRunAndHead, runIsLive } from "../runs/history.js";
+import { readAllRuns, readRunAndHead } from "../runs/history.js";
 import { stateOf } from "../runs/context.js";
 import { whatNext } from "./common/what-next.js";
 import { formatHead } from "../journal/heads.js";
@@ -49,6 +49,11 @@ function runText(s: RunState, head: { seq: number; sum: string }, live: boolean,
   return printable(lines.join("\n")) + "\n";
 }
 
+/** A lease in words: who holds it, from where, until when. */
+function leaseText(l: { holder: string; host: string; pid: number; token: number; expires?: string; live: boolean }): string {
+  return `lease ${l.live ? "live" : "not live"}: ${l.live ? "held" : "last held"} by ${l.holder} (pid ${l.pid} on ${l.host}, fencing token ${l.token})${l.expires ? `${l.live ? ", until" : ", ran out"} ${l.expires}` : ""}`;
+}
+
 /** `ferry status`. */
 export async function statusCommand(runId: string | undefined, opts: StatusFlags): Promise<number> {
   const ctx = runsContext(opts);
@@ -56,13 +61,23 @@ export async function statusCommand(runId: string | undefined, opts: StatusFlags
   const backend = stateOf(ctx);
   if (runId !== undefined) {
     const { state, head } = await readRunAndHead(backend, runId, warn);
-    const live = await runIsLive(backend, runId);
-    process.stdout.write(opts.json ? JSON.stringify({ ...stateToJson(state), head: formatHead(head), live }) + "\n" : runText(state, head, live, stateFlagFor(opts)));
+    const { live, holder } = await backend.runLiveness(runId);
+    const origin = (await backend.runOrigins?.())?.get(runId);
+    const lease = holder ? { holder: holder.owner, host: holder.hostname, pid: holder.pid, token: holder.token, ...(holder.expires ? { expires: holder.expires } : {}), live } : undefined;
+    process.stdout.write(
+      opts.json
+        ? JSON.stringify({ ...stateToJson(state), head: formatHead(head), live, ...(origin ? { startedFrom: origin.host } : {}), ...(lease ? { lease } : {}) }) + "\n"
+        : runText(state, head, live, stateFlagFor(opts)) + (origin || (lease && backend.kind === "postgres") ? printable(`  ${origin ? `started from ${origin.host}` : ""}${origin && lease ? "; " : ""}${lease ? leaseText(lease) : ""}`) + "\n" : ""),
+    );
     return 0;
   }
   const { runs, unreadable } = await readAllRuns(backend, warn);
+  // Who started each run from where, and whose lease is live: one query each, however many runs.
+  const [origins, leases] = await Promise.all([backend.runOrigins?.() ?? new Map<string, { by: string; host: string }>(), backend.runsLiveness(runs.filter((s) => !s.finished).map((s) => s.runId))]);
+  const isLive = (s: RunState) => !s.finished && leases.get(s.runId)?.live === true;
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ runs: runs.map(stateToJson), unreadable }) + "\n");
+    const withLease = (s: RunState) => ({ ...stateToJson(s), live: isLive(s), ...(origins.get(s.runId) ? { startedFrom: origins.get(s.runId)!.host } : {}) });
+    process.stdout.write(JSON.stringify({ runs: runs.map(withLease), unreadable }) + "\n");
     return 0;
   }
   if (runs.length + unreadable.length === 0) {
@@ -70,10 +85,12 @@ export async function statusCommand(runId: string | undefined, opts: StatusFlags
     return 0;
   }
   for (const s of runs) {
-    const live = !s.finished && (await runIsLive(backend, s.runId));
+    const live = isLive(s);
+    const from = origins.get(s.runId)?.host;
+    const who = `${s.started.operator}${from ? ` on ${from}` : ""}${backend.kind === "postgres" ? (live ? ", lease live" : s.finished ? "" : ", lease expired") : ""}`;
     const counts = Object.entries(countStatuses(s)).map(([k, v]) => `${v} ${k}`);
     const label = `${s.started.wave !== undefined ? `wave ${s.started.wave}` : ""}${s.started.rehearsal ? " REHEARSAL" : ""}`;
-    process.stdout.write(printable(`${s.runId}  ${shownStatus(s, live).padEnd(16)} ${label}  ${counts.join(", ")}  (${s.started.operator})`) + "\n");
+    process.stdout.write(printable(`${s.runId}  ${shownStatus(s, live).padEnd(16)} ${label}  ${counts.join(", ")}  (${who})`) + "\n");
   }
   for (const u of unreadable) process.stdout.write(printable(`${u.runId}  UNREADABLE [${u.code}]: ${u.message}${u.hint ? `\n  ${u.hint}` : ""}`) + "\n");
   return 0;

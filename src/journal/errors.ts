@@ -13,6 +13,8 @@ export type JournalErrorCode =
   | "journal-not-found"
   | "state-dir-unsafe"
   | "run-locked"
+  | "state-unavailable"
+  | "lease-lost"
   | "usage";
 
 export interface JournalErrorOptions {

@@ -110,6 +110,8 @@ export interface StateBackend {
   runLiveness(runId: string): Promise<RunLiveness>;
   /** Liveness of many runs in one go (status over a team's runs). */
   runsLiveness(runIds: readonly string[]): Promise<Map<string, RunLiveness>>;
+  /** Who started each run and from which machine, where the backend keeps it (the database does; files do not). */
+  runOrigins?(): Promise<Map<string, { by: string; host: string }>>;
   /** Remove a run that has no record at all (it never started). The caller checks, under the start lock. */
   removeEmptyRun(runId: string): Promise<void>;
 

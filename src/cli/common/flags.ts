@@ -7,7 +7,8 @@ import { resolve } from "node:path";
 import { UsageError } from "../../model/diagnostics.js";
 import type { RunsContext } from "../../runs/context.js";
 import { operatorName, stateDirOf } from "../../runs/context.js";
-import { fileState, type StateBackend } from "../../state/index.js";
+import { isDatabaseState, type StateBackend } from "../../state/index.js";
+import { openState, stateSetting } from "../../state/open.js";
 import { loadValidProject } from "./load-project.js";
 
 /** The flags every command that touches runs has. */
@@ -38,16 +39,22 @@ export function stateFlagFor(opts: Partial<StateFlags>): string {
   return `${opts.dir !== undefined && opts.dir !== "." ? ` --dir ${opts.dir}` : ""}${opts.state !== undefined ? ` --state ${opts.state}` : ""}`;
 }
 
-/** The state backend `--state` names: a state folder (the default `<dir>/.ferry`). */
+/** The state backend `--state` (else `FERRY_STATE`) names: a state folder (the default `<dir>/.ferry`) or a PostgreSQL database. */
 export function stateFor(opts: { state?: string; dir?: string }): StateBackend {
-  return fileState(stateDirOf(opts));
+  return openState({ ...opts, env: process.env });
+}
+
+/** This machine's state folder: the one `--state` names, else `<dir>/.ferry` (also where run logs go when state is in a database). */
+export function localStateDir(opts: { state?: string; dir?: string }): string {
+  const setting = stateSetting({ ...opts, env: process.env });
+  return stateDirOf({ ...(setting !== undefined && !isDatabaseState(setting) ? { state: setting } : {}), ...(opts.dir !== undefined ? { dir: opts.dir } : {}) });
 }
 
 /** The runs context of a command: project and state folders, operator, environment; warnings on stderr. */
 export function runsContext(opts: StateFlags): RunsContext {
   return {
     dir: resolve(opts.dir),
-    stateDir: stateDirOf(opts),
+    stateDir: localStateDir(opts),
     state: stateFor(opts),
     operator: operatorName(),
     env: process.env,
