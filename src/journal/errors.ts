@@ -13,7 +13,7 @@ export type JournalErrorCode =
   | "journal-not-found"
   | "state-dir-unsafe"
   | "run-locked"
-  | "state-unavailable"
+  | "state-unreachable"
   | "lease-lost"
   | "usage";
 

@@ -113,7 +113,6 @@ export const CODES = {
   "journal-exists": { exit: 2, summary: "A journal already exists for this run id; resume it or start a new run." },
   "journal-not-found": { exit: 2, summary: "No journal for this run id under the state directory." },
   "state-dir-unsafe": { exit: 2, summary: "The state directory (or a run directory or journal in it) is writable by group or others; the message gives the chmod that fixes it." },
-  "state-unavailable": { exit: 75, summary: "The team's PostgreSQL state could not be reached, or a commit failed or went unconfirmed (server down, restarted, connection cut): ferry acted on nothing it could not record and the run stopped. `ferry resume RUN` continues once the database answers." },
   "lease-lost": { exit: 75, summary: "This process's lease on the run expired or was taken over by another process (`ferry resume` elsewhere); the database refuses its records (fencing token), so it stopped. `ferry status RUN` shows who holds the run now." },
   "run-locked": { exit: 2, summary: "Another ferry process holds the lock for this wave or run; the message names who and since when." },
   "earlier-run": { exit: 2, summary: "An earlier run of the same plan and wave still holds applications (it is not finished, or they succeeded there): a new run would repeat their steps. Resume or roll back that run, or leave them out with `--only`." },

@@ -9,6 +9,7 @@ import type { StateBackend } from "./backend.js";
 
 export type { StateBackend, RunJournal, RunRecords, RunLiveness, LeaseHolder, HeldLock, RecordedHead, OpenRunOptions } from "./backend.js";
 export { FileStateBackend } from "./file/backend.js";
+export { withoutPasswords } from "./redact.js";
 
 /** Whether `--state` names a PostgreSQL database rather than a folder. */
 export function isDatabaseState(state: string | undefined): state is string {

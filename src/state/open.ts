@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import type { HeldLock, OpenRunOptions, RecordedHead, RunJournal, RunLiveness, RunRecords, StateBackend } from "./backend.js";
-import { withoutPasswords } from "./postgres/errors.js";
+import { withoutPasswords } from "./redact.js";
 import { fileState, isDatabaseState } from "./index.js";
 
 export interface StateSpec {
@@ -46,9 +46,10 @@ class DeferredPostgresState implements StateBackend {
   }
 
   #backend(): Promise<StateBackend> {
+    // A failed opening (unreachable, schema too old) is not remembered: the next use tries again.
     this.#loading ??= (async () => {
       const { openPostgresState } = await import("./postgres/open.js");
-      return openPostgresState(this.url, { localDir: this.localDir, env: this.env });
+      return await openPostgresState(this.url, { localDir: this.localDir, env: this.env });
     })();
     return this.#loading;
   }

@@ -92,7 +92,7 @@ describe.each(BACKENDS)("with state in %s", (backend) => {
       },
     );
     ctx = { dir, stateDir: join(dir, ".ferry"), operator: "operator", env: {} };
-    if (backend === "postgres") ctx.state = pgState(await migratedDatabase(pgs!.server), ctx.stateDir);
+    if (backend === "postgres") ctx.state = await pgState(await migratedDatabase(pgs!.server), ctx.stateDir);
     plan = await writePlan();
   });
 

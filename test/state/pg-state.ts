@@ -2,17 +2,20 @@
  * Team state for tests: a fresh, migrated database on the file's PostgreSQL server, and the
  * backends the run lifecycle suites are parameterised over.
  */
-import { join } from "node:path";
-import { runner } from "node-pg-migrate";
 import type { PgServer } from "../harness/postgres.js";
 import { openPostgresState } from "../../src/state/postgres/open.js";
 import type { PostgresStateBackend } from "../../src/state/postgres/backend.js";
+import { openPool } from "../../src/state/postgres/connect.js";
+import { migrate as migrateSchema } from "../../src/state/postgres/migrate.js";
 
-const MIGRATIONS = join(import.meta.dirname, "..", "..", "migrations");
-
-/** Apply migrations/ to `url`. */
+/** Apply migrations/ to `url`, as `ferry state migrate` does. */
 export async function migrate(url: string): Promise<void> {
-  await runner({ databaseUrl: url, dir: MIGRATIONS, direction: "up", migrationsTable: "pgmigrations", log: () => undefined, checkOrder: true });
+  const { pool, config } = await openPool(url);
+  try {
+    await migrateSchema(pool, config);
+  } finally {
+    await pool.end();
+  }
 }
 
 /** A fresh database with ferry's tables; returns its connection string. */
@@ -26,8 +29,8 @@ export async function migratedDatabase(server: PgServer): Promise<string> {
 const opened: PostgresStateBackend[] = [];
 
 /** The PostgreSQL backend over `url`, with this machine's files in `localDir`. */
-export function pgState(url: string, localDir: string, leaseMs?: number): PostgresStateBackend {
-  const b = openPostgresState(url, { localDir, ...(leaseMs ? { leaseMs } : {}), env: {} });
+export async function pgState(url: string, localDir: string, leaseMs?: number): Promise<PostgresStateBackend> {
+  const b = await openPostgresState(url, { localDir, ...(leaseMs ? { leaseMs } : {}), env: {} });
   opened.push(b);
   return b;
 }

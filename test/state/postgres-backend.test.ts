@@ -24,7 +24,7 @@ describe.skipIf(postgresMissingReason())("the PostgreSQL state backend", () => {
 
   it("commits records with the hash chain and each record's fencing token, and reads them back verified", async () => {
     const url = await migratedDatabase(pgs.server);
-    const state = pgState(url, local());
+    const state = (await pgState(url, local()));
     const j = await state.createRun("r1", { owner: "alice" });
     const appended = await Promise.all(Array.from({ length: 50 }, (_, i) => j.append(ev("r1", `a${i}`, i))));
     expect(appended.map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
@@ -47,8 +47,8 @@ describe.skipIf(postgresMissingReason())("the PostgreSQL state backend", () => {
 
   it("serialises appends of two processes' journals to one run in the database, one chain", async () => {
     const url = await migratedDatabase(pgs.server);
-    const a = pgState(url, local());
-    const b = pgState(url, local());
+    const a = (await pgState(url, local()));
+    const b = (await pgState(url, local()));
     const ja = await a.createRun("r2", { owner: "alice" }, "app:x");
     const jb = await b.openRun("r2", { owner: "runner" }, "app:y");
     await Promise.all([
@@ -62,10 +62,10 @@ describe.skipIf(postgresMissingReason())("the PostgreSQL state backend", () => {
 
   it("refuses a second holder while the lease is live, hands it over once it expired, and fences off the old holder", async () => {
     const url = await migratedDatabase(pgs.server);
-    const first = pgState(url, local());
+    const first = (await pgState(url, local()));
     const j1 = await first.createRun("r3", { owner: "alice" });
     await j1.append(ev("r3", "a", 1));
-    const other = pgState(url, local());
+    const other = (await pgState(url, local()));
     const locked = await refusal(other.openRun("r3", { owner: "bob" }));
     expect(locked.code).toBe("run-locked");
     expect(locked.message).toContain("alice");
@@ -89,8 +89,8 @@ describe.skipIf(postgresMissingReason())("the PostgreSQL state backend", () => {
 
   it("lets one start at a time hold the start lock, and frees it with its holder's connection", async () => {
     const url = await migratedDatabase(pgs.server);
-    const a = pgState(url, local());
-    const b = pgState(url, local());
+    const a = (await pgState(url, local()));
+    const b = (await pgState(url, local()));
     const held = await a.takeStartLock("alice");
     let got = false;
     const waiting = b.takeStartLock("bob").then((l) => ((got = true), l));
@@ -103,7 +103,7 @@ describe.skipIf(postgresMissingReason())("the PostgreSQL state backend", () => {
 
   it("keeps heads, plans made and pinned host keys", async () => {
     const url = await migratedDatabase(pgs.server);
-    const s = pgState(url, local());
+    const s = (await pgState(url, local()));
     await s.recordHead({ run: "r", seq: 3, sum: "a".repeat(64), status: "succeeded", at: "2027-01-01T00:00:00Z" });
     expect(await s.recordedHeads("r")).toEqual([{ run: "r", seq: 3, sum: "a".repeat(64), status: "succeeded", at: "2027-01-01T00:00:00Z" }]);
     await s.recordPlanMade("sha256:p", new Date("2027-01-01T00:00:00Z"));

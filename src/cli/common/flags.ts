@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { UsageError } from "../../model/diagnostics.js";
 import type { RunsContext } from "../../runs/context.js";
 import { operatorName, stateDirOf } from "../../runs/context.js";
-import { isDatabaseState, type StateBackend } from "../../state/index.js";
+import { isDatabaseState, withoutPasswords, type StateBackend } from "../../state/index.js";
 import { openState, stateSetting } from "../../state/open.js";
 import { loadValidProject } from "./load-project.js";
 
@@ -34,9 +34,13 @@ export function waveNumber(value: string): number {
   return n;
 }
 
-/** ` --dir D --state D` as far as they differ from the defaults, for commands the operator copies. */
+/**
+ * ` --dir D --state D` as far as they differ from the defaults, for commands the operator
+ * copies. A database's password is never printed: `***` stands for it (keep it in a password
+ * file, and the connection string needs none).
+ */
 export function stateFlagFor(opts: Partial<StateFlags>): string {
-  return `${opts.dir !== undefined && opts.dir !== "." ? ` --dir ${opts.dir}` : ""}${opts.state !== undefined ? ` --state ${opts.state}` : ""}`;
+  return `${opts.dir !== undefined && opts.dir !== "." ? ` --dir ${opts.dir}` : ""}${opts.state !== undefined ? ` --state ${withoutPasswords(opts.state)}` : ""}`;
 }
 
 /** The state backend `--state` (else `FERRY_STATE`) names: a state folder (the default `<dir>/.ferry`) or a PostgreSQL database. */

@@ -42,6 +42,8 @@ export interface PostgresBackendOptions {
   leaseMs?: number;
   /** Clock for record timestamps. */
   now?: () => Date;
+  /** Remove secrets (the password) from a text before it reaches a message. @default URL passwords only */
+  redact?: (text: string) => string;
 }
 
 interface LeaseRow {
@@ -64,9 +66,11 @@ export class PostgresStateBackend implements StateBackend {
   readonly leaseMs: number;
   readonly #pool: pg.Pool;
   readonly #now: (() => Date) | undefined;
+  readonly #redact: (text: string) => string;
 
   constructor(opts: PostgresBackendOptions) {
     this.#pool = opts.pool;
+    this.#redact = opts.redact ?? ((t) => t);
     this.location = opts.location;
     this.localDir = opts.localDir;
     this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
@@ -139,6 +143,7 @@ export class PostgresStateBackend implements StateBackend {
       leaseMs: this.leaseMs,
       ...(this.#now ? { now: this.#now } : {}),
       readBack: async () => (await this.readRun(runId)).records,
+      redact: this.#redact,
     });
   }
 
@@ -317,7 +322,7 @@ export class PostgresStateBackend implements StateBackend {
 
   #unavailable(what: string, err: unknown): JournalError {
     if (err instanceof JournalError) return err;
-    return new JournalError("state-unavailable", `${what} on ${this.location}: ${describeDbError(err)}.`, {
+    return new JournalError("state-unreachable", `${what} on ${this.location}: ${describeDbError(err, this.#redact)}.`, {
       cause: err,
       hint: "Check that the database is up and reachable from here (`ferry state migrate` checks the connection too), then run the command again.",
     });
@@ -329,7 +334,8 @@ export class PostgresStateBackend implements StateBackend {
 }
 
 function leaseHolder(row: LeaseRow): LeaseHolder {
-  return { owner: row.owner, hostname: row.hostname, pid: row.pid, started: row.acquired_at.toISOString(), token: Number(row.token), expires: row.expires_at.toISOString() };
+  // A lease given back has no end worth showing: it is simply not held.
+  return { owner: row.owner, hostname: row.hostname, pid: row.pid, started: row.acquired_at.toISOString(), token: Number(row.token), ...(row.released ? {} : { expires: row.expires_at.toISOString() }) };
 }
 
 function assertRunId(runId: string): void {

@@ -44,6 +44,8 @@ export interface PgJournalInit {
   now?: () => Date;
   /** Read the run's verified records back (for `records()` after appends). */
   readBack: () => Promise<JournalRecord<RunEvent>[]>;
+  /** Remove secrets from error texts. */
+  redact?: (text: string) => string;
 }
 
 /** Counters for the benchmark: records committed, transactions, largest batch. */
@@ -65,6 +67,7 @@ export class PgJournal implements RunJournal {
   readonly #now: () => Date;
   readonly #leaseMs: number;
   readonly #readBack: () => Promise<JournalRecord<RunEvent>[]>;
+  readonly #redact: (text: string) => string;
   #head: { seq: number; sum: string };
   #queue: Pending[] = [];
   #flushing = false;
@@ -85,6 +88,7 @@ export class PgJournal implements RunJournal {
     this.#leaseMs = init.leaseMs;
     this.#now = init.now ?? (() => new Date());
     this.#readBack = init.readBack;
+    this.#redact = init.redact ?? ((t) => t);
     this.#heartbeat = setInterval(() => void this.#renew(), Math.max(50, Math.floor(init.leaseMs / 3)));
     this.#heartbeat.unref();
   }
@@ -173,8 +177,8 @@ export class PgJournal implements RunJournal {
       err instanceof JournalError
         ? err
         : new JournalError(
-            "state-unavailable",
-            `Recording run ${this.runId} in ${this.location} failed (${describeDbError(err)}). The run stopped: ferry acts on nothing it could not record, and records not confirmed may or may not be in the database.`,
+            "state-unreachable",
+            `Recording run ${this.runId} in ${this.location} failed (${describeDbError(err, this.#redact)}). The run stopped: ferry acts on nothing it could not record, and records not confirmed may or may not be in the database.`,
             { cause: err, hint: `When the database answers again, \`ferry resume ${this.runId}\` continues from what it holds.` },
           );
     for (const p of [...batch, ...this.#queue.splice(0)]) p.reject(this.#failure);

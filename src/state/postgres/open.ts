@@ -1,10 +1,12 @@
 /**
- * Open the PostgreSQL backend from a connection string. Loaded only through a dynamic import,
- * so commands on a state folder never load the database client.
+ * Open the PostgreSQL backend from a connection string: a pool (password file, PGPASSFILE,
+ * PGSSLMODE, as connect.ts reads them), one round trip to prove the server answers, and the
+ * schema version check. Loaded only through a dynamic import, so commands on a state folder
+ * never load the database client.
  */
-import pg from "pg";
+import { checkSchema } from "./migrate.js";
+import { openPool, redactSecrets } from "./connect.js";
 import { PostgresStateBackend, DEFAULT_LEASE_MS } from "./backend.js";
-import { withoutPasswords } from "./errors.js";
 
 export interface OpenPostgresOptions {
   /** This machine's folder for run logs and dry runs (`<project>/.ferry`). */
@@ -12,6 +14,8 @@ export interface OpenPostgresOptions {
   /** Lease length in ms. @default FERRY_LEASE_SECONDS × 1000, else 30 s */
   leaseMs?: number;
   env?: Readonly<Record<string, string | undefined>>;
+  /** Skip the schema check (`ferry state migrate` itself, tests that migrate first). @default false */
+  skipSchemaCheck?: boolean;
 }
 
 /** The lease length FERRY_LEASE_SECONDS asks for, else the default. */
@@ -20,10 +24,20 @@ export function leaseMsFrom(env: Readonly<Record<string, string | undefined>>): 
   return Number.isFinite(s) && s > 0 ? Math.round(s * 1000) : DEFAULT_LEASE_MS;
 }
 
-export function openPostgresState(url: string, opts: OpenPostgresOptions): PostgresStateBackend {
-  // allowExitOnIdle: a command that is done exits without closing the pool by hand.
-  const pool = new pg.Pool({ connectionString: url, max: 8, allowExitOnIdle: true, connectionTimeoutMillis: 10_000, keepAlive: true });
-  // An idle client's connection dropping (a server restart) must not crash the process.
-  pool.on("error", () => undefined);
-  return new PostgresStateBackend({ pool, location: withoutPasswords(url), localDir: opts.localDir, leaseMs: opts.leaseMs ?? leaseMsFrom(opts.env ?? process.env) });
+export async function openPostgresState(url: string, opts: OpenPostgresOptions): Promise<PostgresStateBackend> {
+  const { pool, config } = await openPool(url);
+  try {
+    if (!opts.skipSchemaCheck) await checkSchema(pool, config.location);
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
+  const password = typeof config.client.password === "string" ? config.client.password : undefined;
+  return new PostgresStateBackend({
+    pool,
+    location: config.location,
+    localDir: opts.localDir,
+    leaseMs: opts.leaseMs ?? leaseMsFrom(opts.env ?? process.env),
+    redact: (text) => redactSecrets(text, [password]),
+  });
 }
