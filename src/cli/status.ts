@@ -12,6 +12,8 @@ import { whatNext } from "./common/what-next.js";
 import { formatHead } from "../journal/heads.js";
 import { printable } from "../model/printable.js";
 import { runsContext, stateFlagFor, type StateFlags } from "./common/flags.js";
+import { runReview } from "../runs/review.js";
+import { reviewText } from "./common/review-text.js";
 
 export interface StatusFlags extends StateFlags {
   json?: boolean;
@@ -64,10 +66,14 @@ export async function statusCommand(runId: string | undefined, opts: StatusFlags
     const { live, holder } = await backend.runLiveness(runId);
     const origin = (await backend.runOrigins?.())?.get(runId);
     const lease = holder ? { holder: holder.owner, host: holder.hostname, pid: holder.pid, token: holder.token, ...(holder.expires ? { expires: holder.expires } : {}), live } : undefined;
+    // After the run: the post-implementation review, planned against actual.
+    const review = state.finished ? await runReview(ctx, state) : undefined;
     process.stdout.write(
       opts.json
-        ? JSON.stringify({ ...stateToJson(state), head: formatHead(head), live, ...(origin ? { startedFrom: origin.host } : {}), ...(lease ? { lease } : {}) }) + "\n"
-        : runText(state, head, live, stateFlagFor(opts)) + (origin || (lease && backend.kind === "postgres") ? printable(`  ${origin ? `started from ${origin.host}` : ""}${origin && lease ? "; " : ""}${lease ? leaseText(lease) : ""}`) + "\n" : ""),
+        ? JSON.stringify({ ...stateToJson(state), head: formatHead(head), live, ...(origin ? { startedFrom: origin.host } : {}), ...(lease ? { lease } : {}), ...(review ? { review } : {}) }) + "\n"
+        : runText(state, head, live, stateFlagFor(opts)) +
+            (origin || (lease && backend.kind === "postgres") ? printable(`  ${origin ? `started from ${origin.host}` : ""}${origin && lease ? "; " : ""}${lease ? leaseText(lease) : ""}`) + "\n" : "") +
+            (review ? printable(reviewText(review)) : ""),
     );
     return 0;
   }

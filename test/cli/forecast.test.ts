@@ -17,6 +17,7 @@ const closes = new Date(Date.now() + 3 * 60_000);
 
 let dir: string;
 let plan: string;
+let realRun: string;
 
 interface Line {
   type: string;
@@ -48,6 +49,7 @@ describe("the live forecast", () => {
     const r = await ferryIn(dir, ["run", "--plan", plan, "--wave", "1", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const lines = linesOf(r.stdout);
+    realRun = lines[0]!.run as string;
     const forecasts = lines.filter((l) => l.type === "forecast");
     expect(forecasts.length).toBeGreaterThanOrEqual(3);
     const first = forecasts[0]!;
@@ -79,5 +81,26 @@ describe("the live forecast", () => {
     // A rehearsal counts the window from its own start: two hours and more ahead, so no warning.
     expect(r.stdout).toMatch(/^forecast: wave 1 \(rehearsal\) ends about \d\d:\d\d UTC \(40m00s left\); window ends \d\d:\d\d UTC, rollback decision by \d\d:\d\d UTC$/m);
     expect(r.stdout + r.stderr).not.toMatch(/rollback-decision-point/);
+  }, 60_000);
+
+  it("ferry status RUN shows, after the run, planned against actual per application and step", async () => {
+    const json = JSON.parse((await ferryIn(dir, ["status", realRun, "--json"])).stdout);
+    const review = json.review;
+    expect(review.planned).toBe("plan");
+    expect(review.wave.windowEndsAt).toBeDefined();
+    expect(Date.parse(review.endedAt)).toBeGreaterThan(Date.parse(review.startedAt));
+    const [payroll] = review.applications;
+    expect(payroll).toMatchObject({ app: "payroll", status: "succeeded", planned: { p50Ms: 40 * 60_000, p90Ms: 60 * 60_000 } });
+    expect(payroll.actualMs).toBeGreaterThanOrEqual(300);
+    expect(payroll.entries.map((e: { id: string; kind: string; planned: { p50Ms: number } }) => [e.id, e.kind, e.planned.p50Ms])).toEqual([
+      ["copy", "step", 30 * 60_000],
+      ["switch", "step", 10 * 60_000],
+    ]);
+    expect(payroll.entries[0].actualMs).toBeGreaterThanOrEqual(200);
+    expect(payroll.entries[1].actualMs).toBeGreaterThanOrEqual(100);
+
+    const text = await ferryIn(dir, ["status", realRun]);
+    expect(text.stdout).toMatch(/planned against actual \(post-implementation review\):\n {4}wave: planned 40m00s \(P90 1h00m\), took \d+ms -100%\n {4}from the window's start: planned to end \d\d:\d\d UTC \(P90 \d\d:\d\d UTC\), ended \d\d:\d\d UTC/);
+    expect(text.stdout).toMatch(/^ {6}copy +step +planned 30m00s \(P90 45m00s\) +actual \d+ms -100%$/m);
   }, 60_000);
 });
