@@ -1,22 +1,32 @@
 import { formatDiagnostic } from "../model/diagnostics.js";
-import { loadProjectForCommand } from "./common/load-project.js";
-import { countProject, type ProjectCounts } from "../model/summary.js";
+import type { ProjectCounts } from "../model/summary.js";
+import { checkProject } from "../model/verdict.js";
+import { progressOn, projectCache } from "./common/load-project.js";
+import { statusLine } from "./common/status-line.js";
 
 export { cacheEnabled } from "./common/load-project.js";
 
 /** `ferry validate`: load everything, print every finding, exit 2 on any error. */
 export async function validateCommand(opts: { dir: string; json?: boolean; quiet?: boolean; cache?: boolean }): Promise<number> {
-  const project = await loadProjectForCommand(opts.dir, undefined, { cache: opts.cache !== false });
-  const errors = project.diagnostics.filter((d) => d.severity === "error");
-  const warnings = project.diagnostics.filter((d) => d.severity === "warning");
-  const counts = countProject(project);
+  const status = statusLine();
+  const cache = projectCache(opts.dir, opts);
+  let verdict;
+  try {
+    verdict = await checkProject(opts.dir, { ...(cache ? { cache } : {}), progress: progressOn(status) });
+  } finally {
+    status.done();
+    await cache?.flush();
+  }
+  const { diagnostics, counts } = verdict;
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  const warnings = diagnostics.filter((d) => d.severity === "warning");
   if (opts.json) {
     process.stdout.write(JSON.stringify({ ok: errors.length === 0, errors, warnings, counts }, null, 2) + "\n");
     return errors.length ? 2 : 0;
   }
-  for (const d of opts.quiet ? errors : project.diagnostics) process.stderr.write(formatDiagnostic(d) + "\n");
+  for (const d of opts.quiet ? errors : diagnostics) process.stderr.write(formatDiagnostic(d) + "\n");
   if (!opts.quiet) {
-    process.stdout.write(summaryText(counts, [...project.stacks.keys()]));
+    process.stdout.write(summaryText(counts, verdict.stacks));
     process.stdout.write(
       errors.length
         ? `\n✗ ${errors.length} error${errors.length === 1 ? "" : "s"}, ${warnings.length} warning${warnings.length === 1 ? "" : "s"}: fix the errors above (path:line:col) and run again.\n`

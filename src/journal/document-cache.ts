@@ -71,6 +71,9 @@ export function openDocumentCache(folder: string, version: string): FileDocument
         return undefined;
       }
     },
+    keep(kind, digest) {
+      touched.add(nameOf(kind, digest));
+    },
     put(kind, digest, value) {
       const name = nameOf(kind, digest);
       touched.add(name);

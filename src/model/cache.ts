@@ -14,6 +14,8 @@ export interface DocumentCache {
   get(kind: string, digest: string): unknown;
   /** Remember `value` (plain JSON data) for `digest`; may be written later, or never. */
   put(kind: string, digest: string, value: unknown): void;
+  /** The entry for `digest` is still current though this run did not read it: do not prune it. */
+  keep(kind: string, digest: string): void;
 }
 
 /** Bumped whenever what is cached, or how it is checked, changes shape. */

@@ -44,7 +44,7 @@ export interface Project {
   diagnostics: Diagnostic[];
 }
 
-const FOLDERS = ["estate", "runbooks", "stacks"] as const;
+export const FOLDERS = ["estate", "runbooks", "stacks"] as const;
 
 async function listYaml(dir: string): Promise<string[] | undefined> {
   try {
@@ -68,8 +68,43 @@ function sha256(text: string | Buffer): string {
  * are valid UTF-8, which is then the same thing without decoding first: an unchanged file
  * found in the cache is never decoded at all.
  */
-function digestOfBytes(bytes: Buffer): string {
+export function digestOfBytes(bytes: Buffer): string {
   return sha256(isUtf8(bytes) ? bytes : bytes.toString("utf8"));
+}
+
+/** The files of a project, by folder, and which folders exist. */
+export interface ProjectFiles {
+  folders: { estate: boolean; runbooks: boolean; stacks: boolean };
+  /** Relative paths (`estate/apps.yaml`) of each folder's YAML files, sorted by name. */
+  names: Record<(typeof FOLDERS)[number], string[]>;
+}
+
+/**
+ * The YAML files of estate/, runbooks/ and stacks/ under `dir`. A folder that is not a project
+ * at all (missing, or without estate/) is a usage error: checking nothing and printing
+ * "✓ valid" would mislead.
+ */
+export async function projectFiles(dir: string): Promise<ProjectFiles> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new UsageError(`project directory ${dir} does not exist`, "file-not-found", "Pass --dir with the folder that holds estate/, runbooks/ and stacks/.");
+  }
+  if (!(await stat(join(dir, "estate")).catch(() => undefined))?.isDirectory()) {
+    throw new UsageError(
+      `no estate/ in ${dir === "." ? "this folder" : dir}: is this a ferry project?`,
+      "missing-folder",
+      "Run ferry in the folder that holds estate/ (or pass --dir); `ferry example --apps 20 --out DIR` writes a project to start from.",
+    );
+  }
+  const folders = { estate: false, runbooks: false, stacks: false };
+  const names: ProjectFiles["names"] = { estate: [], runbooks: [], stacks: [] };
+  for (const folder of FOLDERS) {
+    const found = await listYaml(join(dir, folder));
+    if (!found) continue;
+    folders[folder] = true;
+    names[folder] = found.map((name) => `${folder}/${name}`);
+  }
+  return { folders, names };
 }
 
 /** Progress of {@link loadProject}, for a status line: each file as it is read, then the cross-checks. */
@@ -88,27 +123,9 @@ export type LoadProgress = (step: { file: string; index: number; total: number }
  */
 export async function loadProject(dir: string, opts: { progress?: LoadProgress; cache?: DocumentCache } = {}): Promise<Project> {
   const cache = opts.cache;
-  const info = await stat(dir).catch(() => undefined);
-  if (!info?.isDirectory()) {
-    throw new UsageError(`project directory ${dir} does not exist`, "file-not-found", "Pass --dir with the folder that holds estate/, runbooks/ and stacks/.");
-  }
-  if (!(await stat(join(dir, "estate")).catch(() => undefined))?.isDirectory()) {
-    throw new UsageError(
-      `no estate/ in ${dir === "." ? "this folder" : dir}: is this a ferry project?`,
-      "missing-folder",
-      "Run ferry in the folder that holds estate/ (or pass --dir); `ferry example --apps 20 --out DIR` writes a project to start from.",
-    );
-  }
+  const { folders, names } = await projectFiles(dir);
   const diagnostics: Diagnostic[] = [];
   const files: { path: string; digest: string }[] = [];
-  const folders = { estate: false, runbooks: false, stacks: false };
-  const names: Record<(typeof FOLDERS)[number], string[]> = { estate: [], runbooks: [], stacks: [] };
-  for (const folder of FOLDERS) {
-    const found = await listYaml(join(dir, folder));
-    if (!found) continue;
-    folders[folder] = true;
-    names[folder] = found.map((name) => `${folder}/${name}`);
-  }
   const digestOf = new Map<string, string>();
   const total = FOLDERS.reduce((n, f) => n + names[f].length, 0);
   let index = 0;
@@ -240,6 +257,8 @@ export async function loadProject(dir: string, opts: { progress?: LoadProgress; 
   // The project-wide checks depend on nothing but the files' contents: when none changed, their findings stand.
   const key = cache ? checksKey(files, folders) : undefined;
   let found = key === undefined ? undefined : asDiagnostics(cache!.get("checks", key));
+  // validate's recorded verdict for these same files (model/verdict.ts) stays current too.
+  if (key !== undefined) cache!.keep("verdict", key);
   if (!found) {
     const origins: Origins = new Map();
     for (const { source, parsed } of placed) {

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { cacheEnabled, validateCommand } from "../../src/cli/validate.js";
@@ -7,6 +7,7 @@ import { cacheDir, openDocumentCache } from "../../src/journal/document-cache.js
 import { isJsonExact } from "../../src/model/cache.js";
 import { formatDiagnostic } from "../../src/model/diagnostics.js";
 import { loadProject, type Project } from "../../src/model/load.js";
+import { checkProject } from "../../src/model/verdict.js";
 import { projectDir } from "../helpers/project-dir.js";
 
 /** A generated project of several estate files, with problems of every kind planted in it. */
@@ -139,6 +140,52 @@ describe("the validation cache (.ferry/cache) never changes an answer", () => {
     expect(observed(warm.project)).toEqual(expected);
     // The file with the error is read afresh every time; the project-wide checks come from the cache.
     expect(warm.stats).toMatchObject({ misses: 1, written: 0 });
+  });
+});
+
+describe("validate's recorded verdict", () => {
+  async function verdictOf(dir: string) {
+    const cache = openDocumentCache(cacheDir(dir), "v1");
+    const verdict = await checkProject(dir, { cache });
+    await cache.flush();
+    return { verdict, stats: { ...cache.stats } };
+  }
+
+  it("answers an unchanged project without loading its estate, the same as a full load, and keeps every entry", async () => {
+    const dir = exampleProject();
+    const fresh = await loadProject(dir);
+    const cold = await verdictOf(dir);
+    expect(cold.verdict.diagnostics.map(formatDiagnostic)).toEqual(fresh.diagnostics.map(formatDiagnostic));
+    expect(cold.verdict.counts.applications).toBe(fresh.estate.applications.length);
+    expect(cold.verdict.stacks).toEqual([...fresh.stacks.keys()]);
+    const kept = entries(dir);
+    expect(kept.filter((n) => n.startsWith("verdict-"))).toHaveLength(1);
+    const warm = await verdictOf(dir);
+    expect(warm.verdict).toEqual(cold.verdict);
+    // One read, the verdict: no estate entry was parsed, and none was pruned.
+    expect(warm.stats).toMatchObject({ hits: 1, misses: 0, written: 0 });
+    expect(entries(dir)).toEqual(kept);
+    // A command that loads the project (ferry plan) keeps the verdict of the same files.
+    await load(dir);
+    expect(entries(dir)).toEqual(kept);
+  });
+
+  it("is not used once any file changes: the edit's findings are reported", async () => {
+    const dir = exampleProject();
+    await verdictOf(dir);
+    const hosts = readdirSync(join(dir, "estate")).filter((f) => f.startsWith("hosts")).sort()[0]!;
+    const text = readFileSync(join(dir, "estate", hosts), "utf8");
+    writeFileSync(join(dir, "estate", hosts), text.replace(/site: ([a-z0-9-]+)/, "site: atlantis"));
+    const edited = await verdictOf(dir);
+    expect(edited.verdict.diagnostics.map(formatDiagnostic)).toEqual((await loadProject(dir)).diagnostics.map(formatDiagnostic));
+    expect(edited.verdict.diagnostics.map(formatDiagnostic).join("\n")).toContain("unknown site `atlantis`");
+    expect(edited.stats.misses).toBeGreaterThanOrEqual(3);
+    // A new runbook too (the verdict covers every file and folder, not only the estate).
+    mkdirSync(join(dir, "runbooks"), { recursive: true });
+    writeFileSync(join(dir, "runbooks", "broken.yaml"), "apiVersion: ferry/v1\nkind: Runbook\nbogus: 1\n");
+    const again = await verdictOf(dir);
+    expect(again.verdict.diagnostics.map(formatDiagnostic)).toEqual((await loadProject(dir)).diagnostics.map(formatDiagnostic));
+    expect(again.verdict.diagnostics.some((d) => d.file === "runbooks/broken.yaml")).toBe(true);
   });
 });
 

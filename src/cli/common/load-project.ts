@@ -1,8 +1,8 @@
 import { statSync } from "node:fs";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cacheDir, openDocumentCache } from "../../journal/document-cache.js";
-import { assertValid, loadProject, type Project } from "../../model/load.js";
+import { cacheDir, openDocumentCache, type FileDocumentCache } from "../../journal/document-cache.js";
+import { assertValid, loadProject, type LoadProgress, type Project } from "../../model/load.js";
 import { VERSION } from "../version.js";
 import { statusLine, type StatusLine } from "./status-line.js";
 
@@ -24,6 +24,16 @@ export function cacheEnabled(opts: { cache?: boolean } = {}, env: NodeJS.Process
   return opts.cache !== false && !/^(off|0|false|no)$/i.test(env.FERRY_CACHE ?? "");
 }
 
+/** The project's document cache (`.ferry/cache/`), or undefined when it is turned off. */
+export function projectCache(dir: string, opts: { cache?: boolean } = {}): FileDocumentCache | undefined {
+  return cacheEnabled(opts) ? openDocumentCache(cacheDir(dir), cacheVersion()) : undefined;
+}
+
+/** Load progress shown on a status line: each file as it is read, then the cross-checks. */
+export function progressOn(status: StatusLine): LoadProgress {
+  return (p) => ("checking" in p ? status.update("checking references and networks…", true) : status.update(`reading ${p.file} (${p.index + 1}/${p.total})`));
+}
+
 /**
  * Load the project for a command, with a status line on a terminal while files are read and
  * checked, through the project's document cache (`.ferry/cache/`) unless it is turned off: every
@@ -33,12 +43,9 @@ export function cacheEnabled(opts: { cache?: boolean } = {}, env: NodeJS.Process
  */
 export async function loadProjectForCommand(dir: string, line?: StatusLine, opts: { cache?: boolean } = {}): Promise<Project> {
   const status = line ?? statusLine();
-  const cache = cacheEnabled(opts) ? openDocumentCache(cacheDir(dir), cacheVersion()) : undefined;
+  const cache = projectCache(dir, opts);
   try {
-    return await loadProject(dir, {
-      ...(cache ? { cache } : {}),
-      progress: (p) => ("checking" in p ? status.update("checking references and networks…", true) : status.update(`reading ${p.file} (${p.index + 1}/${p.total})`)),
-    });
+    return await loadProject(dir, { ...(cache ? { cache } : {}), progress: progressOn(status) });
   } finally {
     if (!line) status.done();
     await cache?.flush();
