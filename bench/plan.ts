@@ -88,7 +88,7 @@ if (mode === "plan" && floors) {
   const { topologicalGenerations } = await import(url("planner/kernel.js"));
   const { canonicalJson } = await import(url("model/canonical-json.js"));
   const { createHash } = await import("node:crypto");
-  const { groups, edges } = buildGroups(collectFacts(project.estate));
+  const { groups, edges } = buildGroups(collectFacts(project.estate, undefined, project.refs), project.refs);
   const m = edges.predGroup.length, to = new Int32Array(m);
   for (let g = 0; g < groups.length; g++) for (let i = edges.predStart[g]; i < edges.predStart[g + 1]; i++) to[i] = g;
   graphFloorMs = best(() => topologicalGenerations(groups.length, { from: edges.predGroup, to, length: m }));
@@ -103,7 +103,7 @@ if (mode === "graph") {
   const { buildGroups } = await import(url("planner/groups.js"));
   const { DirectedGraph } = await import("graphology");
   const { forEachNodeInTopologicalOrder } = await import("graphology-dag");
-  const { groups, edges } = buildGroups(collectFacts(project.estate));
+  const { groups, edges } = buildGroups(collectFacts(project.estate, undefined, project.refs), project.refs);
   t = performance.now();
   const graph = new DirectedGraph({ allowSelfLoops: false });
   for (let g = 0; g < groups.length; g++) graph.addNode(g);

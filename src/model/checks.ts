@@ -2,6 +2,7 @@ import type { Diagnostic } from "./diagnostics.js";
 import type { ErrorCode } from "./codes.js";
 import { rangeOf, rangesOverlap, type AddressRange } from "./common.js";
 import type { Estate } from "./estate.js";
+import { resolveRefs, type EstateRefs } from "./refs.js";
 import type { Runbook } from "./runbook.js";
 import type { StackTarget } from "./stack.js";
 import { parseTemplate, TemplateSyntaxError } from "./template.js";
@@ -17,22 +18,27 @@ function finding(source: YamlSource, path: readonly PathSegment[], code: ErrorCo
   return { file: source.file, ...positionOf(source, path, { key }), code, severity, message };
 }
 
-/** Cross-reference and consistency checks over the merged estate. */
-export function checkEstate(estate: Estate, origins: Origins, ctx: { runbooks: Map<string, unknown>; folders: Folders; invalidIds?: Set<string> }): Diagnostic[] {
+/**
+ * Cross-reference and consistency checks over the merged estate. Pass `refs` to receive every
+ * application's links and hosts resolved to positions (model/refs.ts), found on the way.
+ */
+export function checkEstate(estate: Estate, origins: Origins, ctx: { runbooks: Map<string, unknown>; folders: Folders; invalidIds?: Set<string>; refs?: (refs: EstateRefs) => void }): Diagnostic[] {
   const out: Diagnostic[] = [];
   const at = (entity: object, sub: PathSegment[], code: ErrorCode, message: string, severity: "error" | "warning" = "error") => {
     const origin = origins.get(entity);
     if (origin) out.push(finding(origin.source, [...origin.path, ...sub], code, message, severity));
   };
 
-  const index = <T extends { id: string }>(kind: string, list: T[]): Map<string, T> => {
-    const map = new Map<string, T>();
-    for (const item of list) {
+  // Each id's position in its list (the first, when an id is used twice: that is reported).
+  const index = <T extends { id: string }>(kind: string, list: T[]): Map<string, number> => {
+    const map = new Map<string, number>();
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i]!;
       const first = map.get(item.id);
-      if (first) {
-        const o = origins.get(first);
+      if (first !== undefined) {
+        const o = origins.get(list[first]!);
         at(item, ["id"], "duplicate-id", `${kind} id \`${item.id}\` is already used${o ? ` at ${o.source.file}:${positionOf(o.source, [...o.path, "id"]).line}` : ""}; ids are unique within their kind`);
-      } else map.set(item.id, item);
+      } else map.set(item.id, i);
     }
     return map;
   };
@@ -43,10 +49,17 @@ export function checkEstate(estate: Estate, origins: Origins, ctx: { runbooks: M
   const apps = index("application", estate.applications);
   index("dataset", estate.datasets);
   void networks;
+  const refs = resolveRefs(estate, apps, hosts);
+  ctx.refs?.(refs);
 
-  const ref = (entity: object, sub: PathSegment[], kind: string, id: string | undefined, map: Map<string, unknown>) => {
+  // A reference that resolves (nearly all of them, 400k+ in a big estate) costs one lookup: the
+  // path to report is built only for one that does not.
+  const dangling = (entity: object, sub: PathSegment[], kind: string, id: string, map: Map<string, unknown>) => {
     // An entity that failed its schema was already reported; a reference to it is not dangling.
-    if (id !== undefined && !map.has(id) && !ctx.invalidIds?.has(id)) at(entity, sub, "unknown-reference", `unknown ${kind} \`${id}\`${suggest(id, map.keys())}`);
+    if (!ctx.invalidIds?.has(id)) at(entity, sub, "unknown-reference", `unknown ${kind} \`${id}\`${suggest(id, map.keys())}`);
+  };
+  const ref = (entity: object, sub: PathSegment[], kind: string, id: string | undefined, map: Map<string, unknown>) => {
+    if (id !== undefined && !map.has(id)) dangling(entity, sub, kind, id, map);
   };
 
   for (const o of estate.organisations) ref(o, ["successor"], "organisation", o.successor, orgs);
@@ -60,34 +73,44 @@ export function checkEstate(estate: Estate, origins: Origins, ctx: { runbooks: M
     siteRanges.set(n.site, list);
   }
   for (const h of estate.hosts) {
-    ref(h, ["site"], "site", h.site, sites);
-    ref(h, ["ssh", "via"], "jump host", h.ssh?.via, hosts);
-    if (h.ssh?.via === h.id) at(h, ["ssh", "via"], "unknown-reference", `host \`${h.id}\` cannot be its own jump host`);
+    if (!sites.has(h.site)) dangling(h, ["site"], "site", h.site, sites);
+    const via = h.ssh?.via;
+    if (via !== undefined) {
+      if (!hosts.has(via)) dangling(h, ["ssh", "via"], "jump host", via, hosts);
+      if (via === h.id) at(h, ["ssh", "via"], "unknown-reference", `host \`${h.id}\` cannot be its own jump host`);
+    }
     const ranges = siteRanges.get(h.site);
     if (ranges && sites.has(h.site)) {
       const addr = rangeOf(h.address);
-      if (!ranges.some((r) => rangesOverlap(r, addr))) {
-        at(h, ["address"], "address-outside-site", `address ${h.address} of host \`${h.id}\` is in none of site \`${h.site}\`'s networks`, "warning");
-      }
+      let inside = false;
+      for (const r of ranges) if ((inside = rangesOverlap(r, addr))) break;
+      if (!inside) at(h, ["address"], "address-outside-site", `address ${h.address} of host \`${h.id}\` is in none of site \`${h.site}\`'s networks`, "warning");
     }
   }
   // A jump chain that loops would hang a connection attempt forever; find it here.
   for (const h of estate.hosts) {
+    if (h.ssh?.via === undefined) continue;
     const seen = [h.id];
-    let hop = h.ssh?.via ? hosts.get(h.ssh.via) : undefined;
+    const hostAt = (id: string) => {
+      const i = hosts.get(id);
+      return i === undefined ? undefined : estate.hosts[i];
+    };
+    let hop = h.ssh?.via ? hostAt(h.ssh.via) : undefined;
     while (hop) {
       if (seen.includes(hop.id)) {
         if (hop.id === h.id && seen.length > 1) at(h, ["ssh", "via"], "unknown-reference", `jump hosts form a loop: ${[...seen, hop.id].join(" → ")}`);
         break;
       }
       seen.push(hop.id);
-      hop = hop.ssh?.via ? hosts.get(hop.ssh.via) : undefined;
+      hop = hop.ssh?.via ? hostAt(hop.ssh.via) : undefined;
     }
   }
 
-  for (const a of estate.applications) {
+  for (let p = 0; p < estate.applications.length; p++) {
+    const a = estate.applications[p]!;
     ref(a, ["organisation"], "organisation", a.organisation, orgs);
-    a.hosts.forEach((h, i) => ref(a, ["hosts", i], "host", h, hosts));
+    const hostAt = refs.hostStart[p]!;
+    for (let i = 0; i < a.hosts.length; i++) if (refs.appHost[hostAt + i]! < 0) dangling(a, ["hosts", i], "host", a.hosts[i]!, hosts);
     if (a.target === undefined && a.disposition !== "retire" && a.disposition !== "retain") {
       at(a, [], "missing-field", `application \`${a.id}\` (${a.disposition}) needs a \`target\` site; only retire and retain have none`);
     }
@@ -96,19 +119,21 @@ export function checkEstate(estate: Estate, origins: Origins, ctx: { runbooks: M
       if (!ctx.folders.runbooks) at(a, ["runbook"], "missing-folder", `runbook \`${a.runbook}\` is named but there is no runbooks/ folder`);
       else ref(a, ["runbook"], "runbook", a.runbook, ctx.runbooks);
     }
-    a.dependsOn.forEach((d, i) => {
+    const depAt = refs.depStart[p]!;
+    for (let i = 0; i < a.dependsOn.length; i++) {
+      const d = a.dependsOn[i]!;
       if (d.app === a.id) at(a, ["dependsOn", i, "app"], "self-dependency", `application \`${a.id}\` depends on itself`);
-      else ref(a, ["dependsOn", i, "app"], "application", d.app, apps);
+      else if (refs.depApp[depAt + i]! < 0) dangling(a, ["dependsOn", i, "app"], "application", d.app, apps);
       if (d.together && d.order === "none") at(a, ["dependsOn", i], "invalid-value", "a `together` link always constrains the schedule; drop `order: none`");
-    });
-    a.blackouts.forEach((b, i) => {
+    }
+    if (a.blackouts.length) a.blackouts.forEach((b, i) => {
       if (typeof b === "string") {
         const events = estate.calendar?.events ?? {};
         if (!Object.hasOwn(events, b)) at(a, ["blackouts", i], "unknown-event", `unknown calendar event \`${b}\`${suggest(b, Object.keys(events))}; define it under calendar.events`);
       } else if (b.to < b.from) at(a, ["blackouts", i, "to"], "invalid-range", `blackout ends (${b.to}) before it starts (${b.from})`);
     });
   }
-  for (const d of estate.datasets) ref(d, ["application"], "application", d.application, apps);
+  for (const d of estate.datasets) if (!apps.has(d.application)) dangling(d, ["application"], "application", d.application, apps);
   estate.calendar?.freezes.forEach((f, i) => {
     if (f.to < f.from) at(estate.calendar!, ["freezes", i, "to"], "invalid-range", `freeze ends (${f.to}) before it starts (${f.from})`);
   });

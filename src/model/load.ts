@@ -15,6 +15,7 @@ import { asDiagnostics, checksKey, isJsonExact, type DocumentCache } from "./cac
 import { checkEstate, checkRunbooks, checkStacks, type Origins } from "./checks.js";
 import { checkStackTarget } from "./stack-checks.js";
 import { undeclaredEnv } from "./requirements.js";
+import { refsFromJson, refsToJson, type EstateRefs } from "./refs.js";
 
 export interface LoadedRunbook {
   runbook: Runbook;
@@ -39,6 +40,8 @@ export interface Project {
   stacks: Map<string, LoadedStack>;
   /** Every file read: relative path and sha256 hex, sorted by path. */
   files: { path: string; digest: string }[];
+  /** The estate's links and hosts resolved to positions, as validation found them (the planner follows these instead of ids). */
+  refs?: EstateRefs;
   /** Which of estate/, runbooks/, stacks/ exist. */
   folders: { estate: boolean; runbooks: boolean; stacks: boolean };
   diagnostics: Diagnostic[];
@@ -256,10 +259,12 @@ export async function loadProject(dir: string, opts: { progress?: LoadProgress; 
   opts.progress?.({ checking: true });
   // The project-wide checks depend on nothing but the files' contents: when none changed, their findings stand.
   const key = cache ? checksKey(files, folders) : undefined;
-  let found = key === undefined ? undefined : asDiagnostics(cache!.get("checks", key));
+  const recorded = key === undefined ? undefined : (cache!.get("checks", key) as { findings?: unknown; refs?: unknown } | undefined);
+  let found = asDiagnostics(recorded?.findings);
+  let refs = found ? refsFromJson(recorded?.refs, estate) : undefined;
   // validate's recorded verdict for these same files (model/verdict.ts) stays current too.
   if (key !== undefined) cache!.keep("verdict", key);
-  if (!found) {
+  if (!found || !refs) {
     const origins: Origins = new Map();
     for (const { source, parsed } of placed) {
       for (const list of ["organisations", "sites", "networks", "hosts", "applications", "datasets"] as const) {
@@ -267,15 +272,15 @@ export async function loadProject(dir: string, opts: { progress?: LoadProgress; 
       }
       if (parsed.calendar && parsed.calendar === estate.calendar) origins.set(parsed.calendar, { source, path: ["calendar"] });
     }
-    found = checkEstate(estate, origins, { runbooks, folders, invalidIds }).filter((d) => !unreadEstate || d.code !== "unknown-reference");
+    found = checkEstate(estate, origins, { runbooks, folders, invalidIds, refs: (r) => (refs = r) }).filter((d) => !unreadEstate || d.code !== "unknown-reference");
     for (const d of checkRunbooks(runbooks, runbookSources)) found.push(d);
     for (const d of checkStacks(stacks, stackSources, estate, folders)) found.push(d);
     for (const [name, { target }] of stacks) for (const d of checkStackTarget(target, stackSources.get(name)!, folders.estate ? estate : undefined)) found.push(d);
-    if (key !== undefined && isJsonExact(found)) cache!.put("checks", key, found);
+    if (key !== undefined && refs && isJsonExact(found)) cache!.put("checks", key, { findings: found, refs: refsToJson(refs) });
   }
   for (const d of found) diagnostics.push(d);
 
-  return { dir, estate, runbooks, stacks, files, folders, diagnostics: sortDiagnostics(diagnostics) };
+  return { dir, estate, runbooks, stacks, files, folders, diagnostics: sortDiagnostics(diagnostics), ...(refs ? { refs } : {}) };
 }
 
 

@@ -1,7 +1,8 @@
-import type { Application, Estate, Host } from "../model/estate.js";
+import type { Application, Estate } from "../model/estate.js";
 import { PLANNED_DISPOSITIONS } from "../model/estate.js";
 import { addDays, BlackoutResolver, type ResolvedBlackout } from "./calendar.js";
 import { chooseRunbook } from "./choose-runbook.js";
+import { resolveRefs, type EstateRefs } from "../model/refs.js";
 
 /**
  * The date an application must have moved by, and what sets it: a site of one of its hosts
@@ -35,6 +36,8 @@ export interface AppFacts {
   app: Application;
   /** Position in the id-sorted list of planned applications. */
   index: number;
+  /** Position in `estate.applications`, which the estate's refs (model/refs.ts) are indexed by. */
+  estateIndex: number;
   runbook: string;
   /** Source site: the site of the application's first host; null without hosts. */
   site: string | null;
@@ -57,18 +60,23 @@ export function isPlanned(app: Pick<Application, "disposition">): boolean {
  * Deadlines look at every host's site, not only the first: a host left on a closing site
  * still has to be moved before the site shuts.
  */
-export function collectFacts(estate: Estate, resolver = blackoutResolver(estate), hosts: ReadonlyMap<string, Host> = hostIndex(estate)): AppFacts[] {
+export function collectFacts(estate: Estate, resolver = blackoutResolver(estate), refs: EstateRefs = resolveRefs(estate)): AppFacts[] {
   const closes = new Map<string, string>();
   for (const s of estate.sites) if (s.closes) closes.set(s.id, s.closes);
-  const apps = estate.applications.filter(isPlanned);
+  const positions: number[] = [];
+  for (let i = 0; i < estate.applications.length; i++) if (isPlanned(estate.applications[i]!)) positions.push(i);
   // Estates are usually written in id order already: checking is linear, sorting 100k is not.
-  if (!isSortedById(apps)) apps.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return apps.map((app, index) => {
+  const idOf = (p: number) => estate.applications[p]!.id;
+  if (!isSortedBy(positions, idOf)) positions.sort((a, b) => (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0));
+  return positions.map((estateIndex, index) => {
+    const app = estate.applications[estateIndex]!;
     let site: string | null = null;
     let deadline: AppFacts["deadline"] = null;
-    for (const hostId of app.hosts) {
-      const hostSite = hosts.get(hostId)?.site;
-      if (hostSite === undefined) continue;
+    const first = refs.hostStart[estateIndex]!;
+    for (let k = first; k < refs.hostStart[estateIndex + 1]!; k++) {
+      const h = refs.appHost[k]!;
+      if (h < 0) continue;
+      const hostSite = estate.hosts[h]!.site;
       site ??= hostSite;
       const c = closes.get(hostSite);
       if (c) deadline = earlier(deadline, { kind: "site", site: hostSite, closes: c });
@@ -76,18 +84,13 @@ export function collectFacts(estate: Estate, resolver = blackoutResolver(estate)
     if (app.supportEnds) deadline = earlier(deadline, { kind: "support", site: null, closes: app.supportEnds });
     if (app.contractEnds) deadline = earlier(deadline, { kind: "contract", site: null, closes: app.contractEnds });
     // The first host decides the site, even when it is unknown to the estate (validation reports that).
-    if (app.hosts.length > 0) site = hosts.get(app.hosts[0]!)?.site ?? null;
-    return { app, index, runbook: chooseRunbook(app), site, deadline, retiring: app.disposition === "retire", blackouts: resolver.resolve(app.blackouts) };
+    if (app.hosts.length > 0) site = refs.appHost[first]! >= 0 ? estate.hosts[refs.appHost[first]!]!.site : null;
+    return { app, index, estateIndex, runbook: chooseRunbook(app), site, deadline, retiring: app.disposition === "retire", blackouts: resolver.resolve(app.blackouts) };
   });
 }
 
-/** The estate's hosts by id (built once per plan and shared by the phases that look hosts up). */
-export function hostIndex(estate: Pick<Estate, "hosts">): Map<string, Host> {
-  return new Map<string, Host>(estate.hosts.map((h) => [h.id, h]));
-}
-
-function isSortedById(apps: readonly Application[]): boolean {
-  for (let i = 1; i < apps.length; i++) if (!(apps[i - 1]!.id <= apps[i]!.id)) return false;
+function isSortedBy(positions: readonly number[], idOf: (p: number) => string): boolean {
+  for (let i = 1; i < positions.length; i++) if (!(idOf(positions[i - 1]!) <= idOf(positions[i]!))) return false;
   return true;
 }
 

@@ -1,3 +1,4 @@
+import type { EstateRefs } from "../model/refs.js";
 import type { AppFacts } from "./facts.js";
 import { componentRepresentatives, stronglyConnectedComponents, topologicalGenerations, type EdgeArrays } from "./kernel.js";
 
@@ -75,20 +76,27 @@ export interface OrderCycle {
   merged: boolean;
 }
 
-/** Together pairs and order links among planned applications; other links do not constrain. */
-function collectLinks(facts: readonly AppFacts[]): { together: EdgeArrays; order: OrderLinks } {
-  const indexOf = new Map<string, number>();
+/**
+ * Together pairs and order links among planned applications; other links do not constrain.
+ * Links are followed by position (`refs`, resolved once by validation), never looked up by id.
+ */
+function collectLinks(facts: readonly AppFacts[], refs: Pick<EstateRefs, "depStart" | "depApp">): { together: EdgeArrays; order: OrderLinks } {
+  // Fact index by estate position; -1 for applications outside `facts` (not planned, or kept).
+  const factOf = new Int32Array(refs.depStart.length - 1).fill(-1);
   let count = 0;
   for (const f of facts) {
-    indexOf.set(f.app.id, f.index);
+    factOf[f.estateIndex] = f.index;
     count += f.app.dependsOn.length;
   }
   const together: EdgeArrays = { from: new Int32Array(count), to: new Int32Array(count), length: 0 };
   const order: OrderLinks = { before: new Int32Array(count), after: new Int32Array(count), dependent: new Int32Array(count), dependency: new Int32Array(count), length: 0 };
   for (const f of facts) {
-    for (const d of f.app.dependsOn) {
-      const other = indexOf.get(d.app);
-      if (other === undefined || other === f.index) continue; // not planned: no constraint
+    const at = refs.depStart[f.estateIndex]!;
+    for (let j = 0; j < f.app.dependsOn.length; j++) {
+      const d = f.app.dependsOn[j]!;
+      const target = refs.depApp[at + j]!;
+      const other = target < 0 ? -1 : factOf[target]!;
+      if (other < 0 || other === f.index) continue; // not planned: no constraint
       if (d.together) {
         const t = together.length++;
         together.from[t] = f.index;
@@ -205,9 +213,9 @@ function settleHeldUp(edges: EdgeList, n: number, stuck: Uint8Array, rep: Int32A
  * One graph of the order constraints is built; cycles, when there are any, are searched only
  * among the nodes its topological sort could not reach.
  */
-export function buildGroups(facts: readonly AppFacts[]): Grouping {
+export function buildGroups(facts: readonly AppFacts[], refs: Pick<EstateRefs, "depStart" | "depApp">): Grouping {
   const n = facts.length;
-  const links = collectLinks(facts);
+  const links = collectLinks(facts, refs);
   const tg = componentRepresentatives(n, links.together);
 
   // Order constraints between together-components; only components with links enter the graph.

@@ -2,8 +2,11 @@ import type { Project } from "../model/load.js";
 import type { KeepInput } from "./keep.js";
 import type { StepActuals } from "../timing/types.js";
 
-/** What the planner reads from a loaded project: the estate, runbooks, stacks and file digests. */
-export type PlanInputs = Pick<Project, "estate" | "runbooks" | "stacks" | "files">;
+/**
+ * What the planner reads from a loaded project: the estate, runbooks, stacks and file digests,
+ * and the estate's references as validation resolved them (resolved again when absent).
+ */
+export type PlanInputs = Pick<Project, "estate" | "runbooks" | "stacks" | "files"> & Partial<Pick<Project, "refs">>;
 
 /** Options of {@link planWaves}. */
 export interface PlanOptions {

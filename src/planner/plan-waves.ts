@@ -3,7 +3,8 @@ import type { Dataset } from "../model/estate.js";
 import type { Plan, PlannedApplication, PlannedChange, PlannedDataset, PlanWarning, Wave } from "../model/plan.js";
 import { blackoutName, isKnownTimeZone, waveSlots, waveWindow, type Slot } from "./calendar.js";
 import { computePlanHash } from "./canonical.js";
-import { blackoutResolver, collectFacts, describeDeadline, hostIndex, type AppFacts } from "./facts.js";
+import { blackoutResolver, collectFacts, describeDeadline, type AppFacts } from "./facts.js";
+import { resolveRefs } from "../model/refs.js";
 import { buildGroups, type Group } from "./groups.js";
 import { digestInputs } from "./inputs-digest.js";
 import { chooseTargetStack, type PlanInputs, type PlanOptions } from "./inputs.js";
@@ -119,17 +120,18 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
   const kept = keptWaves(options.keep);
   const keptDate = new Map<string, string>();
   for (const k of kept) for (const a of k.wave.applications) keptDate.set(a.id, k.wave.date);
-  const hosts = hostIndex(estate);
-  const allFacts = collectFacts(estate, resolver, hosts);
+  // Links and hosts by position, as validation resolved them (or resolved here for inputs built by hand).
+  const refs = inputs.refs ?? resolveRefs(estate);
+  const allFacts = collectFacts(estate, resolver, refs);
   const facts = keptDate.size ? reindex(allFacts.filter((f) => !keptDate.has(f.app.id))) : allFacts;
   const keptFacts = keptDate.size ? allFacts.filter((f) => keptDate.has(f.app.id)) : [];
   phase("facts");
   signal?.throwIfAborted();
-  const grouping = buildGroups(facts);
+  const grouping = buildGroups(facts, refs);
   signal?.throwIfAborted();
   const { groups } = grouping;
   // Order cycles are named over every planned application, kept ones included.
-  const warnings: PlanWarning[] = keptDate.size ? cycleWarnings(buildGroups(allFacts).cycles, allFacts) : cycleWarnings(grouping.cycles, facts);
+  const warnings: PlanWarning[] = keptDate.size ? cycleWarnings(buildGroups(allFacts, refs).cycles, allFacts) : cycleWarnings(grouping.cycles, facts);
   phase("graph");
 
   const calendar = estate.calendar;
@@ -167,7 +169,7 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
   }
 
   // Networks to re-address: needed by new applications (indices below facts.length) or kept ones.
-  const networks = reipNetworks(estate, keptFacts.length ? [...facts, ...keptFacts] : facts, target, hosts);
+  const networks = reipNetworks(estate, keptFacts.length ? [...facts, ...keptFacts] : facts, target, refs);
   const keptChange = new Map<string, string>();
   for (const k of kept) for (const c of k.wave.changes ?? []) if (!keptChange.has(c.id)) keptChange.set(c.id, k.wave.date);
   const needs = new Map<number, number[]>();

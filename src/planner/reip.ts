@@ -5,10 +5,11 @@
  * wave before the first of those applications moves.
  */
 import { dottedQuadValue } from "../model/common.js";
-import type { Estate, Host } from "../model/estate.js";
+import type { Estate } from "../model/estate.js";
 import type { StackTarget } from "../model/stack.js";
 import { analyseAddressPlan, contains, legacyOverlaps, parsePrefix, type IpPrefix } from "../network/index.js";
-import { hostIndex, type AppFacts } from "./facts.js";
+import type { AppFacts } from "./facts.js";
+import { resolveRefs, type EstateRefs } from "../model/refs.js";
 
 /** The runbook that re-addresses a network. */
 export const REIP_RUNBOOK = "reip-subnet";
@@ -58,7 +59,7 @@ function hostIn(net: CollidingNetwork, address: string, parsed: { value?: IpPref
  * sit in it. Retirements are left out: a server being switched off needs no new address.
  * `others` are applications outside `facts` (kept from an earlier plan) to look up the same way.
  */
-export function reipNetworks(estate: Estate, facts: readonly Pick<AppFacts, "app" | "retiring">[], target?: StackTarget, hosts: ReadonlyMap<string, Host> = hostIndex(estate)): ReipNetwork[] {
+export function reipNetworks(estate: Estate, facts: readonly Pick<AppFacts, "app" | "retiring" | "estateIndex">[], target?: StackTarget, refs: Pick<EstateRefs, "hostStart" | "appHost"> = resolveRefs(estate)): ReipNetwork[] {
   const collisions = legacyOverlaps(estate, target);
   if (collisions.size === 0) return [];
   const list: ReipNetwork[] = [];
@@ -91,8 +92,8 @@ export function reipNetworks(estate: Estate, facts: readonly Pick<AppFacts, "app
   }
   facts.forEach((f, i) => {
     if (f.retiring) return;
-    for (const hostId of f.app.hosts) {
-      const host = hosts.get(hostId);
+    for (let k = refs.hostStart[f.estateIndex]!; k < refs.hostStart[f.estateIndex + 1]!; k++) {
+      const host = refs.appHost[k]! >= 0 ? estate.hosts[refs.appHost[k]!] : undefined;
       const nets = host && bySite.get(host.site);
       if (!host || !nets) continue;
       const parsed: { value?: IpPrefix | null } = {};

@@ -8,6 +8,7 @@ import { isJsonExact } from "../../src/model/cache.js";
 import { formatDiagnostic } from "../../src/model/diagnostics.js";
 import { loadProject, type Project } from "../../src/model/load.js";
 import { checkProject } from "../../src/model/verdict.js";
+import { refsFromJson, refsToJson, resolveRefs } from "../../src/model/refs.js";
 import { projectDir } from "../helpers/project-dir.js";
 
 /** A generated project of several estate files, with problems of every kind planted in it. */
@@ -29,6 +30,8 @@ function observed(p: Project): unknown {
     stacks: JSON.stringify([...p.stacks]),
     files: p.files,
     folders: p.folders,
+    // The links and hosts resolved to positions (the planner follows these): the same from the cache.
+    refs: p.refs ? refsToJson(p.refs) : undefined,
   };
 }
 
@@ -186,6 +189,37 @@ describe("validate's recorded verdict", () => {
     const again = await verdictOf(dir);
     expect(again.verdict.diagnostics.map(formatDiagnostic)).toEqual((await loadProject(dir)).diagnostics.map(formatDiagnostic));
     expect(again.verdict.diagnostics.some((d) => d.file === "runbooks/broken.yaml")).toBe(true);
+  });
+});
+
+describe("resolved references", () => {
+  it("point every link and host at the entity with that id, -1 where none has it, and are refused when they do not fit the estate", async () => {
+    const dir = exampleProject();
+    const { project } = await load(dir);
+    const { estate } = project;
+    const refs = project.refs!;
+    expect(refsToJson(refs)).toEqual(refsToJson(resolveRefs(estate)));
+    estate.applications.forEach((a, i) => {
+      a.dependsOn.forEach((d, j) => {
+        const p = refs.depApp[refs.depStart[i]! + j]!;
+        if (p >= 0) expect(estate.applications[p]!.id).toBe(d.app);
+        else expect(estate.applications.some((x) => x.id === d.app)).toBe(false);
+      });
+      a.hosts.forEach((h, j) => {
+        const p = refs.appHost[refs.hostStart[i]! + j]!;
+        if (p >= 0) expect(estate.hosts[p]!.id).toBe(h);
+        else expect(estate.hosts.some((x) => x.id === h)).toBe(false);
+      });
+    });
+    const json = refsToJson(refs);
+    // The planner follows them; planning resolves them itself when none are given, to the same plan.
+    const { planWaves } = await import("../../src/planner/index.js");
+    const { refs: _refs, ...unresolved } = project;
+    expect(planWaves(project).hash).toBe(planWaves(unresolved).hash);
+    expect(refsFromJson(json, estate)).toBeDefined();
+    expect(refsFromJson({ ...json, depApp: json.depApp.slice(1) }, estate)).toBeUndefined();
+    expect(refsFromJson({ ...json, appHost: json.appHost.map(() => estate.hosts.length) }, estate)).toBeUndefined();
+    expect(refsFromJson({ ...json, depStart: json.depStart.map((x, i) => (i === 1 ? x + 1 : x)) }, estate)).toBeUndefined();
   });
 });
 
