@@ -13,11 +13,20 @@ export interface EstateRefs {
   depStart: Int32Array;
   /** The application each `dependsOn` entry names, by position; -1 when none has that id. */
   depApp: Int32Array;
+  /** What each `dependsOn` entry asks: {@link LINK_ORDER}, {@link LINK_TOGETHER} or {@link LINK_NONE}. */
+  depKind: Uint8Array;
   /** Application i's `hosts[j]` is entry `hostStart[i] + j`; length applications + 1. */
   hostStart: Int32Array;
   /** The host each application's `hosts` entry names, by position; -1 when none has that id. */
   appHost: Int32Array;
 }
+
+/** A `dependsOn` link that orders the waves (the default). */
+export const LINK_ORDER = 0;
+/** A `together: true` link: the same wave. */
+export const LINK_TOGETHER = 1;
+/** An `order: none` link: recorded only. */
+export const LINK_NONE = 2;
 
 /** Position of the first entity with each id (later duplicates are validation errors). */
 export function positions(list: readonly { id: string }[]): Map<string, number> {
@@ -37,20 +46,24 @@ export function resolveRefs(estate: Pick<Estate, "applications" | "hosts">, apps
     hostStart[i + 1] = hostStart[i]! + a.hosts.length;
   }
   const depApp = new Int32Array(depStart[n]!);
+  const depKind = new Uint8Array(depStart[n]!);
   const appHost = new Int32Array(hostStart[n]!);
   for (let i = 0; i < n; i++) {
     const a = estate.applications[i]!;
     let k = depStart[i]!;
-    for (const d of a.dependsOn) depApp[k++] = apps.get(d.app) ?? -1;
+    for (const d of a.dependsOn) {
+      depKind[k] = d.together ? LINK_TOGETHER : d.order === "none" ? LINK_NONE : LINK_ORDER;
+      depApp[k++] = apps.get(d.app) ?? -1;
+    }
     k = hostStart[i]!;
     for (const h of a.hosts) appHost[k++] = hosts.get(h) ?? -1;
   }
-  return { depStart, depApp, hostStart, appHost };
+  return { depStart, depApp, depKind, hostStart, appHost };
 }
 
 /** The refs as plain JSON (for the document cache). */
 export function refsToJson(refs: EstateRefs): Record<keyof EstateRefs, number[]> {
-  return { depStart: Array.from(refs.depStart), depApp: Array.from(refs.depApp), hostStart: Array.from(refs.hostStart), appHost: Array.from(refs.appHost) };
+  return { depStart: Array.from(refs.depStart), depApp: Array.from(refs.depApp), depKind: Array.from(refs.depKind), hostStart: Array.from(refs.hostStart), appHost: Array.from(refs.appHost) };
 }
 
 /**
@@ -66,15 +79,17 @@ export function refsFromJson(value: unknown, estate: Pick<Estate, "applications"
   const depApp = ints(v.depApp);
   const hostStart = ints(v.hostStart);
   const appHost = ints(v.appHost);
-  if (!depStart || !depApp || !hostStart || !appHost) return undefined;
+  const kinds = ints(v.depKind);
+  if (!depStart || !depApp || !hostStart || !appHost || !kinds) return undefined;
   const n = estate.applications.length;
   if (depStart.length !== n + 1 || hostStart.length !== n + 1 || depStart[0] !== 0 || hostStart[0] !== 0) return undefined;
   for (let i = 0; i < n; i++) {
     const a = estate.applications[i]!;
     if (depStart[i + 1]! - depStart[i]! !== a.dependsOn.length || hostStart[i + 1]! - hostStart[i]! !== a.hosts.length) return undefined;
   }
-  if (depApp.length !== depStart[n] || appHost.length !== hostStart[n]) return undefined;
+  if (depApp.length !== depStart[n] || kinds.length !== depStart[n] || appHost.length !== hostStart[n]) return undefined;
   for (const p of depApp) if (p < -1 || p >= n) return undefined;
+  for (const k of kinds) if (k !== LINK_ORDER && k !== LINK_TOGETHER && k !== LINK_NONE) return undefined;
   for (const p of appHost) if (p < -1 || p >= estate.hosts.length) return undefined;
-  return { depStart, depApp, hostStart, appHost };
+  return { depStart, depApp, depKind: Uint8Array.from(kinds), hostStart, appHost };
 }

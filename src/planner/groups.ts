@@ -1,4 +1,4 @@
-import type { EstateRefs } from "../model/refs.js";
+import { LINK_ORDER, LINK_TOGETHER, type EstateRefs } from "../model/refs.js";
 import type { AppFacts } from "./facts.js";
 import { componentRepresentatives, stronglyConnectedComponents, topologicalGenerations, type EdgeArrays } from "./kernel.js";
 
@@ -80,33 +80,36 @@ export interface OrderCycle {
  * Together pairs and order links among planned applications; other links do not constrain.
  * Links are followed by position (`refs`, resolved once by validation), never looked up by id.
  */
-function collectLinks(facts: readonly AppFacts[], refs: Pick<EstateRefs, "depStart" | "depApp">): { together: EdgeArrays; order: OrderLinks } {
+function collectLinks(facts: readonly AppFacts[], refs: Pick<EstateRefs, "depStart" | "depApp" | "depKind">): { together: EdgeArrays; order: OrderLinks } {
   // Fact index by estate position; -1 for applications outside `facts` (not planned, or kept).
   const factOf = new Int32Array(refs.depStart.length - 1).fill(-1);
+  const retiring = new Uint8Array(facts.length);
   let count = 0;
   for (const f of facts) {
     factOf[f.estateIndex] = f.index;
-    count += f.app.dependsOn.length;
+    count += refs.depStart[f.estateIndex + 1]! - refs.depStart[f.estateIndex]!;
+    if (f.retiring) retiring[f.index] = 1;
   }
   const together: EdgeArrays = { from: new Int32Array(count), to: new Int32Array(count), length: 0 };
   const order: OrderLinks = { before: new Int32Array(count), after: new Int32Array(count), dependent: new Int32Array(count), dependency: new Int32Array(count), length: 0 };
+  // Typed arrays only from here: no application object is touched per link.
   for (const f of facts) {
-    const at = refs.depStart[f.estateIndex]!;
-    for (let j = 0; j < f.app.dependsOn.length; j++) {
-      const d = f.app.dependsOn[j]!;
-      const target = refs.depApp[at + j]!;
+    const self = f.index;
+    for (let k = refs.depStart[f.estateIndex]!; k < refs.depStart[f.estateIndex + 1]!; k++) {
+      const target = refs.depApp[k]!;
       const other = target < 0 ? -1 : factOf[target]!;
-      if (other < 0 || other === f.index) continue; // not planned: no constraint
-      if (d.together) {
+      if (other < 0 || other === self) continue; // not planned: no constraint
+      const kind = refs.depKind[k]!;
+      if (kind === LINK_TOGETHER) {
         const t = together.length++;
-        together.from[t] = f.index;
+        together.from[t] = self;
         together.to[t] = other;
-      } else if (d.order !== "none") {
-        const retiring = facts[other]!.retiring;
+      } else if (kind === LINK_ORDER) {
+        const reversed = retiring[other] === 1;
         const e = order.length++;
-        order.before[e] = retiring ? f.index : other;
-        order.after[e] = retiring ? other : f.index;
-        order.dependent[e] = f.index;
+        order.before[e] = reversed ? self : other;
+        order.after[e] = reversed ? other : self;
+        order.dependent[e] = self;
         order.dependency[e] = other;
       }
     }
@@ -213,7 +216,7 @@ function settleHeldUp(edges: EdgeList, n: number, stuck: Uint8Array, rep: Int32A
  * One graph of the order constraints is built; cycles, when there are any, are searched only
  * among the nodes its topological sort could not reach.
  */
-export function buildGroups(facts: readonly AppFacts[], refs: Pick<EstateRefs, "depStart" | "depApp">): Grouping {
+export function buildGroups(facts: readonly AppFacts[], refs: Pick<EstateRefs, "depStart" | "depApp" | "depKind">): Grouping {
   const n = facts.length;
   const links = collectLinks(facts, refs);
   const tg = componentRepresentatives(n, links.together);

@@ -217,12 +217,6 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
   for (const s of placement.reipSlot) if (s >= 0) usedSlots.add(s);
   const dates = [...[...usedSlots].map((s) => slots[s]!.date), ...keptDates].sort();
   const numberOf = new Map(dates.map((d, i) => [d, i + 1]));
-  const datasetsOf = new Map<string, Dataset[]>();
-  for (const d of estate.datasets) {
-    const list = datasetsOf.get(d.application);
-    if (list) list.push(d);
-    else datasetsOf.set(d.application, [d]);
-  }
 
   // One (read-only) wave record per date, shared by the applications in that wave.
   const waveRecords = new Map<string, { number: number; date: string }>();
@@ -248,6 +242,15 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
     list.push(f);
   }
   for (const k of kept) for (const a of k.wave.applications) waveOfApp.set(a.id, { number: numberOf.get(k.wave.date)!, date: k.wave.date });
+  // Data sets by the date their application moves (one look-up per data set, not per application).
+  const datasetsOn = new Map<string, Dataset[]>();
+  for (const d of estate.datasets) {
+    const date = waveOfApp.get(d.application)?.date;
+    if (date === undefined) continue;
+    const list = datasetsOn.get(date);
+    if (list) list.push(d);
+    else datasetsOn.set(date, [d]);
+  }
 
   // The re-IP changes, by the date of their wave, each naming the applications that wait for it.
   const reipAt = (n: number): { number: number; date: string } | null => {
@@ -316,7 +319,7 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
       window,
       applications: members.map((f) => plannedApplication(f, groups[grouping.groupOf[f.index]!]!, placement.deferred)),
       load: { applications: members.length, effort, users, sites: Object.fromEntries(Object.entries(sites).sort(([a], [b]) => (a < b ? -1 : 1))) },
-      datasets: members.flatMap((f) => (datasetsOf.get(f.app.id) ?? []).map(plannedDataset)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+      datasets: (datasetsOn.get(date) ?? []).map(plannedDataset).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
       highestCriticality: highest,
       ...(changes ? { changes: changes.sort((a, b) => (a.id < b.id ? -1 : 1)) } : {}),
       timing,
@@ -324,7 +327,10 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
   });
   warnings.push(...overruns);
 
-  const byGroup = groups.map((g) => ({ facts: g.members.map((m) => facts[m]!), wave: waveOfApp.get(facts[g.members[0]!]!.app.id) }));
+  const byGroup = groups.map((g) => {
+    const slot = placement.slotOf[g.index]!;
+    return { facts: g.members.map((m) => facts[m]!), wave: slot >= 0 ? waveAt(slots[slot]!.date) : undefined };
+  });
   const keptGroups = keptFacts.map((f) => ({ facts: [f], wave: waveOfApp.get(f.app.id) }));
   warnings.push(...deadlineWarnings([...byGroup, ...keptGroups]));
   warnings.push(...retentionWarnings(estate.datasets, waveOfApp));

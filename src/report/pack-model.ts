@@ -246,7 +246,9 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
   const whereIs = (id: string): NonNullable<PackLink["otherWave"]> => waveOf.get(id) ?? (appById.get(id)?.disposition === "retain" ? "retained" : "not planned");
 
   const warningsOf = warningsByApplication(plan.warnings);
-  const cycles = plan.warnings.filter((w) => w.code === "dependency-cycle");
+  // Each application's dependency-cycle warning, if any (looked up per application below).
+  const cycleOf = new Map<string, PlanWarning>();
+  for (const w of plan.warnings) if (w.code === "dependency-cycle") for (const id of w.applications ?? []) if (!cycleOf.has(id)) cycleOf.set(id, w);
 
   // Per runbook, once: whether it has a point of no return and its time limits (values do not change them).
   const runbookFacts = new Map<string, RunbookInWords | undefined>();
@@ -301,8 +303,9 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
         const mates = (groups.get(a.group) ?? []).filter((id) => id !== a.id);
         let together: PackApp["together"];
         if (mates.length) {
-          const cycle = cycles.find((c) => c.applications?.includes(a.id));
-          const linked = (linksByApp.get(a.id) ?? []).some((l) => l.kind === "together" && mates.includes(l.from === a.id ? l.to : l.from));
+          const cycle = cycleOf.get(a.id);
+          const mateSet = new Set(mates);
+          const linked = (linksByApp.get(a.id) ?? []).some((l) => l.kind === "together" && mateSet.has(l.from === a.id ? l.to : l.from));
           const why = cycle ? "they depend on each other in a circle, so neither can go first" : linked ? "a latency-sensitive link: they must move in the same wave" : "linked through other applications that must move together";
           together = { with: mates.map((id) => ({ id, name: nameOf(id) })), why };
         }
