@@ -43,6 +43,11 @@ where change control requires one (approvals/<plan-hash-hex>-wave-<n>.yaml, from
 (fsynced) in <state>/runs/<run-id>/journal.ndjson before it is acted on; the log is next to
 it in log.ndjson.
 
+Where the plan records the wave's timing, the live view (and --json, as "forecast" lines) shows
+when the wave is forecast to end, from the remaining steps' estimates and the time taken so
+far, against the window's end; ferry warns once (rollback-decision-point) when that forecast
+passes the time by which rolling back must start for it to finish inside the window.
+
 --rehearsal runs the wave for real against a test environment (a plan of your test estate or
 stack: ferry does not redirect the steps) to learn how long it takes. It needs no approval and
 ignores the window, freezes and blackouts; the journal marks it a rehearsal, \`ferry status\`

@@ -17,6 +17,11 @@ export function registerStatus(program: Command): void {
       `
 Statuses: pending, running, succeeded, failed, rolled-back, rollback-failed, uncertain,
 waiting, skipped, paused (stopped where it failed: --on-failure pause). Reads the journal without taking the run lock, so it works during a run.
+Rehearsals (ferry run --rehearsal) are labelled REHEARSAL.
+
+After a run has finished, \`ferry status RUN\` adds the post-implementation review: the wave's
+planned duration and end against the actual ones, and each application's steps planned (P50,
+P90, as the plan estimated them) against what they took (\`review\` in --json).
 
 Examples:
   ferry status
