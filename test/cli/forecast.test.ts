@@ -10,7 +10,9 @@
  * longer than the 250 ms between forecasts, so one falls while it runs).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { ferryIn, planAndApprove, runProject } from "./run-project.js";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ferryIn, planAndApprove, runProject, startFerry, untilLedger } from "./run-project.js";
 
 const hhmm = (d: Date) => d.toISOString().slice(11, 16);
 const opened = new Date(Date.now() - 2 * 3_600_000);
@@ -28,7 +30,10 @@ const linesOf = (stdout: string): Line[] => stdout.split("\n").filter(Boolean).m
 
 beforeAll(async () => {
   dir = runProject(
-    [{ id: "payroll", runbook: "cutover" }],
+    [
+      { id: "payroll", runbook: "cutover" },
+      { id: "pensions", runbook: "held" },
+    ],
     {
       cutover: `steps:
   - id: copy
@@ -39,6 +44,15 @@ beforeAll(async () => {
     estimate: 10m
     local: { run: "sleep 0.4" }
 `,
+      held: `steps:
+  - id: hold
+    estimate: 20m
+    local: { run: "echo hold >> ledger; while [ ! -f go ]; do sleep 0.05; done" }
+    rollback: { local: { run: "true" }, estimate: 2m }
+  - id: after
+    estimate: 5m
+    local: { run: "sleep 0.3" }
+`,
     },
     { firstWave: opened.toISOString().slice(0, 10), window: { start: hhmm(opened), end: hhmm(closes), timezone: "UTC" } },
   );
@@ -47,7 +61,7 @@ beforeAll(async () => {
 
 describe("the live forecast", () => {
   it("carries the wave's forecast end in --json and warns once when it passes the rollback decision point", async () => {
-    const r = await ferryIn(dir, ["run", "--plan", plan, "--wave", "1", "--json"]);
+    const r = await ferryIn(dir, ["run", "--plan", plan, "--wave", "1", "--only", "payroll", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const lines = linesOf(r.stdout);
     realRun = lines[0]!.run as string;
@@ -59,8 +73,8 @@ describe("the live forecast", () => {
     expect(first.remainingMs as number).toBeLessThanOrEqual(40 * 60_000);
     expect(Date.parse(first.windowEndsAt as string)).toBe(Date.parse(`${closes.toISOString().slice(0, 16)}:00.000Z`));
     expect(first.marginMs as number).toBeLessThan(0);
-    // The decision point is the window's end less the rollback's P90 (2m × 1.5).
-    expect(Date.parse(first.windowEndsAt as string) - Date.parse(first.rollbackDecisionAt as string)).toBe(3 * 60_000);
+    // The decision point is the window's end less the wave's rollback at P90 (2m × 1.5 for each application).
+    expect(Date.parse(first.windowEndsAt as string) - Date.parse(first.rollbackDecisionAt as string)).toBe(6 * 60_000);
     // It falls as the steps finish (forecasts after events come at most every 250 ms).
     const remaining = forecasts.map((f) => f.remainingMs as number);
     expect(remaining).toEqual([...remaining].sort((a, b) => b - a));
@@ -76,7 +90,7 @@ describe("the live forecast", () => {
   }, 60_000);
 
   it("shows the forecast as text; a rehearsal counts the window from its own start", async () => {
-    const r = await ferryIn(dir, ["run", "--plan", plan, "--wave", "1", "--rehearsal"]);
+    const r = await ferryIn(dir, ["run", "--plan", plan, "--wave", "1", "--only", "payroll", "--rehearsal"]);
     expect(r.code, r.stderr).toBe(0);
     // A rehearsal counts the window from its own start: two hours and more ahead, so no warning.
     expect(r.stdout).toMatch(/^forecast: wave 1 \(rehearsal\) ends about \d\d:\d\d UTC \(40m00s left\); window ends \d\d:\d\d UTC, rollback decision by \d\d:\d\d UTC$/m);
@@ -102,5 +116,25 @@ describe("the live forecast", () => {
     const text = await ferryIn(dir, ["status", realRun]);
     expect(text.stdout).toMatch(/planned against actual \(post-implementation review\):\n {4}wave: planned 40m00s \(P90 1h00m\), took \d+ms -100%\n {4}from the window's start: planned to end \d\d:\d\d UTC \(P90 \d\d:\d\d UTC\), ended \d\d:\d\d UTC/);
     expect(text.stdout).toMatch(/^ {6}copy +step +planned 30m00s \(P90 45m00s\) +actual \d+ms -100%$/m);
+  }, 60_000);
+
+  it("forecasts what is left of a resumed run, from the plan it started with", async () => {
+    const first = startFerry(dir, ["run", "--plan", plan, "--wave", "1", "--only", "pensions", "--json"]);
+    await untilLedger(join(dir, "ledger"), "hold");
+    first.child.kill("SIGINT");
+    await first.waitFor(/"type":"run.interrupted"/);
+    writeFileSync(join(dir, "go"), "");
+    const stopped = await first.done;
+    expect(stopped.code, stopped.stderr).toBe(130);
+    const runId = linesOf(stopped.stdout)[0]!.run as string;
+
+    const r = await ferryIn(dir, ["resume", runId, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = linesOf(r.stdout);
+    const forecasts = lines.filter((l) => l.type === "forecast");
+    // `hold` finished before the run stopped: only `after` is left, 5 minutes by its estimate.
+    expect(forecasts[0]!.remainingMs as number).toBeGreaterThan(5 * 60_000 - 10_000);
+    expect(forecasts[0]!.remainingMs as number).toBeLessThanOrEqual(5 * 60_000);
+    expect(lines.filter((l) => l.type === "warning" && l.code === "rollback-decision-point")).toHaveLength(1);
   }, 60_000);
 });
