@@ -12,7 +12,8 @@ import { keptConflicts, keptWaves } from "./keep.js";
 import { memberReason, placeGroups, type Placement } from "./place-groups.js";
 import { REIP_RUNBOOK, reipNetworks, type ReipNetwork } from "./reip.js";
 import { cycleWarnings, reipWarnings, retentionWarnings } from "./warnings.js";
-import { SlotTimes, TimingCatalogue, planLimits } from "./window-fit.js";
+import { SlotTimes, planLimits } from "./window-fit.js";
+import { TimingCatalogue } from "../timing/catalogue.js";
 import { MIN_ACTUALS, type StepActuals, type StepTiming } from "../timing/types.js";
 import { overrunMessage, simulateWave, type TimedApplication } from "../timing/wave-timing.js";
 
@@ -311,8 +312,9 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
       const t = catalogue.of(f);
       if (t) timed.push({ id: f.app.id, site: f.site, hosts: f.app.hosts, timing: t });
     }
-    const { timing } = simulateWave(timed, limits, window);
-    if (!timing.fits) overruns.push({ code: "window-overrun", message: overrunMessage({ number, date }, timing), applications: timing.criticalPath.map((p) => p.application) });
+    const simulated = simulateWave(timed, limits, window);
+    const timing = simulated.timing;
+    if (!timing.fits) overruns.push({ code: "window-overrun", message: overrunMessage({ number, date }, simulated, timed.map((a) => a.id)), applications: timing.criticalPath.map((p) => p.application) });
     return {
       number,
       date,

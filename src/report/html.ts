@@ -2,7 +2,9 @@ import { escapeHtml as h } from "./escape.js";
 import { waveGraphSvg, MAX_GRAPH_NODES, GRAPH_LEGEND } from "./graph-svg.js";
 import { SUMMARY_TOP, type PackApp, type PackApproval, type PackLink, type PackModel, type PackWave } from "./pack-model.js";
 import { RISK_BANDS, RISK_RULES, type RiskLevel } from "./risk.js";
+import { ganttSvg } from "./gantt-svg.js";
 import { timelineSvg } from "./timeline-svg.js";
+import { timingClause, timingSentences } from "./timing.js";
 import { dateInWords, instantInWords, minutesInWords } from "./words.js";
 
 const CSS = `
@@ -24,6 +26,8 @@ table { border-collapse: collapse; width: 100%; margin: 6px 0 10px; font-size: 1
 th, td { border: 1px solid var(--line); padding: 3px 6px; text-align: left; vertical-align: top; }
 th { background: #f0f4f8; }
 td.num, th.num { text-align: right; }
+.timing.overrun .fit strong { color: #b42318; } .timing.fits .fit strong { color: #1f5f2b; }
+svg.gantt { margin: 6px 0; }
 .banner { border: 2px solid #c81e1e; background: #fff5f5; padding: 8px 12px; margin: 12px 0; }
 .crit-critical { color: #c81e1e; font-weight: 600; } .crit-high { color: #b45f00; font-weight: 600; }
 .risk { font-weight: 600; padding: 0 4px; border-radius: 3px; white-space: nowrap; }
@@ -59,6 +63,8 @@ svg { max-width: 100%; height: auto; }
   h2, h3, h4 { break-after: avoid; }
   .signoff, .app, tr, svg { break-inside: avoid; }
   .wave-graph { max-height: 45mm; width: auto; }
+  svg.gantt { max-height: 30mm; width: auto; max-width: 100%; margin: 0; }
+  .timing p { font-size: 7pt; } .timing h3 { margin: 3px 0 1px; }
   .screen-only { display: none; }
   a { color: inherit; text-decoration: none; }
 }
@@ -161,9 +167,34 @@ function waveHead(w: PackWave, model: PackModel): string {
   const risky = w.risk.counts["very high"] + w.risk.counts.high;
   return `<div class="wave-top"><p class="wave-hash">Plan <span class="hash">${h(model.hash)}</span></p>
 <h2>Wave ${w.number}: ${h(w.when)}</h2>
-<p>${w.load.applications} application${w.load.applications === 1 ? "" : "s"}, ${w.load.users.toLocaleString("en-GB")} users, effort ${w.load.effort}. Risk ${riskBadge(w.risk.level)} <span class="note">(its riskiest application; ${risky} high or very high, ${w.risk.counts.medium} medium, ${w.risk.counts.low} low)</span>. ${w.warnings.length ? `${w.warnings.length} warning${w.warnings.length === 1 ? "" : "s"} (see <a href="#decisions">decisions</a>).` : "No warnings."}</p>
+<p>${w.load.applications} application${w.load.applications === 1 ? "" : "s"}, ${w.load.users.toLocaleString("en-GB")} users, effort ${w.load.effort}. Risk ${riskBadge(w.risk.level)} <span class="note">(its riskiest application; ${risky} high or very high, ${w.risk.counts.medium} medium, ${w.risk.counts.low} low)</span>. ${w.warnings.length ? `${w.warnings.length} warning${w.warnings.length === 1 ? "" : "s"} (see <a href="#decisions">decisions</a>).` : "No warnings."}${w.timing ? ` <span class="timing-clause">${h(timingClause(w.timing, w))}</span>` : ""}</p>
 ${w.kept ? `<p class="banner">Kept as it was from wave ${w.kept.wave} of the earlier plan <span class="hash">${h(w.kept.plan)}</span> (${h(w.kept.because)}); not re-planned.</p>` : ""}
 ${signoffBlock(w, model)}</div>`;
+}
+
+/** Expected duration against the window, the Gantt chart, and the data behind each estimate. */
+function timingBlock(w: PackWave): string {
+  const t = w.timing;
+  if (!t) return "";
+  const s = timingSentences(t, w);
+  const fitClass = t.planned.fits ? "fits" : "overrun";
+  const chart = t.rows.length ? ganttSvg(t, w.window) : `<p class="note">Schedule not drawn: the estate or runbooks were not read.</p>`;
+  const estimates = t.estimates.length
+    ? `<details><summary>The data behind each estimate (${t.estimates.length} entries)</summary><table class="estimates"><thead><tr><th>runbook</th><th>entry</th><th>figure</th><th>source</th><th>own estimate</th></tr></thead><tbody>${t.estimates
+        .map(
+          (e) =>
+            `<tr class="source-${e.source}"><td><code>${h(e.runbook)}</code></td><td>${h(e.kind)} <code>${h(e.step)}</code></td><td>${h(e.figure)}</td><td>${e.source === "default" ? "<strong>not estimated</strong>" : e.source === "actuals" ? "measured" : "estimate"}</td><td>${e.own.map((id) => `<code>${h(id)}</code>`).join(", ")}</td></tr>`,
+        )
+        .join("")}</tbody></table></details>`
+    : "";
+  // On paper the wave's first paragraph carries the timing in one clause (timingClause); the page budget has no room for more.
+  return `<div class="timing screen-only ${fitClass}" id="timing-${w.number}"><h3>Timing: will it fit the window?</h3>
+<p class="fit"><strong>${t.planned.fits ? "Fits" : "Overruns"}.</strong> ${h(s.fit)}</p>
+<p class="rollback-by">${h(s.rollback)}</p>
+<div><p>${h(s.path)}</p>
+${chart}
+<p class="note">${h(s.sources)}</p>
+${estimates}</div></div>`;
 }
 
 function waveSection(w: PackWave, model: PackModel): string {
@@ -175,6 +206,7 @@ function waveSection(w: PackWave, model: PackModel): string {
 ${waveHead(w, model)}
 ${stale.length ? `<p class="banner">Runbook${stale.length === 1 ? "" : "s"} ${stale.map((r) => `<code>${h(r.name)}</code>`).join(", ")} changed since the plan was made: the go/no-go and rollback below are today's, not the planned ones.</p>` : ""}
 ${changesTable(w)}
+${timingBlock(w)}
 <h3>Applications: what changes, go/no-go and rollback</h3>
 <div class="apps-detail">${w.apps.map(appBlock).join("")}</div>
 <h3>Dependencies that cross waves</h3>${crossingTable(w, model)}
@@ -203,6 +235,7 @@ function waveSummarySection(w: PackWave, model: PackModel): string {
   return `<section class="wave" id="wave-${w.number}">
 ${waveHead(w, model)}
 ${changesTable(w, 6)}
+${timingBlock(w)}
 <h3>What moves</h3>
 <table><thead><tr><th>from</th><th>to</th><th class="num">applications</th></tr></thead><tbody>${w.flows
     .slice(0, 8)

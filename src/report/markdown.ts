@@ -2,6 +2,7 @@ import { escapeMarkdown as md, mermaidLabel } from "./escape.js";
 import { MAX_GRAPH_NODES } from "./graph-svg.js";
 import { SUMMARY_TOP, type PackApp, type PackLink, type PackModel, type PackWave } from "./pack-model.js";
 import { RISK_BANDS, RISK_RULES, type RiskLevel } from "./risk.js";
+import { timingSentences, type PackTiming } from "./timing.js";
 import { dateInWords, instantInWords, minutesInWords } from "./words.js";
 
 /** Gantt task names end at `:` and cannot hold `#` or `;`; keep a safe subset. */
@@ -142,8 +143,51 @@ function changes(w: PackWave, max = 12): string[] {
   return out;
 }
 
+/** `YYYY-MM-DD HH:mm` of the wall clock `ms` after an ISO time (its own offset), for Mermaid. */
+function wallAfter(iso: string, ms: number): string {
+  const offset = /([+-]\d{2}):(\d{2})$/.exec(iso);
+  const offsetMs = offset ? Math.sign(Number(offset[1])) * (Math.abs(Number(offset[1])) * 60 + Number(offset[2])) * 60_000 : 0;
+  return new Date(Date.parse(iso) + offsetMs + ms).toISOString().slice(0, 16).replace("T", " ");
+}
+
+/** A wave's schedule at P90 as a Mermaid Gantt: a section per application, its entries as tasks, the critical path marked. */
+function waveGantt(t: PackTiming, w: PackWave): string {
+  const lines = ["```mermaid", "gantt", `  title Wave ${w.number} at P90 (window ${w.window.start.slice(11, 16)}–${w.window.end.slice(11, 16)})`, "  dateFormat YYYY-MM-DD HH:mm", "  axisFormat %H:%M"];
+  lines.push("  section Window");
+  lines.push(`  Start rolling back by :milestone, rb, ${wallAfter(t.planned.rollbackDecisionAt, 0)}, 0m`);
+  lines.push(`  Window ends :milestone, we, ${wallAfter(w.window.end, 0)}, 0m`);
+  let n = 0;
+  for (const r of t.rows) {
+    lines.push(`  section ${ganttName(r.id)}`);
+    for (const b of r.bars) {
+      const minutes = Math.max(1, Math.round((b.end - b.start) / 60_000));
+      lines.push(`  ${ganttName(b.id)} :${b.critical ? "crit, " : ""}t${++n}, ${wallAfter(w.window.start, b.start)}, ${minutes}m`);
+    }
+  }
+  lines.push("```");
+  return lines.join("\n");
+}
+
+function timingSection(w: PackWave): string[] {
+  const t = w.timing;
+  if (!t) return [];
+  const s = timingSentences(t, w);
+  const out = ["### Timing: will it fit the window?", "", `**${t.planned.fits ? "Fits" : "Overruns"}.** ${md(s.fit)}`, "", md(s.rollback), "", md(s.path), ""];
+  if (t.rows.length) {
+    if (t.rows.length < t.applications) out.push(`Showing ${t.rows.length} of ${t.applications} applications: the critical path and those that end last.`, "");
+    out.push(waveGantt(t, w), "");
+  }
+  out.push(md(s.sources), "");
+  if (t.estimates.length) {
+    out.push(row(["runbook", "entry", "figure", "source", "own estimate"]), row(Array(5).fill("---")));
+    for (const e of t.estimates) out.push(row([code(e.runbook), `${e.kind} ${code(e.step)}`, md(e.figure), e.source === "default" ? "**not estimated**" : e.source === "actuals" ? "measured" : "estimate", e.own.map(code).join(", ")]));
+    out.push("");
+  }
+  return out;
+}
+
 function waveSection(w: PackWave, model: PackModel): string {
-  const out = [...waveHead(w, model), ...signoff(w, model), ...changes(w)];
+  const out = [...waveHead(w, model), ...signoff(w, model), ...changes(w), ...timingSection(w)];
   const stale = w.runbooks.filter((r) => r.current === false);
   if (stale.length) out.push(`> Runbook${stale.length === 1 ? "" : "s"} ${stale.map((r) => code(r.name)).join(", ")} changed since the plan was made: the go/no-go and rollback below are today's, not the planned ones.`, "");
   out.push("### Applications: what changes, go/no-go and rollback", "");
@@ -170,7 +214,7 @@ function waveSection(w: PackWave, model: PackModel): string {
 }
 
 function waveSummarySection(w: PackWave, model: PackModel): string {
-  const out = [...waveHead(w, model), ...signoff(w, model), ...changes(w, 6)];
+  const out = [...waveHead(w, model), ...signoff(w, model), ...changes(w, 6), ...timingSection(w)];
   out.push("### What moves", "", row(["from", "to", "applications"]), row(Array(3).fill("---")));
   for (const f of w.flows.slice(0, 8)) out.push(row([md(f.from), md(f.to), f.applications]));
   if (w.flows.length > 8) out.push("", `and ${w.flows.length - 8} more site pairs.`);

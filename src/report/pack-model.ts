@@ -4,6 +4,7 @@ import type { Runbook } from "../model/runbook.js";
 import { rollbackSummary, type RollbackLine } from "./rollback.js";
 import { rateApplication, rateWave, type Risk, type RiskLevel } from "./risk.js";
 import { runbookInWords, type RunbookInWords } from "./runbook-words.js";
+import { packTiming, type PackTiming } from "./timing.js";
 import { valueScope } from "./values.js";
 import { warningKind, windowInWords } from "./words.js";
 
@@ -134,6 +135,8 @@ export interface PackWave {
   flows: { from: string; to: string; applications: number }[];
   /** Applications per criticality. */
   criticality: Record<string, number>;
+  /** Expected duration against the window, the schedule and the data behind each estimate. */
+  timing?: PackTiming;
 }
 
 /** One kind of warning, for the board's decisions. */
@@ -260,6 +263,10 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
     return runbookFacts.get(name);
   };
 
+  const timingOf = (w: Wave): { timing?: PackTiming } => {
+    const t = packTiming(plan, w, estate, runbooks);
+    return t ? { timing: t } : {};
+  };
   const only = inputs.only ? new Set(inputs.only) : undefined;
   const waves: PackWave[] = plan.waves
     .filter((w) => !only || only.has(w.number))
@@ -401,6 +408,7 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
         signoff: { organisations: [...orgs].sort(), approvals: inputs.approvals ? (inputs.approvals.get(w.number) ?? []) : undefined },
         flows: [...flows.values()].sort((a, b) => b.applications - a.applications || (a.from < b.from ? -1 : 1)),
         criticality,
+        ...timingOf(w),
       };
     });
 
@@ -416,7 +424,7 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
     const waveList = [...new Set(ids.map((id) => waveOf.get(id)).filter((x) => x !== undefined))].sort((a, b) => (a === "unplaced" ? 1 : b === "unplaced" ? -1 : a - b));
     d.items.push({ message: w.message, applications: ids.map((id) => ({ id, name: nameOf(id) })), waves: waveList });
   }
-  const order = ["reip-required", "site-deadline", "kept-wave-conflict", "retention-expired", "dependency-cycle"];
+  const order = ["window-overrun", "reip-required", "site-deadline", "kept-wave-conflict", "retention-expired", "dependency-cycle"];
   const rank = (c: string) => (order.includes(c) ? order.indexOf(c) : order.length);
   return {
     hash: plan.hash,

@@ -54,6 +54,10 @@ export const WARNING_KINDS: Record<string, { title: string; decide: string }> = 
     title: "Networks that must be re-addressed before their applications move",
     decide: "Approve the interim option named (NAT through the hub firewall until the re-addressing runs), or ask for more capacity or a later deadline and a re-plan.",
   },
+  "window-overrun": {
+    title: "Waves expected to run past their maintenance window",
+    decide: "Ask for the critical path's steps to be rehearsed and shortened, for the run's concurrency or the window to be raised, or for applications to be split across waves and a re-plan; or accept the overrun and agree when to start rolling back.",
+  },
   "site-deadline": {
     title: "Deadlines the plan cannot meet (a site closing, support or a contract ending)",
     decide: "Agree a later exit with the site owner or supplier, or ask for more capacity per wave, an earlier start or fewer blackouts, and a re-plan.",

@@ -99,10 +99,23 @@ export function simulateWave(apps: readonly TimedApplication[], limits: RunLimit
 /** Critical paths longer than this are named by their first and last applications in warnings. */
 const PATH_SHOWN = 4;
 
-/** The `window-overrun` warning's text for a wave that does not fit at P90. */
-export function overrunMessage(wave: { number: number; date: string }, t: WaveTiming): string {
-  const path = t.criticalPath;
-  const link = (p: { application: string; steps: string[] }) => `${p.application} (${p.steps.join(" → ")})`;
+/** Steps of an application's critical chain the warning names: its longest, in run order. */
+const STEPS_SHOWN = 3;
+
+/**
+ * The `window-overrun` warning's text for a wave that does not fit at P90: the critical path's
+ * applications, each with the longest steps of its own chain and what they take at P90.
+ */
+export function overrunMessage(wave: { number: number; date: string }, s: WaveSchedules, ids: readonly string[]): string {
+  const t = s.timing;
+  const path = s.chain.map((i) => {
+    const profile = s.p90.profiles[i]!;
+    const on = new Set(profile.critical);
+    const entries = profile.entries.filter((e) => on.has(e.id));
+    const longest = new Set([...entries].sort((a, b) => b.end - b.start - (a.end - a.start)).slice(0, STEPS_SHOWN).map((e) => e.id));
+    return { application: ids[i]!, steps: entries.filter((e) => longest.has(e.id)).map((e) => `${e.id} ${formatEstimate(e.end - e.start)}`) };
+  });
+  const link = (p: { application: string; steps: string[] }) => `${p.application} (${p.steps.join(", ")})`;
   const named = path.length <= PATH_SHOWN ? path.map(link).join(" then ") : `${path.slice(0, 2).map(link).join(" then ")} … ${path.length - 3} more … then ${link(path[path.length - 1]!)}`;
   return (
     `wave ${wave.number} on ${wave.date} needs ${formatEstimate(t.p90Ms)} at P90 (${formatEstimate(t.p50Ms)} at P50) but its window is ${formatEstimate(t.windowMs)}: ` +

@@ -60,7 +60,8 @@ describe.skipIf(!present)(title, () => {
     const decisions = await page.locator("section#decisions").boundingBox();
     const waves = await page.locator("section#waves").boundingBox();
     expect(decisions!.y).toBeLessThan(waves!.y);
-    await expect(page.locator("section#decisions h3").first().textContent()).resolves.toBe("Data past its retention date that is planned to be migrated (2)");
+    // Overrunning waves lead: "will it fit?" is the board's first question.
+    await expect(page.locator("section#decisions h3").first().textContent()).resolves.toMatch(/^Waves expected to run past their maintenance window \(\d+\)$/);
 
     expect(requests.filter((u) => !u.startsWith("file:"))).toEqual([]);
     expect(problems).toEqual([]);
@@ -88,6 +89,46 @@ describe.skipIf(!present)(title, () => {
     await page.emulateMedia({ media: "print" });
     await page.setViewportSize({ width: 730, height: 1000 });
     await expect(broken()).resolves.toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it("draws each wave's schedule: bars inside the window when it fits, past it when it overruns, the rollback decision point before the window's end", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+    let overruns = 0;
+    for (const w of plan.waves) {
+      const t = w.timing!;
+      const block = page.locator(`#timing-${w.number}`);
+      await expect(block.locator("p.fit strong").textContent()).resolves.toBe(t.fits ? "Fits." : "Overruns.");
+      const gantt = block.locator("svg.gantt");
+      await expect(gantt.isVisible()).resolves.toBe(true);
+      const end = (await gantt.locator("line.window-end").boundingBox())!;
+      const decision = (await gantt.locator("line.rollback-decision").boundingBox())!;
+      expect(decision.x).toBeLessThanOrEqual(end.x);
+      const bars = gantt.locator("rect.gantt-bar");
+      const n = await bars.count();
+      // Every application has a row with its prechecks, steps and verify gates.
+      expect(n).toBeGreaterThanOrEqual(w.applications.length);
+      let rightmost = 0;
+      for (let i = 0; i < n; i++) {
+        const b = (await bars.nth(i).boundingBox())!;
+        rightmost = Math.max(rightmost, b.x + b.width);
+      }
+      if (t.fits) expect(rightmost).toBeLessThanOrEqual(end.x + end.width + 1);
+      else {
+        overruns++;
+        expect(rightmost).toBeGreaterThan(end.x + end.width);
+      }
+      // The critical path is outlined, and its last application is on it.
+      await expect(gantt.locator("rect.gantt-bar.critical").count()).resolves.toBeGreaterThan(0);
+      const last = t.criticalPath[t.criticalPath.length - 1]!.application;
+      await expect(gantt.locator("text", { hasText: new RegExp(`^${last}$`) }).getAttribute("font-weight")).resolves.toBe("bold");
+    }
+    // The bundled example shows both: waves that fit and the multi-terabyte copies that do not.
+    expect(overruns).toBeGreaterThan(0);
+    expect(overruns).toBeLessThan(plan.waves.length);
+    const first = page.locator(`#timing-1`);
+    await first.screenshot({ path: join(REPO_ROOT, "test-artifacts", "wave-1-timing.png") });
     await page.close();
   }, 90_000);
 

@@ -211,6 +211,45 @@ describe("the change-board pack of the bundled example", () => {
   });
 });
 
+describe("timing in the pack", () => {
+  it("gives every wave of the bundled example a Mermaid Gantt at P90 with the window's end and the rollback decision point, and the data behind each estimate", async () => {
+    const { plan, files } = await examplePack();
+    const md = files["cab-pack.md"];
+    const gantts = [...md.matchAll(/```mermaid\n(gantt\n {2}title Wave (\d+) at P90[\s\S]*?)```/g)];
+    expect(gantts.map((m) => Number(m[2]))).toEqual(plan.waves.map((w) => w.number));
+    const first = gantts[0]![1]!;
+    const w1 = plan.waves[0]!;
+    expect(first).toContain("  dateFormat YYYY-MM-DD HH:mm\n");
+    expect(first).toContain(`  Window ends :milestone, we, ${w1.date} 23:30, 0m`);
+    expect(first).toContain(`  Start rolling back by :milestone, rb, ${w1.timing!.rollbackDecisionAt.slice(0, 10)} ${w1.timing!.rollbackDecisionAt.slice(11, 16)}, 0m`);
+    for (const a of w1.applications) expect(first).toContain(`  section ${a.id}\n`);
+    expect(first).toMatch(/ :crit, t\d+, /);
+    // Every task starts inside the drawing's day and has a whole number of minutes.
+    for (const line of first.split("\n").filter((l) => /:(crit, )?t\d+, /.test(l))) expect(line).toMatch(/, \d{4}-\d{2}-\d{2} \d{2}:\d{2}, \d+m$/);
+    expect(md).toContain("**Fits.** Expected duration");
+    expect(md).toContain("**Overruns.** Expected duration");
+    // The data behind the estimate, and who has an estimate of its own (Markdown escapes + and brackets).
+    expect(md).toContain("| `rehost-vm` | step `presync` | P50 5m, P90 10m \\+ 10s per GB \\(P90 20s\\) | estimate | `erp-gold` |");
+    const html = files["cab-pack.html"];
+    expect(block(html, "timing-1", "details")).toContain("The data behind each estimate");
+  });
+
+  it("labels estimates as measured or not estimated, and summarises a big wave's Gantt to its critical path and the applications that end last", () => {
+    const apps = Array.from({ length: 40 }, (_, i) => app(`app-${String(i).padStart(2, "0")}`));
+    const project = inputs({ applications: apps, calendar: calendar() });
+    const actuals = new Map([["rehost-vm/cutover", { count: 4, rehearsals: 3, real: 1, p50Ms: 600_000, p90Ms: 900_000 }]]);
+    const plan = planWaves(project, { actuals });
+    expect(plan.waves).toHaveLength(1);
+    const files = renderPack({ plan, estate: project.estate, runbooks: project.runbooks, drift: [] });
+    const html = files["cab-pack.html"];
+    expect(html.match(/<text [^>]*text-anchor="end" fill="#(b42318|102a43)"[^>]*>app-\d\d<\/text>/g)).toHaveLength(30);
+    expect(html).toContain("Showing 30 of 40 applications: the critical path and those that end last.");
+    expect(html).toContain("P50 10m, P90 15m measured in 4 runs (3 rehearsals, 1 real)");
+    expect(html).toContain("<strong>not estimated</strong>");
+    expect(files["cab-pack.md"]).toContain("Showing 30 of 40 applications");
+  });
+});
+
 describe("ferry plan's summary", () => {
   it("names each warning's applications and wave, not only the counts", async () => {
     const { plan } = await examplePack();

@@ -51,7 +51,7 @@ describe("window fit in planning", () => {
     const [w] = overruns(plan);
     expect(w!.applications).toEqual(["big"]);
     expect(w!.message).toBe(
-      "wave 1 on 2027-01-12 needs 6h30m at P90 (4h10m at P50) but its window is 4h30m: critical path big (stop-source → cutover); shorten those steps, raise the run's concurrency, or move applications to another wave",
+      "wave 1 on 2027-01-12 needs 6h30m at P90 (4h10m at P50) but its window is 4h30m: critical path big (stop-source 6h, cutover 30m); shorten those steps, raise the run's concurrency, or move applications to another wave",
     );
     expect(plan.waves[0]!.timing!.fits).toBe(false);
   });
