@@ -17,7 +17,7 @@ import type { PreparedApp } from "../engine/prepare.js";
 import { currentInputsDigest, prepareApps } from "./prepare.js";
 import { withRunSession, type ExecuteOptions } from "./session.js";
 import { loadContextProject, stateOf, type RunsContext } from "./context.js";
-import { foldRun } from "./history.js";
+import { foldRun, refuseLiveNeighbours } from "./history.js";
 import { resolve } from "node:path";
 import { readPlanFile } from "../model/plan-file.js";
 import { watchForecast, type ForecastWatch, type ForecastWatchOptions } from "./forecast.js";
@@ -151,6 +151,7 @@ export async function resumeRunById(ctx: RunsContext, runId: string, opts: Resum
       state = await readRunState(journal, runId);
     }
     const retryFailed = pausedToRetry(state, opts);
+    await refuseLiveNeighbours(stateOf(ctx), state, "");
     const watch = opts.forecast && (await resumedForecast(ctx, state, project, apps, opts.forecast));
     handedOver = true;
     try {
@@ -243,6 +244,7 @@ export async function rollbackRunById(ctx: RunsContext, runId: string, opts: Con
     } else if (![...state.apps.values()].some((a) => undoable(a) || (a.undo && !a.finished))) {
       throw new RunError("nothing-to-roll-back", `run ${runId} changed nothing that is not already undone: there is nothing to roll back`, "`ferry status RUN` shows each application's state.");
     }
+    await refuseLiveNeighbours(stateOf(ctx), state, "");
     const { project, apps } = await prepareRun(ctx, state);
     // Rollbacks written in the runbooks run now: refuse if they are not the ones the run started with.
     checkDrift(state, project, false, Boolean(opts.acceptChanges));

@@ -98,9 +98,11 @@ export interface HeldApplication {
   rehearsal?: boolean;
 }
 
-/** Whether the new run is a rehearsal (`ferry run --rehearsal`). */
 export interface HeldOptions {
+  /** The new run is a rehearsal (`ferry run --rehearsal`): only runs going on now hold its applications. */
   rehearsal?: boolean;
+  /** Leave out this run (the one being resumed). */
+  except?: string;
 }
 
 /**
@@ -119,6 +121,7 @@ export async function heldApplications(state: StateRef, apps: readonly string[],
   const held: HeldApplication[] = [];
   const backend = stateBackend(state);
   for (const runId of await backend.listRuns()) {
+    if (runId === opts.except) continue;
     // The header lists a run's applications and their hosts: only runs that share one are read in full.
     const [header] = (await backend.readRun(runId, { maxRecords: 1 })).records;
     const started = header?.event;
@@ -147,6 +150,25 @@ export async function heldApplications(state: StateRef, apps: readonly string[],
     }
   }
   return held;
+}
+
+/**
+ * Refuse to go on with a stopped run (`ferry resume`, `ferry rollback`) while another run works
+ * on its applications or their hosts now. Only a rehearsal can have started on them meanwhile
+ * (a stopped rehearsal holds nothing, and a stopped real run holds nothing from a rehearsal), and
+ * the two must not act side by side.
+ */
+export async function refuseLiveNeighbours(state: StateRef, run: RunState, stateFlag: string): Promise<void> {
+  const apps = run.started.apps;
+  const held = await heldApplications(state, apps.map((a) => a.app), new Map(apps.map((a) => [a.app, a.hosts])), { rehearsal: true, except: run.runId });
+  if (held.length === 0) return;
+  const lines = held.map((h) => `  ${h.app}: ${h.via ? `shares host ${h.via.host} with ${h.via.app}, ` : ""}${h.status} in ${h.rehearsal ? "rehearsal " : ""}run ${h.runId}, going on now`);
+  const others = [...new Set(held.map((h) => h.runId))];
+  throw new UsageError(
+    `run ${run.runId} cannot go on while another run works on its applications:\n${lines.join("\n")}`,
+    "earlier-run",
+    `Wait until ${others.map((r) => `run ${r}`).join(" and ")} has stopped (\`ferry status ${others[0]}${stateFlag}\`), then go on with run ${run.runId}.`,
+  );
 }
 
 /** Refuse a new run of a wave whose applications an earlier run still holds, saying how to go on. */

@@ -3,7 +3,7 @@
  * journals in a temporary state directory (the end-to-end case is in run.test.ts).
  */
 import { describe, expect, it } from "vitest";
-import { heldApplications } from "../../src/runs/history.js";
+import { heldApplications, readRun, refuseLiveNeighbours } from "../../src/runs/history.js";
 import { openJournal } from "../../src/journal/file-journal.js";
 import { RUN_EVENT_VERSION, type RunEvent, type Status } from "../../src/model/run-event.js";
 import { tempStateDir } from "../journal/helpers.js";
@@ -108,5 +108,21 @@ describe("earlier runs of a wave", () => {
     } finally {
       await live.close();
     }
+  });
+
+  it("refuse to go on with a stopped run while a rehearsal started since works on its applications", async () => {
+    const state = tempStateDir();
+    await journalRun(state, "20270112-200000-000001", { apps: { a: "running", b: "pending" }, hosts: { a: ["db01"], b: ["web01"] } }); // interrupted
+    const rehearsal = await journalRun(state, "20270112-200000-000002", { rehearsal: true, apps: { c: "running" }, hosts: { c: ["db01"] }, keepOpen: true });
+    const stopped = await readRun(state, "20270112-200000-000001");
+    try {
+      await expect(refuseLiveNeighbours(state, stopped, "")).rejects.toMatchObject({
+        code: "earlier-run",
+        message: expect.stringMatching(/a: shares host db01 with c, running in rehearsal run 20270112-200000-000002, going on now/),
+      });
+    } finally {
+      await rehearsal.close();
+    }
+    await expect(refuseLiveNeighbours(state, stopped, "")).resolves.toBeUndefined();
   });
 });
