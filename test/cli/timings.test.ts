@@ -14,7 +14,15 @@ let dir: string;
 let report: TimingsReport;
 
 beforeAll(async () => {
-  dir = runProject([{ id: "payroll", runbook: "timed" }, { id: "gis", runbook: "timed" }], {
+  dir = runProject([{ id: "payroll", runbook: "timed" }, { id: "gis", runbook: "timed" }, { id: "legacy", runbook: "fails" }], {
+    // Its second step fails, so the first is undone: its rollback is measured, the failure is not.
+    fails: `steps:
+  - id: prepare
+    local: { run: "sleep 0.1" }
+    rollback: { local: { run: "sleep 0.2" } }
+  - id: cutover
+    local: { run: "exit 1" }
+`,
     timed: `steps:
   - id: short
     estimate: 100ms
@@ -31,8 +39,9 @@ verify:
   });
   const plan = await planAndApprove(dir);
   for (const args of [["--rehearsal"], ["--rehearsal"], []]) {
-    const r = await ferryIn(dir, ["run", "--plan", plan, "--wave", "1", "--concurrency", "1", ...args]);
-    if (r.code !== 0) throw new Error(`ferry run ${args.join(" ")} failed (${r.code}): ${r.stderr}${r.stdout}`);
+    const r = await ferryIn(dir, ["run", "--plan", plan, "--wave", "1", "--concurrency", "1", "--max-failures", "unlimited", ...args]);
+    // Exit 1: `legacy` failed and was rolled back, as it is meant to.
+    if (r.code !== 1) throw new Error(`ferry run ${args.join(" ")} failed (${r.code}): ${r.stderr}${r.stdout}`);
   }
   // A journal that cannot be read is reported, and the others are measured all the same.
   mkdirSync(join(dir, ".ferry", "runs", "20200101-000000-abcdef"), { recursive: true, mode: 0o700 });
@@ -48,7 +57,7 @@ describe("ferry timings", () => {
     const short = report.steps.find((s) => s.step === "short" && s.kind === "step")!;
     // Two applications in each of three runs.
     expect(short).toMatchObject({ runbook: "timed", all: { count: 6 }, rehearsals: { count: 4 }, real: { count: 2 }, runs: 3, replacesEstimate: true });
-    expect(report.steps.map((s) => `${s.kind}:${s.step}`)).toEqual(["step:short", "step:long", "verify:settled"]);
+    expect(report.steps.map((s) => `${s.runbook}:${s.kind}:${s.step}`)).toEqual(["fails:step:prepare", "fails:rollback:prepare", "timed:step:short", "timed:step:long", "timed:verify:settled"]);
   });
 
   it("measures the durations the steps took: never less than their sleeps", () => {
@@ -62,6 +71,10 @@ describe("ferry timings", () => {
       expect(t.real!.p50Ms, step).toBeGreaterThanOrEqual(sleep);
     }
     expect(by("long").all.p50Ms - by("short").all.p50Ms).toBeGreaterThan(150);
+    const undo = report.steps.find((s) => s.kind === "rollback")!;
+    expect(undo).toMatchObject({ runbook: "fails", step: "prepare", all: { count: 3 }, rehearsals: { count: 2 }, real: { count: 1 } });
+    expect(undo.all.p50Ms).toBeGreaterThanOrEqual(200);
+    expect(undo.all.p50Ms).toBeLessThan(200 + 5000);
   });
 
   it("gives the drift from each step's estimate", () => {
