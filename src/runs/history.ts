@@ -92,6 +92,8 @@ export interface HeldApplication {
   status: Status;
   /** That run can still go on (`ferry resume` would run the application). */
   unfinished: boolean;
+  /** Who started that run: the loser of a race is told who holds the application. */
+  by?: string;
   /** Held through a host: another application of that unfinished run may still act on it. */
   via?: { app: string; host: string };
   /** That run is a rehearsal (`ferry run --rehearsal`), holding them only while it goes on. */
@@ -136,14 +138,14 @@ export async function heldApplications(state: StateRef, apps: readonly string[],
     const taken = new Set(held.map((h) => h.app));
     for (const a of s.apps.values()) {
       if (wanted.has(a.id) && (unfinished || !RERUNNABLE.includes(a.status))) {
-        held.push({ app: a.id, runId, status: a.status, unfinished, ...(rehearsal ? { rehearsal } : {}) });
+        held.push({ app: a.id, runId, status: a.status, unfinished, by: s.started.operator, ...(rehearsal ? { rehearsal } : {}) });
         taken.add(a.id);
       }
       if (!unfinished || a.finished) continue;
       for (const host of a.planned.hosts) {
         for (const other of onHost.get(host) ?? []) {
           if (other === a.id || taken.has(other)) continue;
-          held.push({ app: other, runId, status: a.status, unfinished, via: { app: a.id, host }, ...(rehearsal ? { rehearsal } : {}) });
+          held.push({ app: other, runId, status: a.status, unfinished, via: { app: a.id, host }, by: s.started.operator, ...(rehearsal ? { rehearsal } : {}) });
           taken.add(other);
         }
       }
@@ -178,8 +180,8 @@ export async function refuseHeldApplications(state: StateRef, wave: number, apps
   const runOf = (h: HeldApplication) => `${h.rehearsal ? "rehearsal " : ""}run ${h.runId}`;
   const lines = held.map((h) =>
     h.via
-      ? `  ${h.app}: shares host ${h.via.host} with ${h.via.app}, ${h.status} in ${runOf(h)} (not finished)`
-      : `  ${h.app}: ${h.status} in ${runOf(h)}${h.unfinished ? " (not finished)" : ""}`,
+      ? `  ${h.app}: shares host ${h.via.host} with ${h.via.app}, ${h.status} in ${runOf(h)} (not finished)${h.by ? `, started by ${h.by}` : ""}`
+      : `  ${h.app}: ${h.status} in ${runOf(h)}${h.unfinished ? " (not finished)" : ""}${h.by ? `, started by ${h.by}` : ""}`,
   );
   const unfinishedRuns = [...new Set(held.filter((h) => h.unfinished).map((h) => h.runId))];
   const heldIds = new Set(held.map((h) => h.app));

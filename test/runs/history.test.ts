@@ -58,8 +58,8 @@ describe("earlier runs of a wave", () => {
     await journalRun(state, "20270112-200000-000002", { plan: "sha256:bbbb", apps: { b: "pending" } });
     await journalRun(state, "20270112-200000-000003", { apps: { c: "rolled-back" }, finished: "rolled-back" });
     expect(await heldApplications(state, ["a", "b", "c"])).toEqual([
-      { app: "a", runId: "20270112-200000-000001", status: "succeeded", unfinished: false },
-      { app: "b", runId: "20270112-200000-000002", status: "pending", unfinished: true },
+      { app: "a", runId: "20270112-200000-000001", status: "succeeded", unfinished: false, by: "test" },
+      { app: "b", runId: "20270112-200000-000002", status: "pending", unfinished: true, by: "test" },
     ]);
   });
 
@@ -68,14 +68,14 @@ describe("earlier runs of a wave", () => {
     await journalRun(state, "20270112-200000-000001", { plan: "sha256:bbbb", apps: { payroll: "pending", done: "succeeded" }, hosts: { payroll: ["db01"], done: ["web01"] } });
     const hosts = new Map([["crm", ["db01", "web01"]], ["intranet", ["web02"]]]);
     expect(await heldApplications(state, ["crm", "intranet"], hosts)).toEqual([
-      { app: "crm", runId: "20270112-200000-000001", status: "pending", unfinished: true, via: { app: "payroll", host: "db01" } },
+      { app: "crm", runId: "20270112-200000-000001", status: "pending", unfinished: true, via: { app: "payroll", host: "db01" }, by: "test" },
     ]);
   });
 
   it("are only the applications asked about", async () => {
     const state = tempStateDir();
     await journalRun(state, "20270112-200000-000001", { apps: { a: "succeeded", b: "succeeded" }, finished: "succeeded" });
-    expect(await heldApplications(state, ["b"])).toEqual([{ app: "b", runId: "20270112-200000-000001", status: "succeeded", unfinished: false }]);
+    expect(await heldApplications(state, ["b"])).toEqual([{ app: "b", runId: "20270112-200000-000001", status: "succeeded", unfinished: false, by: "test" }]);
     expect(await heldApplications(state, ["z"])).toEqual([]);
     expect(await heldApplications(tempStateDir(), ["a"])).toEqual([]);
   });
@@ -87,8 +87,8 @@ describe("earlier runs of a wave", () => {
     const live = await journalRun(state, "20270112-200000-000003", { rehearsal: true, apps: { c: "running" }, hosts: { c: ["db01"] }, keepOpen: true });
     try {
       expect(await heldApplications(state, ["a", "b", "c", "d"], new Map([["d", ["db01"]]]))).toEqual([
-        { app: "c", runId: "20270112-200000-000003", status: "running", unfinished: true, rehearsal: true },
-        { app: "d", runId: "20270112-200000-000003", status: "running", unfinished: true, via: { app: "c", host: "db01" }, rehearsal: true },
+        { app: "c", runId: "20270112-200000-000003", status: "running", unfinished: true, rehearsal: true, by: "test" },
+        { app: "d", runId: "20270112-200000-000003", status: "running", unfinished: true, via: { app: "c", host: "db01" }, rehearsal: true, by: "test" },
       ]);
     } finally {
       await live.close();
@@ -102,7 +102,7 @@ describe("earlier runs of a wave", () => {
     await journalRun(state, "20270112-200000-000002", { apps: { b: "running" } }); // interrupted
     const live = await journalRun(state, "20270112-200000-000003", { apps: { c: "running" }, keepOpen: true });
     try {
-      expect(await heldApplications(state, ["a", "b", "c"], new Map(), { rehearsal: true })).toEqual([{ app: "c", runId: "20270112-200000-000003", status: "running", unfinished: true }]);
+      expect(await heldApplications(state, ["a", "b", "c"], new Map(), { rehearsal: true })).toEqual([{ app: "c", runId: "20270112-200000-000003", status: "running", unfinished: true, by: "test" }]);
       // The real run is held by all three, as before.
       expect((await heldApplications(state, ["a", "b", "c"])).map((h) => h.app)).toEqual(["a", "b", "c"]);
     } finally {

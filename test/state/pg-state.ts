@@ -2,6 +2,7 @@
  * Team state for tests: a fresh, migrated database on the file's PostgreSQL server, and the
  * backends the run lifecycle suites are parameterised over.
  */
+import pg from "pg";
 import type { PgServer } from "../harness/postgres.js";
 import { openPostgresState } from "../../src/state/postgres/open.js";
 import type { PostgresStateBackend } from "../../src/state/postgres/backend.js";
@@ -37,4 +38,27 @@ export async function pgState(url: string, localDir: string, leaseMs?: number): 
 
 export async function closeBackends(): Promise<void> {
   await Promise.all(opened.splice(0).map((b) => b.close()));
+}
+
+/**
+ * Fresh migrated databases made fast: migrate one template once, then copy it per use
+ * (`CREATE DATABASE … TEMPLATE`), for suites that need many.
+ */
+export async function databaseFactory(server: PgServer): Promise<() => Promise<string>> {
+  const template = await migratedDatabase(server);
+  const name = new URL(template).pathname.slice(1);
+  let n = 0;
+  return async () => {
+    const db = `${name}_c${++n}`;
+    const c = new pg.Client({ connectionString: server.url });
+    await c.connect();
+    try {
+      await c.query(`CREATE DATABASE "${db}" TEMPLATE "${name}"`);
+    } finally {
+      await c.end();
+    }
+    const url = new URL(template);
+    url.pathname = `/${db}`;
+    return url.toString();
+  };
 }

@@ -197,6 +197,8 @@ export interface PoolOptions {
   max?: number;
   /** How long to wait for a connection before `state-unreachable`. @default 10000 */
   connectTimeoutMs?: number;
+  /** Let the process exit while connections sit idle (a command that is done need not close the pool). @default false */
+  allowExitOnIdle?: boolean;
 }
 
 /**
@@ -212,6 +214,7 @@ export async function openPool(url: string, opts: PoolOptions = {}): Promise<{ p
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
+    allowExitOnIdle: opts.allowExitOnIdle ?? false,
   });
   // A connection that dies between queries (server restart) must not crash ferry: the query
   // that needs it gets the error, or the pool a new connection.

@@ -25,7 +25,8 @@ export function leaseMsFrom(env: Readonly<Record<string, string | undefined>>): 
 }
 
 export async function openPostgresState(url: string, opts: OpenPostgresOptions): Promise<PostgresStateBackend> {
-  const { pool, config } = await openPool(url);
+  // Idle connections do not hold a finished command open; a query in flight still does.
+  const { pool, config } = await openPool(url, { allowExitOnIdle: true });
   try {
     if (!opts.skipSchemaCheck) await checkSchema(pool, config.location);
   } catch (err) {
