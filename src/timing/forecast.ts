@@ -11,9 +11,11 @@
  * moves on with the clock: it never ends before now.
  *
  * Across applications: those at work hold their slots; the rest start, in wave order, each as
- * soon as the concurrency, its site's and its hosts' limits leave room (engine/scheduler.ts).
+ * soon as the concurrency, its site's and its hosts' limits leave room, scheduled exactly as the
+ * planner schedules a wave (simulate.ts).
  */
 import type { RunEvent } from "../model/run-event.js";
+import { scheduleWave } from "./simulate.js";
 
 /** One entry of an application's runbook and what it is expected to take (P50, ms). */
 export interface ForecastEntry {
@@ -231,79 +233,14 @@ function leftOf(app: ForecastApp, p: Progress, now: number): number {
   return left;
 }
 
-/** A min-heap of end times. */
-class Ends {
-  private readonly h: { t: number; i: number }[] = [];
-  get size(): number {
-    return this.h.length;
-  }
-  push(t: number, i: number): void {
-    const h = this.h;
-    h.push({ t, i });
-    let k = h.length - 1;
-    while (k > 0) {
-      const up = (k - 1) >> 1;
-      if (h[up]!.t <= h[k]!.t) break;
-      [h[up], h[k]] = [h[k]!, h[up]!];
-      k = up;
-    }
-  }
-  pop(): { t: number; i: number } | undefined {
-    const h = this.h;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length > 0 && last) {
-      h[0] = last;
-      let k = 0;
-      for (;;) {
-        const l = 2 * k + 1;
-        const r = l + 1;
-        let m = k;
-        if (l < h.length && h[l]!.t < h[m]!.t) m = l;
-        if (r < h.length && h[r]!.t < h[m]!.t) m = r;
-        if (m === k) break;
-        [h[m], h[k]] = [h[k]!, h[m]!];
-        k = m;
-      }
-    }
-    return top;
-  }
-}
-
 /**
- * When the last of `items` ends if each starts, in order, as soon as the limits leave room:
- * one pass over the items with a heap of end times. An item that cannot start waits for the
- * next end; the ones after it wait too (applications start in wave order).
+ * When the last of `items` ends if each starts, in order, as soon as the limits leave room: the
+ * planner's own schedule (simulate.ts), so the forecast and the plan queue applications alike.
  */
 export function makespan(items: readonly { site?: string | null | undefined; hosts: readonly string[]; ms: number }[], limits: ForecastLimits): number {
-  const concurrency = Math.max(1, limits.concurrency);
-  const siteUse = new Map<string, number>();
-  const hostUse = new Map<string, number>();
-  const ends = new Ends();
-  let running = 0;
-  let now = 0;
-  let last = 0;
-  const fits = (it: (typeof items)[number]) =>
-    running < concurrency &&
-    (!limits.perSite || !it.site || (siteUse.get(it.site) ?? 0) < limits.perSite) &&
-    (!limits.perHost || it.hosts.every((h) => (hostUse.get(h) ?? 0) < limits.perHost!));
-  const take = (it: (typeof items)[number], d: number) => {
-    running += d;
-    if (it.site) siteUse.set(it.site, (siteUse.get(it.site) ?? 0) + d);
-    for (const h of new Set(it.hosts)) hostUse.set(h, (hostUse.get(h) ?? 0) + d);
-  };
-  for (let i = 0; i < items.length; i++) {
-    const it = items[i]!;
-    while (!fits(it)) {
-      const done = ends.pop();
-      if (!done) break; // a limit no finished item can free: start it anyway
-      now = Math.max(now, done.t);
-      take(items[done.i]!, -1);
-    }
-    take(it, 1);
-    const end = now + it.ms;
-    last = Math.max(last, end);
-    ends.push(end, i);
-  }
-  return last;
+  if (items.length === 0) return 0;
+  return scheduleWave(
+    items.map((it, i) => ({ id: String(i), site: it.site, hosts: it.hosts, durationMs: it.ms })),
+    limits,
+  ).makespanMs;
 }
