@@ -16,8 +16,8 @@ const Sha256 = z.string().regex(SHA256_TAGGED, "must be sha256:<64 hex digits>")
 export const PlannedApplication = z.looseObject({
   id: Id,
   runbook: Id,
-  /** The placement group (together-links and order cycles) this application moved with. */
-  group: z.string(),
+  /** The placement group (together-links and order cycles) this application moves with; absent when it moves alone. */
+  group: z.string().optional(),
   site: Id.nullable(),
   target: Id.nullable(),
   /** A blackout pushed this application out of an earlier wave that had room: its event (or reason) and that wave's date. */

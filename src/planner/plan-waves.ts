@@ -33,13 +33,12 @@ function byWarning(a: PlanWarning, b: PlanWarning): number {
 function plannedApplication(f: AppFacts, group: Group, deferred: Placement["deferred"]): PlannedApplication {
   const a = f.app;
   const d = deferred.size > 0 ? deferred.get(group.index) : undefined;
-  const planned: PlannedApplication = {
-    id: a.id,
-    runbook: f.runbook,
-    group: group.id,
-    site: f.site,
-    target: a.target ?? null,
-  };
+  // Only a group that moves several applications together is worth a reviewer's line: an
+  // application alone in its group has nothing to move with.
+  const planned: PlannedApplication =
+    group.members.length > 1
+      ? { id: a.id, runbook: f.runbook, group: group.id, site: f.site, target: a.target ?? null }
+      : { id: a.id, runbook: f.runbook, site: f.site, target: a.target ?? null };
   // Added last, as the plan file lists it; no empty object spread per application.
   if (d) planned.deferredBy = { blackout: blackoutName(d.blackout), reason: d.blackout.reason, skipped: d.date };
   return planned;
@@ -198,13 +197,17 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
   const actuals = usefulActuals(options.actuals, inputs);
   const catalogue = new TimingCatalogue(inputs.runbooks, estate.datasets, actuals);
   const windowOf = (date: string) => waveWindow(date, { start: calendar!.window.start, end: calendar!.window.end, timezone });
+  // Each slot's window length, once: placement asks for it on every fit check, and the time
+  // zone arithmetic behind a window (Intl) costs microseconds a call.
+  const windowMs = Float64Array.from(slots, (slot) => {
+    if (!calendar) return 0;
+    const w = windowOf(slot.date);
+    return Date.parse(w.end) - Date.parse(w.start);
+  });
   const time = calendar
     ? new SlotTimes(
         slots.length,
-        (slot) => {
-          const w = windowOf(slots[slot]!.date);
-          return Date.parse(w.end) - Date.parse(w.start);
-        },
+        (slot) => windowMs[slot]!,
         limits,
         { p90: Float64Array.from(facts, (f) => catalogue.p90Of(f)), site: (i) => facts[i]!.site, hosts: (i) => facts[i]!.app.hosts },
       )

@@ -7,8 +7,9 @@ const WAVE_ROWS = new Set(["applications", "datasets", "changes"]);
 
 /**
  * The plan file's bytes: JSON in the planner's fixed key order with a trailing newline, laid out
- * for review in git. Each application, data set and change of a wave, and each unplaced entry,
- * warning and move, is one compact line; everything else is indented by two spaces as
+ * for review in git. Each application, data set and change of a wave, each step of a wave's
+ * critical path (`timing.criticalPath`), and each unplaced entry, warning and move, is one
+ * compact line; everything else is indented by two spaces as
  * `JSON.stringify(plan, null, 2)` would write it. Moving one application between waves is then a
  * two-line diff, and a plan is about half the size of the fully indented form.
  *
@@ -24,7 +25,9 @@ export function serializePlan(plan: Plan): string {
   return out.join("");
 }
 
-type Layout = "indent" | "rows" | "waves";
+type Layout = "indent" | "rows" | "waves" | "timing";
+/** A wave's `timing` members whose entries are written one to a line. */
+const TIMING_ROWS = new Set(["criticalPath"]);
 
 /** Values `JSON.stringify` leaves out of an object (and writes as null in an array). */
 function omitted(value: unknown): boolean {
@@ -53,13 +56,13 @@ function write(out: string[], value: unknown, indent: string, layout: Layout): v
       if (omitted(entry)) out.push("null");
       else if (layout === "rows") out.push(JSON.stringify(entry) ?? "null");
       else if (layout === "waves" && isPlainObject(entry))
-        writeObject(out, entry, inner, (key) => (WAVE_ROWS.has(key) ? "rows" : "indent"));
+        writeObject(out, entry, inner, (key) => (WAVE_ROWS.has(key) ? "rows" : key === "timing" ? "timing" : "indent"));
       else write(out, entry, inner, "indent");
     });
     out.push(`\n${indent}]`);
     return;
   }
-  writeObject(out, value as Record<string, unknown>, indent, () => "indent");
+  writeObject(out, value as Record<string, unknown>, indent, (key) => (layout === "timing" && TIMING_ROWS.has(key) ? "rows" : "indent"));
 }
 
 function writeObject(

@@ -296,7 +296,7 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
       const datasetsOf = new Map<string, PlannedDataset[]>();
       for (const d of w.datasets ?? []) push(datasetsOf, d.application, d);
       const groups = new Map<string, string[]>();
-      for (const a of w.applications) push(groups, a.group, a.id);
+      for (const a of w.applications) if (a.group !== undefined) push(groups, a.group, a.id);
       const windowMinutes = minutesBetween(w.window.start, w.window.end);
 
       const apps: PackApp[] = w.applications.map((a) => {
@@ -307,7 +307,7 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
         const fromHosts = e?.hosts ?? [];
         const targetHosts = loaded && e ? Object.entries(loaded.inputs).filter(([, i]) => i.type === "host").map(([n]) => e.params?.[n]).filter((h): h is string => h !== undefined && hostById.get(h)?.site === a.target) : [];
         const withHosts = (name: string | undefined, hosts: string[]) => (name ? `${name}${hosts.length ? ` (${hosts.join(", ")})` : ""}` : "—");
-        const mates = (groups.get(a.group) ?? []).filter((id) => id !== a.id);
+        const mates = a.group === undefined ? [] : (groups.get(a.group) ?? []).filter((id) => id !== a.id);
         let together: PackApp["together"];
         if (mates.length) {
           const cycle = cycleOf.get(a.id);

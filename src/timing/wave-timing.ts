@@ -69,8 +69,20 @@ export interface WaveSchedules {
 
 /** Simulate one wave (see simulate.ts) and describe it for the plan. */
 export function simulateWave(apps: readonly TimedApplication[], limits: RunLimits, window: { start: string; end: string }): WaveSchedules {
-  const profiles50 = apps.map((a) => profileOf(a.timing, "p50"));
-  const profiles90 = apps.map((a) => profileOf(a.timing, "p90"));
+  // Applications without estimates of their own share their runbook's timing object: profile
+  // each timing once (a wave of thousands has a handful), not once per application.
+  const memo = new Map<RunbookTiming, [AppProfile, AppProfile, { estimate: number; actuals: number; default: number }]>();
+  const of = (t: RunbookTiming) => {
+    let m = memo.get(t);
+    if (!m) {
+      const sources = { estimate: 0, actuals: 0, default: 0 };
+      for (const list of [t.prechecks, t.steps, t.verify]) for (const e of list) sources[e.estimate.source]++;
+      memo.set(t, (m = [profileOf(t, "p50"), profileOf(t, "p90"), sources]));
+    }
+    return m;
+  };
+  const profiles50 = apps.map((a) => of(a.timing)[0]);
+  const profiles90 = apps.map((a) => of(a.timing)[1]);
   const s50 = scheduleWave(apps.map((a, i) => ({ id: a.id, site: a.site, hosts: a.hosts, durationMs: profiles50[i]!.durationMs })), limits);
   const s90 = scheduleWave(apps.map((a, i) => ({ id: a.id, site: a.site, hosts: a.hosts, durationMs: profiles90[i]!.durationMs })), limits);
   const windowMs = Date.parse(window.end) - Date.parse(window.start);
@@ -78,7 +90,10 @@ export function simulateWave(apps: readonly TimedApplication[], limits: RunLimit
   const counts = { estimate: 0, actuals: 0, default: 0 };
   for (const a of apps) {
     rollbackP90Ms += a.timing.rollbackP90Ms;
-    for (const e of [...a.timing.prechecks, ...a.timing.steps, ...a.timing.verify]) counts[e.estimate.source]++;
+    const sources = of(a.timing)[2];
+    counts.estimate += sources.estimate;
+    counts.actuals += sources.actuals;
+    counts.default += sources.default;
   }
   const timing: WaveTiming = {
     p50Ms: s50.makespanMs,

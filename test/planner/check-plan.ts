@@ -307,7 +307,8 @@ export function checkPlan(estate: Estate, plan: Plan, opts: CheckOptions = {}): 
         const groups = new Map<string, number[]>();
         for (const a of w.applications) {
           const d = opts.runbooks.get(a.runbook)!.steps.reduce((t, s) => t + Math.round(stepP90(apps.get(a.id)!.estimates?.[s.id] ?? s.estimate)), 0);
-          groups.set(a.group, [...(groups.get(a.group) ?? []), d]);
+          const group = a.group ?? a.id;
+          groups.set(group, [...(groups.get(group) ?? []), d]);
         }
         const alone = [...groups.values()].some((ds) => {
           const free = new Array<number>(Math.min(concurrency, ds.length)).fill(0);

@@ -392,9 +392,12 @@ describe("runbooks", () => {
   it("records the runbook with each application, and the digest of every runbook used", () => {
     const plan = planWaves(inputs({ applications: [app("a", { delivery: "citrix" }), app("b")], calendar: calendar() }));
     expect(plan.waves[0]!.applications.map((a) => [a.id, a.runbook, a.group, a.site, a.target])).toEqual([
-      ["a", "citrix-to-avd", "g-001", null, "azure-uksouth"],
-      ["b", "rehost-vm", "g-002", null, "azure-uksouth"],
+      // Each moves alone, so neither names a group.
+      ["a", "citrix-to-avd", undefined, null, "azure-uksouth"],
+      ["b", "rehost-vm", undefined, null, "azure-uksouth"],
     ]);
+    const together = planWaves(inputs({ applications: [app("a", { dependsOn: [{ app: "b", together: true }] }), app("b")], calendar: calendar() }));
+    expect(together.waves[0]!.applications.map((a) => a.group)).toEqual(["g-001", "g-001"]);
     expect(Object.keys(plan.runbooks!)).toEqual(["citrix-to-avd", "rehost-vm"]);
   });
 
