@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { makespan, WaveForecast, type ForecastApp } from "../../src/timing/forecast.js";
+import { waveWindowTiming } from "../../src/runs/forecast.js";
+import type { Wave } from "../../src/model/plan.js";
 import { RUN_EVENT_VERSION, type RunEvent, type RunEventInput } from "../../src/model/run-event.js";
 
 const T0 = Date.parse("2027-01-12T19:00:00.000Z");
@@ -101,5 +103,12 @@ describe("WaveForecast", () => {
     ]);
     // y: no prechecks again, b 2000 (c 500 alongside), v 300.
     expect(f.remainingMs(T0)).toBe(2300);
+  });
+
+  it("is not made for a wave whose plan records no timing", () => {
+    const wave = { number: 1, date: "2027-01-12", window: { start: "2027-01-12T19:00:00Z", end: "2027-01-12T23:30:00Z" }, applications: [], load: { applications: 0, effort: 0, users: 0 } } as Wave;
+    expect(waveWindowTiming(wave)).toBeUndefined();
+    const timed = { ...wave, timing: { windowEndsAt: "2027-01-12T23:30:00Z", rollbackDecisionAt: "2027-01-12T22:10:00Z" } } as Wave;
+    expect(waveWindowTiming(timed)).toEqual({ windowStartsAt: "2027-01-12T19:00:00Z", windowEndsAt: "2027-01-12T23:30:00Z", rollbackDecisionAt: "2027-01-12T22:10:00Z" });
   });
 });
