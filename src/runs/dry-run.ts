@@ -20,7 +20,8 @@ import { approvalFileName } from "../model/plan-hash.js";
 import { ActionError } from "../actions/errors.js";
 import { writeFileAtomic } from "../journal/write-file-atomic.js";
 import type { PreparedWave } from "./prepare.js";
-import type { RunsContext } from "./context.js";
+import { stateOf, type RunsContext } from "./context.js";
+import { hostKeyStore } from "./session.js";
 
 /** How far a dry run could check one action. */
 export type Fidelity = "verified" | "failed" | "rendered" | "unverifiable" | "nothing-to-check";
@@ -193,8 +194,9 @@ export interface DryRunOptions {
  * change board's evidence) and, with `out`, written there too. Needs no approval: its result is
  * what a board looks at before approving.
  */
-export async function dryRunWave(ctx: Pick<RunsContext, "dir" | "stateDir" | "operator">, prepared: PreparedWave, opts: DryRunOptions = {}): Promise<DryRunResult> {
-  const actions = createActions({ ssh: { projectDir: ctx.dir, acceptNew: Boolean(opts.acceptNew) } });
+export async function dryRunWave(ctx: Pick<RunsContext, "dir" | "stateDir" | "state" | "operator">, prepared: PreparedWave, opts: DryRunOptions = {}): Promise<DryRunResult> {
+  const hostKeys = await hostKeyStore(stateOf(ctx));
+  const actions = createActions({ ssh: { projectDir: ctx.dir, acceptNew: Boolean(opts.acceptNew), ...(hostKeys ? { hostKeys } : {}) } });
   let items: DryItem[];
   try {
     items = await checkWave(prepared, actions.registry, ctx.dir);

@@ -10,7 +10,7 @@ import type { DestinationStream } from "pino";
 import type { RunJournal, StateBackend } from "../state/index.js";
 import type { OnFailure } from "../model/run-event.js";
 import type { Estate } from "../model/estate.js";
-import { createActions } from "../actions/index.js";
+import { createActions, type SshOptions } from "../actions/index.js";
 import type { EngineOptions, RunControl, RunOutcome } from "../engine/run.js";
 import type { EventListener } from "../engine/events.js";
 import type { FailureBudget } from "../engine/failure-budget.js";
@@ -52,6 +52,16 @@ interface SessionInput {
   limits?: RunLimits;
 }
 
+/**
+ * Where the SSH actions trust and pin host keys besides known_hosts: with a team's database,
+ * its host-keys table, so every operator and runner expects the key one of them pinned. With a
+ * state folder, nothing: the actions read and pin `<project>/.ferry/known_hosts` as always.
+ */
+export async function hostKeyStore(state: StateBackend): Promise<SshOptions["hostKeys"]> {
+  if (state.kind === "file") return undefined;
+  return { name: `the host keys in ${state.location}`, lines: await state.pinnedHostKeys(), pin: (line) => state.pinHostKey(line) };
+}
+
 /** A file the logger appends to, created 0600 first: pino would create it world-readable. */
 function privateFile(path: string): string {
   closeSync(openSync(path, "a", 0o600));
@@ -82,7 +92,8 @@ async function wired(input: SessionInput, exec: ExecuteOptions, body: (engine: E
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
     const { log, flush } = createRunLogger({ file: privateFile(join(runDir, "log.ndjson")), redactor, pretty: exec.pretty });
     cleanup.push(flush);
-    const actions = createActions({ ssh: { projectDir: input.projectDir, acceptNew: Boolean(exec.acceptNew) } });
+    const hostKeys = await hostKeyStore(input.state);
+    const actions = createActions({ ssh: { projectDir: input.projectDir, acceptNew: Boolean(exec.acceptNew), ...(hostKeys ? { hostKeys } : {}) } });
     cleanup.push(() => actions.close());
     return await body({
       journal: input.journal,

@@ -127,9 +127,15 @@ export function connectEndpoint(ep: Endpoint, settings: ConnectSettings, sock?: 
     client.once("close", () => fail(new Error(`${describeEndpoint(ep)} closed the connection during the handshake`)));
     client.once("ready", () => {
       if (settled) return;
-      settled = true;
-      client.removeListener("error", fail);
-      resolve({ client, hostKey, pinned, identity });
+      const ready = () => {
+        if (settled) return;
+        settled = true;
+        client.removeListener("error", fail);
+        resolve({ client, hostKey, pinned, identity });
+      };
+      // A key pinned into the team's shared store is kept there before the connection is used.
+      if (pinned) settings.knownHosts.flush().then(ready, (err: unknown) => fail(err instanceof Error ? err : new Error(String(err))));
+      else ready();
     });
     try {
       client.connect({

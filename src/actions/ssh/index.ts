@@ -14,7 +14,7 @@ import type { Endpoint } from "./endpoint.js";
 import { execOnHost, followRemoteGroup, untilAborted } from "./exec.js";
 import type { RemoteGroup } from "./exec.js";
 import { Identities } from "./identity.js";
-import { KnownHosts } from "./known-hosts.js";
+import { KnownHosts, type HostKeyStore } from "./known-hosts.js";
 import { SshPool } from "./pool.js";
 import { copyOverSftp, localSourceExists } from "./sftp-copy.js";
 import { SshClientConfig } from "./ssh-config.js";
@@ -38,6 +38,11 @@ export interface SshOptions {
    * @default false
    */
   acceptNew?: boolean;
+  /**
+   * Host keys kept in the team's shared state: trusted beside the known_hosts files, and where
+   * `acceptNew` pins first-seen keys instead of `<projectDir>/.ferry/known_hosts`.
+   */
+  hostKeys?: HostKeyStore;
   /** OpenSSH client config to read; `false` reads none. @default "~/.ssh/config" */
   sshConfigPath?: string | false;
   /** ssh-agent socket; `false` disables the agent. @default process.env.SSH_AUTH_SOCK */
@@ -91,7 +96,11 @@ export function createSshActions(opts: SshOptions = {}): SshActions {
   const projectDir = opts.projectDir ?? process.cwd();
   const pinFile = join(projectDir, ".ferry", "known_hosts");
   const knownHostsFiles = (opts.knownHostsFiles ?? ["~/.ssh/known_hosts", pinFile]).map(expandHome);
-  const knownHosts = new KnownHosts({ files: knownHostsFiles, pinFile: opts.acceptNew ? pinFile : undefined });
+  const knownHosts = new KnownHosts({
+    files: knownHostsFiles,
+    pinFile: opts.acceptNew && !opts.hostKeys ? pinFile : undefined,
+    ...(opts.hostKeys ? { store: opts.hostKeys, pinToStore: Boolean(opts.acceptNew) } : {}),
+  });
   const config = SshClientConfig.load(opts.sshConfigPath === undefined ? join(homedir(), ".ssh", "config") : opts.sshConfigPath === false ? false : expandHome(opts.sshConfigPath));
   const identities = new Identities({ agent: opts.agent, identityFiles: opts.identityFiles?.map(expandHome), passphraseEnv: opts.passphraseEnv ?? "FERRY_SSH_PASSPHRASE", env: opts.env });
   const pool = new SshPool({

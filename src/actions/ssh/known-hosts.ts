@@ -78,11 +78,28 @@ export function hostFieldMatches(field: string, name: string): boolean {
   return matched;
 }
 
+/**
+ * Host keys kept outside known_hosts files: a team's shared state (the PostgreSQL backend), so
+ * a key pinned on one operator's machine is the key every operator and runner expects.
+ */
+export interface HostKeyStore {
+  /** What the keys are called in messages, e.g. `the team database's host keys`. */
+  name: string;
+  /** The pinned keys, as known_hosts lines, read before the run. */
+  lines: string[];
+  /** Keep a first-seen key (a known_hosts line); with a store, `--accept-new` pins here and not into the pin file. */
+  pin(line: string): Promise<void>;
+}
+
 export interface KnownHostsOptions {
   /** Files read, in order; missing files are fine. */
   files: string[];
-  /** Where `pin` appends first-seen keys (created with mode 0600). Pinning is off without it. */
+  /** Where `pin` appends first-seen keys (created with mode 0600). Pinning is off without it (and without a store). */
   pinFile?: string;
+  /** Keys pinned in a shared store; `pin` writes there when pinning is on. */
+  store?: HostKeyStore;
+  /** Pinning into the store is on (`--accept-new`). @default false */
+  pinToStore?: boolean;
 }
 
 /** The owner and mode of a path, or undefined when it does not exist. */
@@ -156,6 +173,7 @@ export class KnownHosts {
       }
       entries.push(...parseKnownHosts(text, file));
     }
+    if (this.opts.store) entries.push(...parseKnownHosts(this.opts.store.lines.join("\n"), this.opts.store.name));
     this.loaded = entries;
     return entries;
   }
@@ -186,7 +204,16 @@ export class KnownHosts {
 
   /** Whether first-seen keys can be pinned. */
   get canPin(): boolean {
-    return this.opts.pinFile !== undefined;
+    return this.opts.pinFile !== undefined || (this.opts.store !== undefined && this.opts.pinToStore === true);
+  }
+
+  /** Pins sent to the store and not yet confirmed; `flush` waits for them. */
+  private pending: Promise<void>[] = [];
+
+  /** Wait until every key pinned into the store is kept there; rejects with the first failure. */
+  async flush(): Promise<void> {
+    const all = this.pending.splice(0);
+    await Promise.all(all);
   }
 
   /**
@@ -194,6 +221,18 @@ export class KnownHosts {
    * user. One `appendFileSync` per line: O_APPEND keeps concurrent pins from interleaving.
    */
   pin(name: string, key: Buffer): KnownHostEntry {
+    const store = this.opts.pinToStore ? this.opts.store : undefined;
+    if (store) {
+      const entries = this.entries;
+      const keyType = keyTypeOf(key);
+      const line = `${name} ${keyType} ${key.toString("base64")}`;
+      const p = store.pin(line);
+      p.catch(() => undefined); // reported by flush()
+      this.pending.push(p);
+      const entry: KnownHostEntry = { file: store.name, line: 0, hosts: name, keyType, key };
+      entries.push(entry);
+      return entry;
+    }
     const file = this.opts.pinFile;
     if (!file) throw new Error("known_hosts pinning is not configured");
     const entries = this.entries;
