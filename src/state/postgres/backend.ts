@@ -16,7 +16,7 @@
 import { hostname } from "node:os";
 import type pg from "pg";
 import { JournalError } from "../../journal/errors.js";
-import { checkLine, ZERO_HASH } from "../../journal/record.js";
+import { sha256, ZERO_HASH, type LineCheck } from "../../journal/record.js";
 import { RunLockedError } from "../../journal/run-lock.js";
 import type { JournalRecord } from "../../journal/types.js";
 import type { RunEvent } from "../../model/run-event.js";
@@ -184,8 +184,7 @@ export class PostgresStateBackend implements StateBackend {
     const records: JournalRecord<RunEvent>[] = [];
     let head = { seq: 0, sum: ZERO_HASH };
     for (const line of lines) {
-      const buf = Buffer.from(line, "utf8");
-      const check = checkLine<RunEvent>(buf, 0, buf.length);
+      const check = checkStoredLine(line);
       const expected = head.seq + 1;
       const fail = (what: string) =>
         new JournalError("journal-corrupt", `${this.#where(runId)}: record ${expected}: ${what}.`, {
@@ -336,6 +335,32 @@ export class PostgresStateBackend implements StateBackend {
 function leaseHolder(row: LeaseRow): LeaseHolder {
   // A lease given back has no end worth showing: it is simply not held.
   return { owner: row.owner, hostname: row.hostname, pid: row.pid, started: row.acquired_at.toISOString(), token: Number(row.token), ...(row.released ? {} : { expires: row.expires_at.toISOString() }) };
+}
+
+/** `,"sum":"` + 64 hex + `"}`: the fixed tail of a stored line (ASCII, so as many characters as bytes). */
+const SUM_TAIL = 74;
+
+/**
+ * Check one stored line as journal/record.ts checks a file's: sha256 of the line without its
+ * sum tail (closed with `}`) must be the stored sum, and the parsed record must carry it. Works
+ * on the string the driver returns, without a copy into bytes and back.
+ */
+function checkStoredLine(line: string): LineCheck<RunEvent> {
+  const body = line.length > SUM_TAIL + 2 && line.startsWith("{") && line.slice(-SUM_TAIL, -SUM_TAIL + 8) === ',"sum":"' && line.endsWith('"}') ? line.slice(0, -SUM_TAIL) + "}" : undefined;
+  if (body === undefined) return { ok: false, message: "not a journal record (no checksum at the end of the line)" };
+  const stored = line.slice(-SUM_TAIL + 8, -2);
+  const computed = sha256(body);
+  if (stored !== computed) return { ok: false, message: `checksum mismatch (stored ${stored.slice(0, 12)}…, computed ${computed.slice(0, 12)}…)` };
+  let r: Partial<JournalRecord<RunEvent>>;
+  try {
+    r = JSON.parse(line) as Partial<JournalRecord<RunEvent>>;
+  } catch {
+    return { ok: false, message: "checksum matches but the line is not valid JSON" };
+  }
+  if (r.sum !== computed || !Number.isSafeInteger(r.seq) || typeof r.ts !== "string" || typeof r.prev !== "string" || r.prev.length !== 64 || r.event === undefined || Object.keys(r).length !== 5) {
+    return { ok: false, message: "checksum matches but the record lacks seq, ts, prev, event or sum" };
+  }
+  return { ok: true, record: r as JournalRecord<RunEvent> };
 }
 
 function assertRunId(runId: string): void {
