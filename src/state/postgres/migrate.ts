@@ -27,9 +27,16 @@ export const MIGRATIONS_TABLE = "ferry_migrations";
 /** Migration files: a number, an underscore, a name, `.sql`. Anything else in the folder is ignored. */
 const MIGRATION_FILE = /^(\d+)_[A-Za-z0-9_-]+\.sql$/;
 
-/** The package's `migrations/` folder: three levels above this file in `src/` and in `dist/` alike. */
+/**
+ * The package's `migrations/` folder: beside the nearest `package.json` above this file (three
+ * levels up in `src/` and in `dist/` alike; found by walking up, so a bundled copy works too).
+ */
 export function migrationsDir(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "migrations");
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (let d = here; ; d = dirname(d)) {
+    if (existsSync(join(d, "package.json")) && existsSync(join(d, "migrations"))) return join(d, "migrations");
+    if (dirname(d) === d) return join(here, "..", "..", "..", "migrations");
+  }
 }
 
 export interface MigrationFile {
