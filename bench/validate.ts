@@ -93,7 +93,7 @@ export default async function run(): Promise<BenchTable[]> {
         "Estates from `ferry example --apps N --seed 1` (~3 links per application, hosts, networks, data sets).",
         "js-yaml floor: a node process that only parses the same estate files with js-yaml `load()`, the parser ferry reads plain documents with. Target: first validate ≤ 3×.",
         "JSON.parse floor: a node process that reads the same data, one JSON file per estate file, and parses it. Target: warm validate ≤ 2×.",
-        "first: an empty .ferry/cache, which validate fills; warm: nothing changed since; one file edited: one application's name in one estate file changed since the last run (that file is parsed and checked again, then the project-wide checks run).",
+        "first: an empty .ferry/cache, which validate fills; warm: nothing changed since, so every file's digest matches the recorded verdict (findings, counts, stacks) and the estate is not loaded at all; one file edited: one application's name in one estate file changed since the last run (that file is parsed and checked again, the others come from their cache entries, then the project-wide checks run).",
         "Every figure includes node start-up; validate also loads its modules, hashes every file, checks schemas, references and network overlaps (or reuses them from the cache).",
       ],
     },

@@ -4,7 +4,7 @@
  * behind each estimate. The schedule is simulated again from the estate, the runbooks and the
  * actuals the plan recorded, exactly as the planner did; the headline figures are the plan's.
  */
-import type { Estate } from "../model/estate.js";
+import type { Application, Estate } from "../model/estate.js";
 import type { Plan, Wave } from "../model/plan.js";
 import type { EstimateSpec, Runbook } from "../model/runbook.js";
 import { TimingCatalogue } from "../timing/catalogue.js";
@@ -72,6 +72,14 @@ function estimateMs(text: string): number {
   return total;
 }
 
+/** The estate's applications and hosts' sites by id, built once per estate (the pack asks for every wave). */
+const mapsOf = new WeakMap<Estate, { appById: Map<string, Application>; hostSite: Map<string, string> }>();
+function estateMaps(estate: Estate): { appById: Map<string, Application>; hostSite: Map<string, string> } {
+  let m = mapsOf.get(estate);
+  if (!m) mapsOf.set(estate, (m = { appById: new Map(estate.applications.map((a) => [a.id, a])), hostSite: new Map(estate.hosts.map((h) => [h.id, h.site])) }));
+  return m;
+}
+
 /** The timing of one wave for the pack; undefined when the plan has none for it or the inputs to draw it are missing. */
 export function packTiming(plan: Pick<Plan, "timing">, wave: Wave, estate: Estate | undefined, runbooks: ReadonlyMap<string, { runbook: Runbook }> | undefined): PackTiming | undefined {
   const planned = wave.timing as WaveTiming | undefined;
@@ -80,8 +88,7 @@ export function packTiming(plan: Pick<Plan, "timing">, wave: Wave, estate: Estat
   if (!estate || !runbooks) return { planned, rows: [], applications: wave.applications.length, p90Ms: planned.p90Ms, estimates };
   const actuals = new Map(Object.entries(plan.timing?.actuals ?? {}));
   const catalogue = new TimingCatalogue(runbooks, estate.datasets, actuals);
-  const appById = new Map(estate.applications.map((a) => [a.id, a]));
-  const hostSite = new Map(estate.hosts.map((h) => [h.id, h.site]));
+  const { appById, hostSite } = estateMaps(estate);
   const timed: TimedApplication[] = [];
   for (const a of wave.applications) {
     const app = appById.get(a.id);
@@ -94,7 +101,13 @@ export function packTiming(plan: Pick<Plan, "timing">, wave: Wave, estate: Estat
   const onPath = new Map(sim.chain.map((i) => [i, new Set(sim.p90.profiles[i]!.critical)]));
   let chosen = timed.map((_, i) => i);
   if (chosen.length > GANTT_ROWS) {
-    const keep = new Set(sim.chain);
+    // A big wave's critical path can run to hundreds of applications: draw its first rows (the
+    // text names how many more), not one row per application of it.
+    const keep = new Set<number>();
+    for (const i of sim.chain) {
+      if (keep.size >= GANTT_ROWS) break;
+      keep.add(i);
+    }
     const byEnd = chosen.filter((i) => !keep.has(i)).sort((x, y) => sim.p90.start[y]! + sim.p90.profiles[y]!.durationMs - (sim.p90.start[x]! + sim.p90.profiles[x]!.durationMs) || x - y);
     for (const i of byEnd) {
       if (keep.size >= GANTT_ROWS) break;
