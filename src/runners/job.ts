@@ -16,6 +16,7 @@ import { readAllRuns, readRun } from "../runs/history.js";
 import { prepareWave } from "../runs/prepare.js";
 import { startWave } from "../runs/start.js";
 import { resumeRunById } from "../runs/continue.js";
+import { discardRun } from "../runs/discard.js";
 import type { AppJob } from "../state/postgres/queue.js";
 
 /** What the job's table row says and the runner tells the coordinator. */
@@ -54,6 +55,13 @@ export async function runAppJob(job: AppJob, jc: JobContext): Promise<JobOutcome
   const ctx: RunsContext = { ...jc.ctx, operator: job.operator };
   const exec = { control: jc.control, listeners: jc.listeners };
   let runId = jc.knownRun;
+  // A runner that died between creating the run and journalling its first record left an empty
+  // journal: nothing ran, so it is discarded (under the start lock, as `ferry discard` does) and
+  // the application starts afresh.
+  if (runId !== undefined && (await stateOf(ctx).readRun(runId, { maxRecords: 1 })).records.length === 0) {
+    await discardRun(ctx, runId);
+    runId = undefined;
+  }
   if (runId === undefined) {
     let prepared;
     try {

@@ -139,6 +139,17 @@ export async function startRunner(opts: RunnerOptions): Promise<RunningRunner> {
       await worker.stop().catch(() => undefined);
       await stopRunner(pool, runnerId).catch(() => undefined);
       await pool.end().catch(() => undefined);
+      // The journals' backend too: its connections would keep the process alive until they idle
+      // out. Bounded: a connection it cannot get back must not keep a stopping runner from exiting.
+      if (opts.ctx.state) {
+        let timer: NodeJS.Timeout | undefined;
+        const closed = await Promise.race([
+          opts.ctx.state.close().then(() => true, () => true),
+          new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 5_000))),
+        ]);
+        clearTimeout(timer);
+        if (!closed) notice({ type: "runner.heartbeat-failed", message: "the state backend did not close its connections within 5 s" });
+      }
       notice({ type: "runner.stopped", runner: runnerId });
     })());
   const done = worker.promise.then(

@@ -2,7 +2,8 @@
  * Site runners killed with SIGKILL at random points while they run an application whose steps
  * must not run twice (each appends a marker to a ledger; none is idempotent). Another runner of
  * the same site takes the job over once the dead one's registration lapses, and continues its
- * run as `ferry resume` would. Over every trial: no marker twice, no step the journal calls done
+ * run as `ferry resume` would, once the dead runner's lease on the run has expired. The journals
+ * are in the same PostgreSQL database as the queue, as `ferry runner --state URL` keeps them. Over every trial: no marker twice, no step the journal calls done
  * without its marker, and every application ends (succeeded, or parked uncertain for a person).
  *
  * FERRY_RUNNER_KILL_TRIALS sets the number of trials (default 30); FERRY_RUNNER_KILL_SEED replays one.
@@ -18,7 +19,7 @@ import { ledger, planAndApprove, runProject } from "../cli/run-project.js";
 import { operatorName, type RunsContext } from "../../src/runs/context.js";
 import { prepareWave } from "../../src/runs/prepare.js";
 import { readRun } from "../../src/runs/history.js";
-import { fileState } from "../../src/state/index.js";
+import { openState } from "../../src/state/open.js";
 import { openPool } from "../../src/state/postgres/connect.js";
 import { migrate } from "../../src/state/postgres/migrate.js";
 import { queueWave, watchBatch } from "../../src/runners/coordinator.js";
@@ -47,7 +48,7 @@ interface Child {
 }
 
 function startChild(bundle: string, cfg: object): Child {
-  const proc = spawn(process.execPath, [bundle], { cwd: REPO, env: { ...process.env, FERRY_RUNNER_CHILD: JSON.stringify(cfg) }, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [bundle], { cwd: REPO, env: { ...process.env, FERRY_LEASE_SECONDS: String(LEASE_MS / 1000), FERRY_RUNNER_CHILD: JSON.stringify(cfg) }, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   let buf = "";
   const waiters: { pred: (n: { type: string }) => boolean; resolve: () => void }[] = [];
@@ -57,14 +58,18 @@ function startChild(bundle: string, cfg: object): Child {
     while ((i = buf.indexOf("\n")) >= 0) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
-      lines.push(line);
+      lines.push(`${Date.now() % 100000} ${line}`);
+      if (process.env.DBG) console.log(`${Date.now() % 100000} ${line}`);
       let n: { type: string } | undefined;
       try {
         n = JSON.parse(line) as { type: string };
       } catch {
         continue;
       }
-      for (const w of waiters.splice(0)) (w.pred(n) ? w.resolve() : waiters.push(w));
+      for (const w of waiters.splice(0)) {
+        if (w.pred(n)) w.resolve();
+        else waiters.push(w);
+      }
     }
   });
   let stderr = "";
@@ -76,7 +81,7 @@ function startChild(bundle: string, cfg: object): Child {
     exited,
     until: (pred, ms = 20_000) =>
       new Promise<void>((resolve, reject) => {
-        if (lines.some((l) => { try { return pred(JSON.parse(l) as { type: string }); } catch { return false; } })) return resolve();
+        if (lines.some((l) => { try { return pred(JSON.parse(l.slice(l.indexOf(" ") + 1)) as { type: string }); } catch { return false; } })) return resolve();
         const t = setTimeout(() => reject(new Error(`runner child did not report in ${ms} ms:\n${lines.join("\n")}\n${stderr}`)), ms);
         waiters.push({ pred, resolve: () => (clearTimeout(t), resolve()) });
         void exited.then(() => reject(new Error(`runner child exited:\n${lines.join("\n")}\n${stderr}`)));
@@ -114,11 +119,12 @@ describe.skipIf(postgresMissingReason())("site runners killed with SIGKILL mid-s
     const estate = join(dir, "estate", "apps.yaml");
     let text = readFileSync(estate, "utf8");
     for (const id of apps) text = text.replace(`    name: ${id}\n`, `    name: ${id}\n    HOSTS_${id}\n`);
-    text = text.replace(/    HOSTS_(\S+)\n((?:.*\n)*?)    hosts: \[app01\]\n/g, (_m, id: string, mid: string) => `${mid}    hosts: [h-${id}]\n`);
+    text = text.replace(/ {4}HOSTS_(\S+)\n((?:.*\n)*?) {4}hosts: \[app01\]\n/g, (_m, id: string, mid: string) => `${mid}    hosts: [h-${id}]\n`);
     text = text.replace("hosts:\n  - { id: app01, site: guildhall, address: 127.0.0.1, os: linux }\n", `hosts:\n${apps.map((id) => `  - { id: h-${id}, site: guildhall, address: 127.0.0.1, os: linux }\n`).join("")}`);
     writeFileSync(estate, text);
     const plan = await planAndApprove(dir);
-    const ctx: RunsContext = { dir, stateDir: join(dir, ".ferry"), operator: operatorName(), env: process.env };
+    const state = openState({ state: url, dir, env: process.env });
+    const ctx: RunsContext = { dir, stateDir: join(dir, ".ferry"), state, operator: operatorName(), env: process.env };
     const cfg = { url, site: "guildhall", dir, leaseMs: LEASE_MS };
     const figures = { trials: 0, duplicates: 0, lost: 0, uncertain: 0, succeeded: 0, takeovers: 0, continued: 0, failures: [] as string[] };
     for (let t = 0; t < TRIALS; t++) {
@@ -134,9 +140,10 @@ describe.skipIf(postgresMissingReason())("site runners killed with SIGKILL mid-s
         a.proc.kill("SIGKILL");
         await a.exited;
         b = startChild(bundle, cfg);
-        const progress = await watchBatch(ctx, pool, batch, { graceMs: 60_000, pollMs: 100 });
+        const progress = await watchBatch(ctx, pool, batch, { graceMs: 60_000, pollMs: 100, signal: AbortSignal.timeout(60_000) });
         const p = progress.apps[0]!;
         figures.trials++;
+        if (!progress.done) figures.failures.push(`trial ${t}: not settled after 60 s: ${JSON.stringify(p)}`);
         if (p.runId && b.lines.some((l) => l.includes('"job.taken"'))) figures.takeovers++;
         if (b.lines.some((l) => l.includes('"continues"'))) figures.continued++;
         const lines = ledger(join(dir, "ledger")).filter((l) => l.endsWith(`:${app}`));
@@ -149,8 +156,7 @@ describe.skipIf(postgresMissingReason())("site runners killed with SIGKILL mid-s
           figures.failures.push(`trial ${t}: no run (${p.status})`);
           continue;
         }
-        const state = await readRun(fileState(join(dir, ".ferry")), p.runId);
-        const appState = state.apps.get(app)!;
+        const appState = (await readRun(state, p.runId)).apps.get(app)!;
         for (const s of STEPS) {
           const st = appState.steps.get(s)!;
           if (st.status === "succeeded" && !counts.has(`run:${s}:${app}`)) {
@@ -175,6 +181,7 @@ describe.skipIf(postgresMissingReason())("site runners killed with SIGKILL mid-s
         }
       }
     }
+    await state.close();
     console.log(`runner kill -9 trials: ${JSON.stringify(figures)}`);
     expect(figures.failures).toEqual([]);
     expect(figures).toMatchObject({ trials: TRIALS, duplicates: 0, lost: 0 });
