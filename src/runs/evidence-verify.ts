@@ -21,7 +21,7 @@ import { approvalSignedText } from "../model/approval.js";
 import type { RunEvent, RunStarted } from "../model/run-event.js";
 import { verifyPlanHash } from "../planner/verify-plan.js";
 import { verifyChain } from "../journal/record.js";
-import { recordedHeads } from "../journal/heads.js";
+import { stateBackend, type StateRef } from "../state/index.js";
 import type { JournalRecord } from "../journal/types.js";
 import { APPROVAL_NAMESPACE, EVIDENCE_NAMESPACE, keysOf, verifySignature } from "../journal/ssh-signature.js";
 import { allowedSignersPath, revokedKeysPath } from "./approval.js";
@@ -41,8 +41,8 @@ export interface VerifyEvidenceOptions {
   allowedSigners?: string;
   /** Project directory (for its allowed_signers). */
   dir: string;
-  /** State directory whose heads.ndjson is compared, when it has the run. */
-  stateDir?: string;
+  /** State (a folder, or a team's database) whose recorded heads are compared, when it has the run. */
+  stateDir?: StateRef;
   env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -175,10 +175,12 @@ export async function verifyEvidence(opts: VerifyEvidenceOptions): Promise<{ ok:
       report("journal chain", false, `run/journal.ndjson does not read: ${(err as Error).message}`);
     }
     if (opts.stateDir) {
-      const local = (await recordedHeads(opts.stateDir, manifest.run).catch(() => [])).at(-1);
+      const state = stateBackend(opts.stateDir);
+      const local = (await state.recordedHeads(manifest.run).catch(() => [])).at(-1);
+      const where = state.kind === "file" ? `${state.location}/${state.headsLocation}` : `${state.headsLocation} of ${state.location}`;
       if (local) {
         const same = local.seq === manifest.journal.seq && local.sum === manifest.journal.sum;
-        report("recorded head", same, same ? `${opts.stateDir}/heads.ndjson records the same head` : `${opts.stateDir}/heads.ndjson records ${local.seq}:${local.sum} for run ${manifest.run}, the bundle ${manifest.journal.head}`);
+        report("recorded head", same, same ? `${where} records the same head` : `${where} records ${local.seq}:${local.sum} for run ${manifest.run}, the bundle ${manifest.journal.head}`);
       }
     }
     const started = records[0]?.event as RunStarted | undefined;

@@ -178,12 +178,17 @@ describe.skipIf(postgresMissingReason())("team state on PostgreSQL under faults"
     const runId = "dbdown";
     const run = runChild(bundle, { stateDir: join(dir, "machine-a"), runId, mode: "start", slow, pg: { url, leaseMs: LEASE_MS } });
     await ledgerReaches(slow.ledger, 2);
+    const t0 = Date.now();
+    const at = (what: string) => process.env.FERRY_PG_CRASH_TRACE && console.info(`${what} at ${Date.now() - t0} ms`);
     pgs.server.pause();
     await new Promise((r) => setTimeout(r, 1_000));
     const whileFrozen = ledgerLines(slow.ledger);
     await pgs.server.kill();
+    at("killed");
     await pgs.server.restart();
+    at("restarted");
     const stopped = await run;
+    at("ferry stopped");
     expect(stopped.error).toBe("state-unreachable");
     // Every marker in the ledger has its step.started committed: nothing acted on unrecorded.
     const state = await pgState(url, join(dir, "machine-b"), LEASE_MS);
@@ -192,6 +197,7 @@ describe.skipIf(postgresMissingReason())("team state on PostgreSQL under faults"
     for (const marker of ledgerLines(slow.ledger)) expect(started, `${marker} ran without a committed step.started`).toContain(marker);
     expect(ledgerLines(slow.ledger).length).toBeGreaterThanOrEqual(whileFrozen.length);
     const end = await resumeToEnd(url, join(dir, "machine-b"), runId, slow);
+    at("resumed to the end");
     expect(end.exitCode).toBe(0);
     expect(tally(slow.ledger)).toEqual({ duplicates: [], lost: [] });
   }, 90_000);

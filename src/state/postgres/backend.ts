@@ -247,6 +247,7 @@ export class PostgresStateBackend implements StateBackend {
         released = true;
         try {
           await client.query("SELECT pg_advisory_unlock($1)", [START_LOCK_KEY]);
+          await client.query("RESET lock_timeout");
           client.release();
         } catch {
           // The connection is gone, and the lock with it.

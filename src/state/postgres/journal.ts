@@ -152,15 +152,11 @@ export class PgJournal implements RunJournal {
         encoded.push({ record: e.record, line: e.line.toString("utf8", 0, e.line.length - 1) });
         prev = { seq: e.record.seq, sum: e.record.sum };
       }
-      const res = await this.#pool.query<{ outcome: string; tail_seq: string; tail_sum: string; holder_token: string }>("SELECT * FROM ferry_append($1, $2, $3, $4, $5, $6, $7)", [
-        this.runId,
-        this.scope,
-        this.token,
-        tail.seq + 1,
-        tail.sum,
-        encoded.map((e) => e.line),
-        prev.sum,
-      ]);
+      // A server that stops answering (frozen, cut off) must not hold the run forever: past the
+      // lease's length the lease has lapsed anyway, so give up and stop, as for a failed commit.
+      const res = await this.#pool.query<{ outcome: string; tail_seq: string; tail_sum: string; holder_token: string }>(
+        withTimeout("SELECT * FROM ferry_append($1, $2, $3, $4, $5, $6, $7)", [this.runId, this.scope, this.token, tail.seq + 1, tail.sum, encoded.map((e) => e.line), prev.sum], this.#leaseMs),
+      );
       const row = res.rows[0]!;
       if (row.outcome === "ok") return encoded;
       if (row.outcome === "moved" && attempt < 100) {
@@ -190,8 +186,11 @@ export class PgJournal implements RunJournal {
     if (this.#failure || this.#closed) return;
     try {
       const res = await this.#pool.query<{ token: string }>(
-        "UPDATE ferry_leases SET expires_at = clock_timestamp() + make_interval(secs => $4::double precision / 1000) WHERE run_id = $1 AND scope = $2 AND token = $3 AND NOT released AND expires_at > clock_timestamp() RETURNING token",
-        [this.runId, this.scope, this.token, this.#leaseMs],
+        withTimeout(
+          "UPDATE ferry_leases SET expires_at = clock_timestamp() + make_interval(secs => $4::double precision / 1000) WHERE run_id = $1 AND scope = $2 AND token = $3 AND NOT released AND expires_at > clock_timestamp() RETURNING token",
+          [this.runId, this.scope, this.token, this.#leaseMs],
+          this.#leaseMs,
+        ),
       );
       if (res.rowCount === 0 && !this.#failure && !this.#closed) {
         const holder = await this.#pool.query<{ token: string }>("SELECT token FROM ferry_leases WHERE run_id = $1 AND scope = $2", [this.runId, this.scope]).catch(() => undefined);
@@ -223,6 +222,11 @@ export class PgJournal implements RunJournal {
     // it runs out on its own.
     await this.#pool.query("UPDATE ferry_leases SET released = true WHERE run_id = $1 AND scope = $2 AND token = $3", [this.runId, this.scope, this.token]).catch(() => undefined);
   }
+}
+
+/** A query that fails with a read timeout after `ms` (node-postgres's `query_timeout`; the pool then drops that connection). */
+function withTimeout(text: string, values: unknown[], ms: number): pg.QueryConfig {
+  return { text, values, query_timeout: ms } as pg.QueryConfig;
 }
 
 function fencedError(runId: string, token: number, holder: number): JournalError {
