@@ -5,6 +5,8 @@
  * uncertain step, a gate, or a site without a live runner).
  */
 import type { OnFailure } from "../model/run-event.js";
+import { UsageError } from "../model/diagnostics.js";
+import { parseFailureBudget } from "../engine/failure-budget.js";
 import { CODES } from "../model/codes.js";
 import type { RunsContext } from "../runs/context.js";
 import type { PreparedWave } from "../runs/prepare.js";
@@ -22,6 +24,10 @@ export interface RunnersFlags {
   emergency?: string;
   rehearsal?: boolean;
   onFailure?: OnFailure;
+  concurrency?: string;
+  perSite?: string;
+  perHost?: string;
+  maxFailures?: string;
 }
 
 /** Seconds a site may be without a live runner before its applications are reported: FERRY_RUNNER_GRACE_SECONDS, else 30. */
@@ -31,6 +37,10 @@ function graceMs(env: NodeJS.ProcessEnv): number {
 }
 
 export async function runWithRunners(ctx: RunsContext, prepared: PreparedWave, flags: RunnersFlags): Promise<number> {
+  for (const [flag, value] of [["--concurrency", flags.concurrency], ["--per-site", flags.perSite], ["--per-host", flags.perHost]] as const) {
+    if (value !== undefined) throw new UsageError(`${flag} does not go with --runners: each runner runs as many applications as its own --concurrency allows`, "usage", "Set `ferry runner --concurrency N` where the runners run.");
+  }
+  const budget = flags.maxFailures === undefined ? undefined : parseFailureBudget(flags.maxFailures);
   const url = stateUrl(flags);
   const { pool, config } = await openPool(url, { max: 3 });
   const out = (line: string, obj: object) => process.stdout.write(flags.json ? JSON.stringify(obj) + "\n" : line + "\n");
@@ -53,6 +63,13 @@ export async function runWithRunners(ctx: RunsContext, prepared: PreparedWave, f
     try {
       final = await watchBatch(ctx, pool, batch, {
         graceMs: graceMs(process.env),
+        ...(budget ? { budget } : {}),
+        onBudgetSpent: (cancelled) => {
+          if (cancelled.length === 0) return;
+          const message = `failure budget spent: ${cancelled.join(", ")} taken off the queue (cancelled); nothing of them ran`;
+          if (flags.json) process.stdout.write(JSON.stringify({ type: "budget.spent", cancelled, message }) + "\n");
+          else process.stderr.write(`ferry: ${message}\n`);
+        },
         signal: stop.signal,
         onProgress: (p) => {
           for (const a of p.apps) {

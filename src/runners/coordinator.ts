@@ -9,6 +9,7 @@ import { relative, resolve } from "node:path";
 import type pg from "pg";
 import { FerryError } from "../model/codes.js";
 import { EXIT } from "../model/run-event.js";
+import { budgetExceeded, type FailureBudget } from "../engine/failure-budget.js";
 import type { RunsContext } from "../runs/context.js";
 import { stateOf } from "../runs/context.js";
 import { readRun, refuseHeldApplications } from "../runs/history.js";
@@ -81,9 +82,18 @@ export interface BatchProgress {
   done: boolean;
 }
 
+const FAILED = new Set(["failed", "rolled-back", "rollback-failed", "refused"]);
 const ENDED = new Set(["succeeded", "failed", "rolled-back", "rollback-failed", "uncertain", "waiting", "paused", "refused", "cancelled", "skipped"]);
 
 export interface WatchOptions {
+  /**
+   * The wave's failure budget (`--max-failures`): once more applications failed than it
+   * tolerates, the jobs no runner has started are taken off the queue (`cancelled`), as
+   * `ferry run` starts no new application. @default 0: the first failure stops new starts
+   */
+  budget?: FailureBudget;
+  /** Told once when the budget is spent, with the applications taken off the queue. */
+  onBudgetSpent?: (cancelled: string[]) => void;
   pollMs?: number;
   /** How long a site may be without a live runner before its applications are reported instead of waited for. @default 30 s */
   graceMs?: number;
@@ -100,8 +110,17 @@ export async function watchBatch(ctx: RunsContext, pool: pg.Pool, batch: string,
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const lastLive = new Map<string, number>();
   const started = Date.now();
+  const budget = opts.budget ?? { kind: "count", count: 0 };
+  let spent = false;
   for (;;) {
-    const progress = await batchProgress(ctx, pool, batch, lastLive, started, graceMs);
+    let progress = await batchProgress(ctx, pool, batch, lastLive, started, graceMs);
+    const failures = progress.apps.filter((a) => FAILED.has(a.status)).length;
+    if (!spent && budgetExceeded(budget, progress.apps.length, failures)) {
+      spent = true;
+      const cancelled = await cancelQueuedJobs(pool, batch);
+      opts.onBudgetSpent?.(cancelled);
+      if (cancelled.length) progress = await batchProgress(ctx, pool, batch, lastLive, started, graceMs);
+    }
     opts.onProgress?.(progress);
     if (progress.done || opts.signal?.aborted) return progress;
     await sleep(pollMs);
@@ -149,5 +168,3 @@ export function batchExitCode(p: BatchProgress): number {
   if (["failed", "rolled-back", "refused", "cancelled", "skipped"].some((x) => s.has(x))) return EXIT.failed;
   return EXIT.done;
 }
-
-export { cancelQueuedJobs };

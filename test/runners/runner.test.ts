@@ -4,6 +4,7 @@
  * a dead runner's locked job released by a live one. Journals here are in the project's state
  * folder (the runners share the machine); the queue and registrations are in the database.
  */
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresMissingReason, usePostgres } from "../harness/postgres.js";
@@ -88,6 +89,43 @@ describe.skipIf(postgresMissingReason())("site runners", () => {
     }
     const me = (await listRunners(pool, ["guildhall"])).find((r) => r.runnerId === runner.runnerId)!;
     expect(me).toMatchObject({ live: false, stopped: true });
+  });
+
+  it("spends the wave's failure budget as ferry run does: once an application failed, jobs no runner started leave the queue", async () => {
+    const dir = runProject(
+      [
+        { id: "b1", runbook: "broken" },
+        { id: "b2", runbook: "move" },
+      ],
+      { broken: `steps:\n  - id: s1\n    local: { run: "echo run:s1:{{ app.id }} >> ledger; exit 1" }\n`, move: `steps:\n${marker("s1")}` },
+    );
+    // b2's host is at another site, whose runner never comes.
+    const estate = join(dir, "estate", "apps.yaml");
+    let text = readFileSync(estate, "utf8");
+    text = text.replace("hosts:\n  - { id: app01, site: guildhall, address: 127.0.0.1, os: linux }\n", "hosts:\n  - { id: app01, site: guildhall, address: 127.0.0.1, os: linux }\n  - { id: app02, site: daventry, address: 127.0.0.1, os: linux }\n");
+    text = text.replace(/(- id: b2\n(?:.*\n)*?) {4}hosts: \[app01\]/, "$1    hosts: [app02]");
+    writeFileSync(estate, text);
+    const sites = join(dir, "estate", "sites.yaml");
+    writeFileSync(sites, readFileSync(sites, "utf8").replace("sites:\n", "sites:\n  - { id: daventry, name: Daventry, kind: office, organisation: nbc }\n"));
+    const plan = await planAndApprove(dir);
+    const ctx: RunsContext = { dir, stateDir: join(dir, ".ferry"), operator: operatorName(), env: process.env };
+    const prepared = await prepareWave(ctx, { plan, wave: 1 });
+    const { batch, jobs } = await queueWave(ctx, pool, prepared);
+    expect(jobs.map((j) => [j.app, j.site]).sort()).toEqual([
+      ["b1", "guildhall"],
+      ["b2", "daventry"],
+    ]);
+    const runner = await startRunner({ url, site: "guildhall", ctx, leaseMs: 3000 });
+    let cancelled: string[] = [];
+    try {
+      const progress = await watchBatch(ctx, pool, batch, { graceMs: 60_000, pollMs: 100, onBudgetSpent: (c) => (cancelled = c) });
+      expect(Object.fromEntries(progress.apps.map((a) => [a.app, a.status]))).toEqual({ b1: "failed", b2: "cancelled" });
+      expect(batchExitCode(progress)).toBe(1);
+    } finally {
+      await runner.stop();
+    }
+    expect(cancelled).toEqual(["b2"]);
+    expect(ledger(join(dir, "ledger"))).toEqual(["run:s1:b1"]);
   });
 
   it("a live runner releases the job a dead runner's worker had locked, once the lease has passed", async () => {
