@@ -29,7 +29,7 @@ interface ChildReport {
   /** CPU time of the same (user + system), less sensitive than wall time to other work on the machine. */
   planCpuMs: number;
   /** The cold run's parts (planWaves' own timings, plus the text). */
-  parts: { facts: number; graph: number; placement: number; hash: number; text: number };
+  parts: { facts: number; graph: number; placement: number; hash: number; text: number; timing: number };
   /** Floors, each timed alone on the finished plan (first child only). */
   graphFloorMs: number;
   fileFloorMs: number;
@@ -50,7 +50,7 @@ const CHILD = `
 const url = (p) => new URL(p, ${JSON.stringify(pathToFileURL(`${DIST}/`).href)}).href;
 const { loadProject, assertValid } = await import(url("model/load.js"));
 const { planWaves, serializePlan } = await import(url("planner/index.js"));
-const dir = process.env.FERRY_BENCH_DIR, mode = process.env.FERRY_BENCH_MODE, floors = process.env.FERRY_BENCH_FLOORS === "1";
+const dir = process.env.FERRY_BENCH_DIR, mode = process.env.FERRY_BENCH_MODE, floors = process.env.FERRY_BENCH_FLOORS === "1", windowFit = process.env.FERRY_BENCH_WINDOW_FIT !== "0";
 const mb = (bytes) => bytes / 1048576;
 let t = performance.now();
 const project = await loadProject(dir);
@@ -59,12 +59,12 @@ const loadMs = performance.now() - t;
 globalThis.gc?.();
 const rssAfterLoadMb = mb(process.memoryUsage().rss);
 let rssAfterPlanMb = rssAfterLoadMb, summary = "", planMs = 0, planCpuMs = 0, plan, text;
-const parts = { facts: 0, graph: 0, placement: 0, hash: 0, text: 0 };
+const parts = { facts: 0, graph: 0, placement: 0, hash: 0, text: 0, timing: 0 };
 if (mode === "plan") {
   const timings = {};
   const cpu = process.cpuUsage();
   t = performance.now();
-  plan = planWaves(project, { timings });
+  plan = planWaves(project, { timings, windowFit });
   const textStart = performance.now();
   text = serializePlan(plan);
   const end = performance.now();
@@ -126,8 +126,8 @@ function runNode(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   });
 }
 
-async function child(dir: string, mode: "validate" | "plan" | "graph", floors = false): Promise<ChildReport> {
-  const out = await runNode(["--expose-gc", "--input-type=module", "-e", CHILD], { FERRY_BENCH_DIR: dir, FERRY_BENCH_MODE: mode, FERRY_BENCH_FLOORS: floors ? "1" : "0" });
+async function child(dir: string, mode: "validate" | "plan" | "graph", floors = false, windowFit = true): Promise<ChildReport> {
+  const out = await runNode(["--expose-gc", "--input-type=module", "-e", CHILD], { FERRY_BENCH_DIR: dir, FERRY_BENCH_MODE: mode, FERRY_BENCH_FLOORS: floors ? "1" : "0", FERRY_BENCH_WINDOW_FIT: windowFit ? "1" : "0" });
   return JSON.parse(out.trim().split("\n").pop()!) as ChildReport;
 }
 
@@ -162,6 +162,9 @@ export default async function run(): Promise<BenchTable[]> {
       for (let i = 0; i < reps.validates; i++) validates.push(await child(dir, "validate"));
       const plans: ChildReport[] = [];
       for (let i = 0; i < reps.plans; i++) plans.push(await child(dir, "plan", i === 0));
+      // The same planning with window fit off (no wave simulated, no fit checks): its cost is the difference.
+      const unfitted: ChildReport[] = [];
+      for (let i = 0; i < reps.plans; i++) unfitted.push(await child(dir, "plan", false, false));
       const graph = await child(dir, "graph");
       const med = (f: (r: ChildReport) => number) => median(plans.map(f));
       const validateMs = median(validates.map((v) => v.loadMs));
@@ -178,7 +181,7 @@ export default async function run(): Promise<BenchTable[]> {
         fmt(graphMs),
         fmt(graphFloorMs),
         fmt(graph.graphologyMs),
-        fmt(placementMs),
+        fmt(placementMs + med((r) => r.parts.timing)),
         fmt(fileMs),
         fmt(fileFloorMs),
         fmt(planMs),
@@ -188,9 +191,32 @@ export default async function run(): Promise<BenchTable[]> {
         peak.toFixed(0),
         plans[0]!.summary,
       ]);
+      const offMs = median(unfitted.map((r) => r.planMs));
+      const offCpuMs = median(unfitted.map((r) => r.planCpuMs));
+      const added = (planMs - offMs) / offMs;
+      const addedCpu = (med((r) => r.planCpuMs) - offCpuMs) / offCpuMs;
+      rows.push([
+        `${size === "example" ? "bundled example" : apps.toLocaleString("en-GB")}, window fit off`,
+        "",
+        fmt(median(unfitted.map((r) => r.parts.graph))),
+        "",
+        "",
+        fmt(median(unfitted.map((r) => r.parts.facts + r.parts.placement))),
+        fmt(median(unfitted.map((r) => r.parts.hash + r.parts.text))),
+        "",
+        fmt(offMs),
+        fmt(offCpuMs),
+        "",
+        `${((offMs / validateMs) * 100).toFixed(1)}%`,
+        Math.max(...unfitted.map((r) => r.peakRssMb)).toFixed(0),
+        `window fit adds ${(added * 100).toFixed(1)}% wall, ${(addedCpu * 100).toFixed(1)}% CPU (its own phase ${fmt(med((r) => r.parts.timing))} ms); ${unfitted[0]!.summary}`,
+      ]);
       if (apps === TARGET_APPS) {
         verdicts.push(
           `Time target (100k planned in under ${TARGET_MS} ms on top of validation): ${planMs < TARGET_MS ? "MET" : "NOT MET"} (median of ${reps.plans} processes, each planning cold once: ${plans.map((r) => fmt(r.planMs)).join(", ")} ms; CPU ${plans.map((r) => fmt(r.planCpuMs)).join(", ")} ms).`,
+        );
+        verdicts.push(
+          `Window-fit target (simulating every wave and fitting it to its window adds at most 25% to planning): ${added <= 0.25 ? "MET" : "NOT MET"} (planning ${fmt(planMs)} ms with it, ${fmt(offMs)} ms without: +${(added * 100).toFixed(1)}% wall; CPU +${(addedCpu * 100).toFixed(1)}%; medians of ${reps.plans} processes each).`,
         );
         verdicts.push(`Memory target (peak under ${TARGET_RSS_MB} MB): ${peak < TARGET_RSS_MB ? "MET" : "NOT MET"} (highest peak of the plan processes ${peak.toFixed(0)} MB; validate alone ${Math.max(...validates.map((v) => v.peakRssMb)).toFixed(0)} MB).`);
       }
@@ -214,6 +240,7 @@ export default async function run(): Promise<BenchTable[]> {
         "planning: `planWaves` + `serializePlan` once, cold, right after the same load in a fresh process, as `ferry plan` does; the median over the plan processes. Its parts come from planWaves' own timings: graph (links, groups, order cycles and generations in the typed-array kernel), placement (facts per application, re-IP networks, placement, waves, warnings, input digests), hash + text (the streamed RFC 8785 hash, then the two-space plan text). Planning CPU: user + system time of the same step (node's GC threads included), shown because wall time on a shared 2-core machine swings with other work.",
         "Floors, each timed alone on the finished plan (best of 3): graph floor, one Kahn sort over typed arrays of the finished group graph; hash + text floor, SHA-256 over the ready RFC 8785 bytes plus native JSON.stringify of the plan text. graphology: the reference library building the same group graph and graphology-dag sorting it, in a process of its own (what the planner paid before the kernel).",
         "Peak RSS is the highest high-water mark of the plan processes (load included).",
+        "window fit off: the same planning with `windowFit: false` (no application's runbook timed, no wave simulated, no fit check during placement): what planning cost before timing; the row with window fit on counts its own phase (runbook timings and every wave's simulation) under placement.",
         "Estates: `ferry example --apps N --seed 1` (~3 links per application). Sizes: FERRY_BENCH_PLAN_SIZES (default 1000,10000,100000; `example` adds the bundled example).",
         `node ${process.version}, ${process.platform}/${process.arch}.`,
       ],

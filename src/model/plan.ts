@@ -81,6 +81,7 @@ export const Wave = z.looseObject({
       rollbackP90Ms: z.number(),
       rollbackDecisionAt: z.string(),
       criticalPath: z.array(z.looseObject({ application: z.string(), steps: z.array(z.string()) })),
+      criticalPathLength: z.number(),
       estimates: z.looseObject({ estimate: z.number(), actuals: z.number(), default: z.number() }),
     })
     .optional(),

@@ -23,6 +23,12 @@ export interface PlanOptions {
    * re-planning a plan passes those back, never the journals' current state.
    */
   actuals?: StepActuals;
+  /**
+   * Simulate waves and fit them to their windows (rule 13). Off only to measure what window fit
+   * costs (`npm run bench -- plan`): the plan then has no `timing` and may overrun windows.
+   * @default true
+   */
+  windowFit?: boolean;
   /** Stops a long planning run between phases. */
   signal?: AbortSignal;
   /** Filled with the milliseconds each phase took (the planning benchmark reads it); output does not depend on it. */
@@ -39,6 +45,8 @@ export interface PlanTimings {
   placement?: number;
   /** The RFC 8785 plan hash. */
   hash?: number;
+  /** Window fit outside placement: each application's runbook timing, and simulating every wave (the fit checks during placement count under placement). */
+  timing?: number;
 }
 
 /** The stack `--stack` names, or the documented default; undefined when there is none. */

@@ -257,7 +257,13 @@ export function placeGroups(groups: readonly Group[], facts: readonly AppFacts[]
     /** The earliest feasible slot from `from`, optionally needing room for the unbooked re-IPs before it. */
     const search = (from: number, unbooked: readonly number[]): { slot: number; reips: number[]; skipped?: { blackout: ResolvedBlackout; date: string } } | undefined => {
       let skipped: { blackout: ResolvedBlackout; date: string } | undefined;
-      for (let s = loads.firstOpenFrom(from); s < slots.length; s = loads.firstOpenFrom(s + 1)) {
+      // With the window in mind, also skip waves whose time is used up (both skips only move forward).
+      const next = (at: number) => {
+        let s = loads.firstOpenFrom(at);
+        if (timed) for (let t = time!.openFrom(s); t !== s; t = time!.openFrom(s)) s = loads.firstOpenFrom(t);
+        return s;
+      };
+      for (let s = next(from); s < slots.length; s = next(s + 1)) {
         const date = slots[s]!.date;
         if (loads.blocking(s, demand) !== undefined) continue;
         if (timed && !time!.fits(s, group.members)) continue;

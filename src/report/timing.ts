@@ -98,17 +98,13 @@ export function packTiming(plan: Pick<Plan, "timing">, wave: Wave, estate: Estat
   }
   const limits = plan.timing?.limits ?? { concurrency: 10 };
   const sim = simulateWave(timed, limits, wave.window);
-  const onPath = new Map(sim.chain.map((i) => [i, new Set(sim.p90.profiles[i]!.critical)]));
+  const onChain = new Set(sim.chain);
   let chosen = timed.map((_, i) => i);
   if (chosen.length > GANTT_ROWS) {
-    // A big wave's critical path can run to hundreds of applications: draw its first rows (the
-    // text names how many more), not one row per application of it.
-    const keep = new Set<number>();
-    for (const i of sim.chain) {
-      if (keep.size >= GANTT_ROWS) break;
-      keep.add(i);
-    }
-    const byEnd = chosen.filter((i) => !keep.has(i)).sort((x, y) => sim.p90.start[y]! + sim.p90.profiles[y]!.durationMs - (sim.p90.start[x]! + sim.p90.profiles[x]!.durationMs) || x - y);
+    // A big wave's critical path can run to hundreds of applications: draw its last rows, those
+    // that end the wave against the window's end (the text names how many came before).
+    const keep = new Set<number>(sim.chain.slice(-GANTT_ROWS));
+    const byEnd = chosen.filter((i) => !keep.has(i)).sort((x, y) => sim.p90.start[y]! + sim.p90.durations[y]! - (sim.p90.start[x]! + sim.p90.durations[x]!) || x - y);
     for (const i of byEnd) {
       if (keep.size >= GANTT_ROWS) break;
       keep.add(i);
@@ -117,8 +113,8 @@ export function packTiming(plan: Pick<Plan, "timing">, wave: Wave, estate: Estat
   }
   const rows: GanttRow[] = chosen.map((i) => {
     const start = sim.p90.start[i]!;
-    const profile = sim.p90.profiles[i]!;
-    const path = onPath.get(i);
+    const profile = sim.p90.profile(i);
+    const path = onChain.has(i) ? new Set(profile.critical) : undefined;
     return {
       id: timed[i]!.id,
       start,
@@ -177,8 +173,10 @@ export function timingSentences(t: PackTiming, wave: { date: string; window: { s
     Date.parse(p.rollbackDecisionAt) >= Date.parse(wave.window.start)
       ? `Start rolling back by ${clock(p.rollbackDecisionAt, wave.date)} at the latest: undoing every application, one at a time, takes ${words(p.rollbackP90Ms)} at P90.`
       : `Undoing every application, one at a time, takes ${words(p.rollbackP90Ms)} at P90: longer than the window, so a full rollback cannot finish inside it (it would have to start by ${clock(p.rollbackDecisionAt, wave.date)}).`;
-  const shown = p.criticalPath.slice(0, 6).map((c) => `${c.application} (${c.steps.join(" → ")})`);
-  const path = `Critical path: ${shown.join(", then ")}${p.criticalPath.length > 6 ? `, and ${p.criticalPath.length - 6} more applications` : ""}.`;
+  // The path's end is what the board acts on: its last applications, and how many came before them.
+  const shown = p.criticalPath.slice(-4);
+  const before = (p.criticalPathLength ?? p.criticalPath.length) - shown.length;
+  const path = `Critical path: ${before > 0 ? `${before} application${before === 1 ? "" : "s"} one after another, then ` : ""}${shown.map((c) => `${c.application} (${c.steps.join(" → ")})`).join(", then ")}.`;
   const e = p.estimates;
   const sources = `Figures: ${e.estimate} entries from estimates, ${e.actuals} from measured runs, ${e.default} not estimated (the default applies).`;
   return { fit, rollback, path, sources };

@@ -113,6 +113,31 @@ export function profileOf(timing: RunbookTiming, percentile: "p50" | "p90"): App
   return { durationMs: t, entries, critical };
 }
 
+/** The application's duration at P50 or P90 alone: what `profileOf` gives as `durationMs`, without the schedule. */
+export function durationOf(timing: RunbookTiming, percentile: "p50" | "p90"): number {
+  const ms = (e: TimedEntry) => (percentile === "p50" ? e.estimate.p50Ms : e.estimate.p90Ms);
+  let before = 0;
+  for (const p of timing.prechecks) before += ms(p);
+  let after = 0;
+  for (const v of timing.verify) after += ms(v);
+  const endOf = new Map<string, number>();
+  const byId = new Map(timing.steps.map((s) => [s.id, s]));
+  const end = (id: string, depth: number): number => {
+    const done = endOf.get(id);
+    if (done !== undefined) return done;
+    const s = byId.get(id);
+    if (!s || depth > timing.steps.length) return 0;
+    let start = 0;
+    for (const n of s.needs) start = Math.max(start, end(n, depth + 1));
+    const e = start + ms(s);
+    endOf.set(id, e);
+    return e;
+  };
+  let longest = 0;
+  for (const s of timing.steps) longest = Math.max(longest, end(s.id, 0));
+  return before + longest + after;
+}
+
 /** One application of a wave, in wave (run) order. */
 export interface WaveItem {
   id: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { profileOf, scheduleWave, shiftIso, type RunbookTiming, type WaveItem } from "../../src/timing/simulate.js";
+import { durationOf, profileOf, scheduleWave, shiftIso, type RunbookTiming, type WaveItem } from "../../src/timing/simulate.js";
 import { simulateWave, overrunMessage } from "../../src/timing/wave-timing.js";
 import type { Estimate } from "../../src/timing/types.js";
 
@@ -33,6 +33,9 @@ describe("one application's schedule", () => {
     const p90 = profileOf(diamond, "p90");
     expect(p90.durationMs).toBe(85 * MIN);
     expect(p90.critical).toEqual(["p", "a", "b", "d", "v"]);
+    // The lean duration the planner uses for every application agrees with the full schedule.
+    expect(durationOf(diamond, "p50")).toBe(p50.durationMs);
+    expect(durationOf(diamond, "p90")).toBe(p90.durationMs);
   });
 
   it("follows needs that point forward in the file", () => {
