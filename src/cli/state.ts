@@ -3,6 +3,7 @@ import { CODES } from "../model/codes.js";
 import { UsageError } from "../model/diagnostics.js";
 import { isPostgresUrl, openPool } from "../state/postgres/connect.js";
 import { migrate, schemaStatus } from "../state/postgres/migrate.js";
+import { listRunners } from "../state/postgres/runners.js";
 
 export interface StateDbFlags {
   state?: string;
@@ -35,16 +36,19 @@ export async function stateStatusCommand(flags: StateDbFlags): Promise<number> {
   const { pool, config } = await openPool(stateUrl(flags), { max: 1 });
   try {
     const s = await schemaStatus(pool);
+    // Site runners registered in the last day, live ones first (absent before the first migration).
+    const runners = s.applied.some((m) => m.name === "0002_runners") ? (await listRunners(pool)).filter((r) => r.live || Date.now() - Date.parse(r.heartbeatAt) < 86_400_000) : [];
     const newer = s.unknown.length > 0 || s.current > s.required;
     const ok = !newer && s.pending.length === 0;
     const code: keyof typeof CODES | undefined = ok ? undefined : newer ? "state-schema-newer" : "state-schema-outdated";
     if (flags.json) {
-      process.stdout.write(JSON.stringify({ ok, database: config.location, ...(code ? { code } : {}), ...s }) + "\n");
+      process.stdout.write(JSON.stringify({ ok, database: config.location, ...(code ? { code } : {}), ...s, runners }) + "\n");
     } else {
       process.stdout.write(`${config.location}\n  schema version ${s.current}, this ferry needs ${s.required}\n`);
       if (s.pending.length) process.stdout.write(`  not applied: ${s.pending.join(", ")}: run \`ferry state migrate\`\n`);
       if (s.unknown.length) process.stdout.write(`  applied by a newer ferry: ${s.unknown.join(", ")}: upgrade ferry\n`);
       process.stdout.write(`  runners' job queue: ${s.queue ? "present" : "absent (ferry state migrate creates it)"}\n`);
+      for (const r of runners) process.stdout.write(`  runner ${r.runnerId} (site ${r.site}, ${r.owner}@${r.hostname}): ${r.live ? `live, heartbeat ${r.heartbeatAt}` : r.stopped ? `stopped ${r.expiresAt}` : `no heartbeat since ${r.heartbeatAt}`}\n`);
     }
     return code ? CODES[code].exit : 0;
   } finally {

@@ -41,6 +41,9 @@ describe.skipIf(postgresMissingReason())("ferry runner and ferry run --runners",
       expect(events.at(-1)).toMatchObject({ type: "batch.finished", exitCode: 0, apps: [{ app: "c2", status: "succeeded" }] });
       expect(r.stdout + r.stderr).not.toContain(pgs.server.password);
       expect(ledger(join(dir, "ledger")).sort()).toEqual(["run:s1:c1", "run:s1:c2"]);
+      const stateStatus = ferry(["state", "status"], { env });
+      expect(stateStatus.code, stateStatus.stderr).toBe(0);
+      expect(stateStatus.stdout).toMatch(/runner guildhall\/\S+ \(site guildhall, \S+@\S+\): live, heartbeat /);
       const status = await ferryIn(dir, ["status", "--json"], env);
       expect(status.code, status.stderr).toBe(0);
       const runs = (JSON.parse(status.stdout) as { runs: { applications: { id: string; status: string }[] }[] }).runs;

@@ -46,9 +46,9 @@ Examples:
 
   state
     .command("status")
-    .description("Show the state database's schema version, what this ferry needs, and whether the runners' queue exists")
+    .description("Show the state database's schema version, what this ferry needs, the runners' queue and the site runners of the last day")
     .option(...STATE_DB)
-    .option("--json", "print { ok, current, required, pending, applied, queue } as JSON")
+    .option("--json", "print { ok, current, required, pending, applied, queue, runners } as JSON")
     .addHelpText(
       "after",
       `
