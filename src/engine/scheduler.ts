@@ -114,6 +114,11 @@ export async function schedule(
       for (const r of releases.reverse()) r();
     }
   };
-  await Promise.all(items.map(one));
+  // When the journal fails (a disk error, the team database gone), every item rejects: wait for
+  // all of them, so steps already running finish (their own records then fail too and nothing
+  // new starts) before the run reports the failure, rather than leaving them behind.
+  const settled = await Promise.allSettled(items.map(one));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) throw failed.reason;
   return result;
 }

@@ -190,6 +190,10 @@ describe.skipIf(postgresMissingReason())("team state on PostgreSQL under faults"
     const stopped = await run;
     at("ferry stopped");
     expect(stopped.error).toBe("state-unreachable");
+    // Steps that were running finished before ferry stopped: nothing it started goes on behind it.
+    const atExit = ledgerLines(slow.ledger).length;
+    await new Promise((r) => setTimeout(r, 600));
+    expect(ledgerLines(slow.ledger)).toHaveLength(atExit);
     // Every marker in the ledger has its step.started committed: nothing acted on unrecorded.
     const state = await pgState(url, join(dir, "machine-b"), LEASE_MS);
     const { records } = await state.readRun(runId);
