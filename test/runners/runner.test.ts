@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresMissingReason, usePostgres } from "../harness/postgres.js";
-import { ledger, planAndApprove, runProject } from "../cli/run-project.js";
+import { ledger, planAndApprove, runProject, untilLedger } from "../cli/run-project.js";
 import { operatorName, type RunsContext } from "../../src/runs/context.js";
 import { prepareWave } from "../../src/runs/prepare.js";
 import { openPool } from "../../src/state/postgres/connect.js";
@@ -127,6 +127,36 @@ describe.skipIf(postgresMissingReason())("site runners", () => {
     expect(cancelled).toEqual(["b2"]);
     expect(ledger(join(dir, "ledger"))).toEqual(["run:s1:b1"]);
   });
+
+  it("a runner stopped with SIGTERM lets its step finish, puts the job back, and another runner continues the run: each step once", async () => {
+    const dir = runProject([{ id: "t1", runbook: "hold" }], {
+      hold: `steps:
+  - id: s1
+    local: { run: "echo run:s1:{{ app.id }} >> ledger; while [ ! -f go ]; do sleep 0.05; done" }
+  - id: s2
+    local: { run: "echo run:s2:{{ app.id }} >> ledger" }
+`,
+    });
+    const plan = await planAndApprove(dir);
+    const ctx: RunsContext = { dir, stateDir: join(dir, ".ferry"), operator: operatorName(), env: process.env };
+    const first = await startRunner({ url, site: "guildhall", ctx, leaseMs: 3000 });
+    const { batch } = await queueWave(ctx, pool, await prepareWave(ctx, { plan, wave: 1 }));
+    await untilLedger(join(dir, "ledger"), "run:s1:t1");
+    const stopping = first.stop("SIGTERM");
+    writeFileSync(join(dir, "go"), "");
+    await stopping;
+    const [job] = await batchJobs(pool, batch);
+    expect(job).toMatchObject({ inQueue: true, status: "running" });
+    expect(job!.runId).toBeDefined();
+    const second = await startRunner({ url, site: "guildhall", ctx, leaseMs: 3000 });
+    try {
+      const progress = await watchBatch(ctx, pool, batch, { graceMs: 60_000, pollMs: 100 });
+      expect(progress.apps).toMatchObject([{ app: "t1", status: "succeeded", runId: job!.runId }]);
+    } finally {
+      await second.stop();
+    }
+    expect(ledger(join(dir, "ledger"))).toEqual(["run:s1:t1", "run:s2:t1"]);
+  }, 60_000);
 
   it("a live runner releases the job a dead runner's worker had locked, once the lease has passed", async () => {
     const { plan, ctx } = await project(["d1"]);
