@@ -46,6 +46,7 @@ export async function queueWave(ctx: RunsContext, pool: pg.Pool, prepared: Prepa
   const siteless = prepared.apps.filter((a) => !a.site).map((a) => a.app.id);
   if (siteless.length)
     throw new FerryError("input-invalid", `--runners: application(s) ${siteless.join(", ")} have no site (their hosts name none), so no site runner would take them`, "Give their hosts a site in estate/, or run them without --runners.");
+  const groups = hostGroups(prepared.apps.map((a) => ({ id: a.app.id, hosts: a.hosts })));
   const jobs: AppJob[] = prepared.apps.map((a) => ({
     batch,
     app: a.app.id,
@@ -57,9 +58,43 @@ export async function queueWave(ctx: RunsContext, pool: pg.Pool, prepared: Prepa
     ...(rehearsal ? { rehearsal: true } : {}),
     ...(reason ? { emergency: reason } : {}),
     ...(opts.onFailure ? { onFailure: opts.onFailure } : {}),
+    ...(groups.has(a.app.id) ? { serialGroup: `ferry:${batch}:${groups.get(a.app.id)}` } : {}),
   }));
   await enqueueAppJobs(pool, jobs);
   return { batch, jobs };
+}
+
+/**
+ * Applications that share a host, directly or through others, by group number (applications
+ * alone on their hosts are left out): a run holds its hosts, so these must run one at a time.
+ */
+export function hostGroups(apps: readonly { id: string; hosts: readonly string[] }[]): Map<string, number> {
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let r = x;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(x, r);
+    return r;
+  };
+  for (const a of apps) parent.set(a.id, a.id);
+  const byHost = new Map<string, string>();
+  for (const a of apps) {
+    for (const h of a.hosts) {
+      const other = byHost.get(h);
+      if (other === undefined) byHost.set(h, a.id);
+      else parent.set(find(a.id), find(other));
+    }
+  }
+  const members = new Map<string, string[]>();
+  for (const a of apps) members.set(find(a.id), [...(members.get(find(a.id)) ?? []), a.id]);
+  const groups = new Map<string, number>();
+  let n = 0;
+  for (const ids of members.values()) {
+    if (ids.length < 2) continue;
+    n++;
+    for (const id of ids) groups.set(id, n);
+  }
+  return groups;
 }
 
 /** One application of a queued wave, as the coordinator last saw it. */

@@ -101,7 +101,9 @@ export async function runAppJob(job: AppJob, jc: JobContext): Promise<JobOutcome
         throw err;
       }
       runId = await unfinishedRunOf(ctx, job);
-      if (runId === undefined) return refuse(jc, err);
+      // Another run holds one of its hosts (or the application itself, elsewhere): not this job's
+      // to refuse for good. It goes back to the queue and is tried again after a back-off.
+      if (runId === undefined) throw err;
       await jc.record.run(runId);
     }
   }

@@ -30,6 +30,11 @@ export interface AppJob {
   rehearsal?: boolean;
   emergency?: string;
   onFailure?: "rollback" | "pause";
+  /**
+   * Applications of the wave that share a host get one graphile-worker queue name, so their
+   * jobs run one after the other (a run holds its hosts). Absent: the job runs when a runner is free.
+   */
+  serialGroup?: string;
 }
 
 /** How many times a job is handed out before it fails for good (a refusal, a runner crashing each time). */
@@ -47,7 +52,13 @@ export async function enqueueAppJobs(pool: pg.Pool, jobs: readonly AppJob[]): Pr
     for (const job of jobs) {
       const key = jobKey(job);
       await client.query(`INSERT INTO ferry_runner_jobs (job_key, batch, app, site) VALUES ($1, $2, $3, $4) ON CONFLICT (job_key) DO NOTHING`, [key, job.batch, job.app, job.site]);
-      await client.query(`SELECT graphile_worker.add_job($1, $2::json, max_attempts => $3, job_key => $4, job_key_mode => 'preserve_run_at')`, [taskFor(job.site), JSON.stringify(job), MAX_ATTEMPTS, key]);
+      await client.query(`SELECT graphile_worker.add_job($1, $2::json, queue_name => $5, max_attempts => $3, job_key => $4, job_key_mode => 'preserve_run_at')`, [
+        taskFor(job.site),
+        JSON.stringify(job),
+        MAX_ATTEMPTS,
+        key,
+        job.serialGroup ?? null,
+      ]);
     }
     await client.query("COMMIT");
   } catch (err) {
