@@ -11,7 +11,7 @@ export function registerPlan(program: Command): void {
     .option("--stack <env>", "stack whose target address plan reip-required checks (default: prod, else the only stack)")
     .option("--json", "print the plan on stdout (summary on stderr); writes a file only with --out")
     .option("--keep <file>", "keep every wave of this earlier plan that was approved or run, and plan the rest around them (default: calendar.keep)")
-    .option("--state <dir>", "state directory whose runs count as run waves for --keep (default: <dir>/.ferry)")
+    .option("--state <dir>", "state directory whose runs count as run waves for --keep, and whose journals time the steps (default: <dir>/.ferry)")
     .addHelpText(
       "after",
       `
@@ -24,6 +24,14 @@ With --keep (or calendar.keep in the estate), waves of the earlier plan that hav
 approvals/ or a run in the state directory are copied into the new plan as they were; the plan's
 "moved" list says which other applications changed wave and why, and a kept wave that breaks a
 rule now gets a kept-wave-conflict warning instead of being rearranged.
+Window fit: each wave is simulated as \`ferry run\` would run it (the runbooks' estimates, the
+limits of calendar.runLimits, default --concurrency 10) and gets a "timing" member: expected
+duration at P50 and P90, whether it fits its window, the critical path and the rollback decision
+point (the latest time to start rolling back so that it ends inside the window). A step measured
+in at least 3 past runs (rehearsals and real, from the state directory's journals: see
+\`ferry timings\`) is timed from those; the plan records the figures it used, so approving or
+running it later re-plans with them. An application goes to a later wave rather than overrun a
+window where the rules allow; a wave that still overruns gets a window-overrun warning.
 Planning rules and the placement priority: docs/planning.md.
 
 Examples:
