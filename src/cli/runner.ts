@@ -3,6 +3,8 @@ import { startRunner, type RunnerNotice } from "../runners/runner.js";
 import { leaseMsOf } from "../runners/lease.js";
 import { positiveInt, runsContext } from "./common/flags.js";
 import { stateUrl } from "./state.js";
+import { loadContextProject } from "../runs/context.js";
+import { UsageError } from "../model/diagnostics.js";
 
 export interface RunnerFlags {
   site: string;
@@ -37,6 +39,9 @@ export async function runnerCommand(flags: RunnerFlags): Promise<number> {
   const url = stateUrl(flags);
   const concurrency = positiveInt("--concurrency", flags.concurrency);
   const ctx = runsContext({ dir: flags.dir, state: url });
+  // A runner for a site the estate does not have would wait for ever and take nothing.
+  const sites = (await loadContextProject(ctx)).estate.sites.map((s) => s.id);
+  if (!sites.includes(flags.site)) throw new UsageError(`--site ${flags.site} is not a site of the estate in ${flags.dir}`, "unknown-reference", `Sites: ${sites.join(", ")}.`);
   const runner = await startRunner({
     url,
     site: flags.site,

@@ -29,6 +29,11 @@ describe.skipIf(postgresMissingReason())("ferry runner and ferry run --runners",
     expect(alone.stderr).toMatch(/no live runner at site guildhall now/);
     expect(alone.stderr).toMatch(/site guildhall has no live runner: c1 wait in the queue\. Start `ferry runner --site guildhall` there; it takes them\. \[runner-missing\]/);
 
+    const typo = await ferryIn(dir, ["runner", "--site", "guildhal"], env);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/--site guildhal is not a site of the estate/);
+    expect(typo.stderr).toMatch(/Sites: .*guildhall/);
+
     const runner = startFerry(dir, ["runner", "--site", "guildhall", "--json"], env);
     try {
       await runner.waitFor(/"runner\.started"/);
