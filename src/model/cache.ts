@@ -19,7 +19,7 @@ export interface DocumentCache {
 }
 
 /** Bumped whenever what is cached, or how it is checked, changes shape. */
-export const CACHE_FORMAT = 2;
+export const CACHE_FORMAT = 3;
 
 /** Key of the project-wide checks: every file's path and digest, and which folders exist. */
 export function checksKey(files: readonly { path: string; digest: string }[], folders: { estate: boolean; runbooks: boolean; stacks: boolean }): string {

@@ -119,6 +119,18 @@ export function checkEstate(estate: Estate, origins: Origins, ctx: { runbooks: M
       if (!ctx.folders.runbooks) at(a, ["runbook"], "missing-folder", `runbook \`${a.runbook}\` is named but there is no runbooks/ folder`);
       else ref(a, ["runbook"], "runbook", a.runbook, ctx.runbooks);
     }
+    // Its own estimates must name entries of a runbook: of its runbook when it names one, else of
+    // any (the planner chooses the runbook by disposition and delivery), or a typo goes unnoticed.
+    if (a.estimates && ctx.folders.runbooks) {
+      const named = a.runbook !== undefined ? (ctx.runbooks.get(a.runbook) as { runbook?: Runbook } | undefined)?.runbook : undefined;
+      const books = named ? [named] : a.runbook === undefined ? [...ctx.runbooks.values()].map((r) => (r as { runbook?: Runbook }).runbook).filter((r): r is Runbook => r !== undefined) : [];
+      if (books.length > 0) {
+        const ids = new Set(books.flatMap((r) => [...r.precheck, ...r.steps, ...r.verify].map((e) => e.id)));
+        for (const step of Object.keys(a.estimates)) {
+          if (!ids.has(step)) at(a, ["estimates", step], "unknown-reference", `application \`${a.id}\` estimates \`${step}\`, which is no step, precheck or verify gate of ${named ? `runbook \`${named.name}\`` : "any runbook"}${suggest(step, ids)}`);
+        }
+      }
+    }
     const depAt = refs.depStart[p]!;
     for (let i = 0; i < a.dependsOn.length; i++) {
       const d = a.dependsOn[i]!;

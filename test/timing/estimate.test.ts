@@ -96,3 +96,28 @@ describe("estimate schema", () => {
     for (const bad of ["20", { p90: "45m" }, { p50: "45m", p90: "20m" }, {}, { p50: "5m", typo: 1 }]) expect(withEstimate(bad).success).toBe(false);
   });
 });
+
+describe("an application's own estimates in validation", () => {
+  it("names a step its runbook does not have, with the file and line", async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { loadProject } = await import("../../src/model/load.js");
+    const dir = mkdtempSync(join(tmpdir(), "ferry-estimates-"));
+    mkdirSync(join(dir, "estate"));
+    mkdirSync(join(dir, "runbooks"));
+    writeFileSync(
+      join(dir, "runbooks", "copy.yaml"),
+      "apiVersion: ferry/v1\nkind: Runbook\nname: copy\nsteps:\n  - id: presync\n    local: { run: \"true\" }\n",
+    );
+    writeFileSync(
+      join(dir, "estate", "apps.yaml"),
+      "apiVersion: ferry/v1\nkind: Estate\nsites:\n  - { id: dc, name: DC, kind: datacentre }\napplications:\n  - id: erp\n    name: ERP\n    owner: Finance\n    criticality: high\n    delivery: server\n    disposition: rehost\n    target: dc\n    runbook: copy\n    estimates: { presnyc: 3h }\n",
+    );
+    const project = await loadProject(dir);
+    const d = project.diagnostics.find((x) => x.code === "unknown-reference" && x.message.includes("presnyc"));
+    expect(d?.message).toMatch(/^application `erp` estimates `presnyc`, which is no step, precheck or verify gate of runbook `copy`/);
+    expect(d?.file).toMatch(/apps\.yaml$/);
+    expect(d?.line).toBe(14);
+  });
+});
