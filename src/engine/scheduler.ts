@@ -1,15 +1,15 @@
 /**
  * Wave scheduling policy, apart from running steps: which application starts when. Limits are
  * a global concurrency, per-site and per-host caps (to protect WAN links and hosts), and the
- * failure budget. Each limit is a p-queue used as a counting semaphore; an application takes
+ * failure budget. Each limit is a counting semaphore (semaphore.ts); an application takes
  * its slots in one global order (site, then hosts sorted, then the global slot), so two
  * applications can never hold slots the other waits for.
  */
-import PQueue from "p-queue";
 import { DEFAULT_CONCURRENCY } from "../model/limits.js";
 import type { Status } from "../model/run-event.js";
 import { budgetExceeded } from "./failure-budget.js";
 import type { FailureBudget } from "./failure-budget.js";
+import { Semaphore } from "./semaphore.js";
 
 export interface ScheduleItem {
   id: string;
@@ -60,12 +60,6 @@ export interface ScheduleResult {
   failures: number;
 }
 
-function acquire(q: PQueue): Promise<() => void> {
-  return new Promise((resolve) => {
-    void q.add(() => new Promise<void>((release) => resolve(() => release())));
-  });
-}
-
 /**
  * Run every item through `runOne` within the limits. `onSkip` is called (awaited) for each
  * item the failure budget keeps from starting.
@@ -78,17 +72,17 @@ export async function schedule(
 ): Promise<ScheduleResult> {
   const budget = opts.budget ?? { kind: "unlimited" };
   const total = opts.total ?? items.length;
-  const global = new PQueue({ concurrency: Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY) });
-  const keyed = new Map<string, PQueue>();
+  const global = new Semaphore(opts.concurrency ?? DEFAULT_CONCURRENCY);
+  const keyed = new Map<string, Semaphore>();
   const queueFor = (key: string, limit: number) => {
     let q = keyed.get(key);
-    if (!q) keyed.set(key, (q = new PQueue({ concurrency: limit })));
+    if (!q) keyed.set(key, (q = new Semaphore(limit)));
     return q;
   };
   const result: ScheduleResult = { ran: new Map(), skipped: [], notStarted: [], failures: opts.failures ?? 0 };
 
   const one = async (item: ScheduleItem) => {
-    const queues: PQueue[] = [];
+    const queues: Semaphore[] = [];
     if (opts.perSite && item.site) queues.push(queueFor(`site:${item.site}`, opts.perSite));
     if (opts.perHost) for (const h of [...new Set(item.hosts)].sort()) queues.push(queueFor(`host:${h}`, opts.perHost));
     queues.push(global);
@@ -96,7 +90,7 @@ export async function schedule(
     try {
       for (const q of queues) {
         if (opts.stop?.aborted) break;
-        releases.push(await acquire(q));
+        releases.push(await q.acquire());
       }
       if (opts.stop?.aborted) {
         result.notStarted.push(item.id);

@@ -272,7 +272,7 @@ export class FileJournal<T = unknown> implements Journal<T> {
     }
     this.#tail = { seq: encoded.record.seq, sum: encoded.record.sum };
     return new Promise<JournalRecord<T>>((resolve, reject) => {
-      this.#queue.push({ ...encoded, resolve, reject });
+      this.#queue.push({ line: encoded.line, record: encoded.record, resolve, reject });
       if (!this.#flushing) {
         this.#flushing = true;
         // Start on the next turn, not now: every append made by this turn's callbacks (say, 50
