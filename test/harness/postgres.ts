@@ -15,10 +15,10 @@
  */
 import { skipUnlessCi } from "./missing-tool.js";
 import { descendants } from "./sshd.js";
+import { freePort } from "./free-port.js";
 import { execFileSync, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -87,18 +87,6 @@ export interface PgServer {
   restart(): Promise<void>;
   /** Stop at once (SIGQUIT, SIGKILL if need be) and delete the folder. */
   remove(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Postmasters still running, killed if the test process exits without removing them. */

@@ -6,10 +6,10 @@
  * with `sshdMissingReason()` when it is absent.
  */
 import { skipUnlessCi } from "./missing-tool.js";
+import { freePort } from "./free-port.js";
 import { execFileSync, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 
@@ -71,18 +71,6 @@ export interface Sshd {
   sessionPids(): number[];
   /** Stop the listener and every process it started (SIGKILL to leftovers), by PID. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Parent PID and command name of every process, from /proc. */

@@ -3,34 +3,11 @@
  * item 7): they would add seconds to every `ferry validate` in a pipeline. Each command runs
  * in a fresh node with a preload that records every module it loads.
  */
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { ROOT, useModuleRecorder } from "../harness/modules-loaded.js";
 
-const ROOT = join(import.meta.dirname, "..", "..");
-const HOOK = join(import.meta.dirname, "fixtures", "record-modules.mjs");
-let work: string;
-
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "ferry-modules-"));
-});
-afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
-});
-
-/** Run node with the recorder (and tsx for the TypeScript sources); return the modules loaded. */
-async function modulesLoadedBy(name: string, args: string[]): Promise<{ modules: string[]; code: number | null }> {
-  const log = join(work, `${name}.log`);
-  const code = await new Promise<number | null>((done) => {
-    execFile(process.execPath, ["--import", HOOK, "--import", "tsx", ...args], { cwd: ROOT, env: { ...process.env, FERRY_MODULE_LOG: log }, timeout: 60_000 }, (err) =>
-      done(err ? ((err as { code?: number }).code ?? 1) : 0),
-    );
-  });
-  const text = await readFile(log, "utf8").catch(() => "");
-  return { modules: text.split("\n").filter(Boolean), code };
-}
+const modulesLoadedBy = useModuleRecorder();
 
 const pulumiModules = (modules: string[]) => modules.filter((m) => /[\\/]node_modules[\\/]@pulumi[\\/]/.test(m));
 

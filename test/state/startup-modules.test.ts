@@ -3,39 +3,18 @@
  * `postgres://` state is named: commands on the file state, and `--help` of the team commands,
  * never load them. Each command runs in a fresh node with a preload recording every module.
  */
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { ROOT, useModuleRecorder } from "../harness/modules-loaded.js";
 
-const ROOT = join(import.meta.dirname, "..", "..");
-const HOOK = join(ROOT, "test", "stacks", "fixtures", "record-modules.mjs");
-let work: string;
-
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "ferry-modules-"));
-});
-afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
-});
-
-async function modulesLoadedBy(name: string, args: string[]): Promise<{ modules: string[]; code: number | null }> {
-  const log = join(work, `${name}.log`);
-  const env: NodeJS.ProcessEnv = { ...process.env, FERRY_MODULE_LOG: log };
-  delete env.FERRY_STATE;
-  const code = await new Promise<number | null>((done) => {
-    execFile(process.execPath, ["--import", HOOK, "--import", "tsx", ...args], { cwd: ROOT, env, timeout: 60_000 }, (err) => done(err ? ((err as { code?: number }).code ?? 1) : 0));
-  });
-  const text = await readFile(log, "utf8").catch(() => "");
-  return { modules: text.split("\n").filter(Boolean), code };
-}
+const modulesLoadedBy = useModuleRecorder();
+const { FERRY_STATE: _ignored, ...withoutState } = process.env;
 
 const dbModules = (modules: string[]) => modules.filter((m) => /[\\/]node_modules[\\/](pg|pg-pool|pg-protocol|node-pg-migrate|graphile-worker)[\\/]/.test(m));
 
 describe("start-up cost of team state", () => {
   it("the recorder sees the database client when something does load it", async () => {
-    const { modules } = await modulesLoadedBy("control", ["--input-type=module", "-e", "await import('pg')"]);
+    const { modules } = await modulesLoadedBy("control", ["--input-type=module", "-e", "await import('pg')"], withoutState);
     expect(dbModules(modules).length).toBeGreaterThan(0);
   });
 
@@ -46,7 +25,7 @@ describe("start-up cost of team state", () => {
     ["status-files", ["status", "--dir", "."], "/src/cli/status.ts"],
   ] as const) {
     it(`ferry ${args.join(" ")} loads no database client`, async () => {
-      const { modules, code } = await modulesLoadedBy(name, [join(ROOT, "src", "cli", "main.ts"), ...args]);
+      const { modules, code } = await modulesLoadedBy(name, [join(ROOT, "src", "cli", "main.ts"), ...args], withoutState);
       expect([0, 1, 2]).toContain(code);
       expect(modules.some((m) => m.includes(reaches))).toBe(true);
       expect(dbModules(modules)).toEqual([]);
