@@ -1,3 +1,4 @@
+import { OpenSlots } from "./open-slots.js";
 import type { Capacity } from "../model/estate.js";
 
 /** What a group asks of a wave. */
@@ -24,7 +25,7 @@ export class SlotLoads {
   readonly effort: Float64Array;
   readonly users: Float64Array;
   private readonly perSite = new Map<string, Int32Array>();
-  private readonly nextOpen: Int32Array;
+  private readonly open: OpenSlots;
   private readonly cap: Required<Record<Dimension, number>>;
 
   constructor(
@@ -34,8 +35,7 @@ export class SlotLoads {
     this.applications = new Float64Array(slotCount);
     this.effort = new Float64Array(slotCount);
     this.users = new Float64Array(slotCount);
-    this.nextOpen = new Int32Array(slotCount + 1);
-    for (let i = 0; i <= slotCount; i++) this.nextOpen[i] = i;
+    this.open = new OpenSlots(slotCount);
     this.cap = {
       applications: capacity.applications ?? Infinity,
       effort: capacity.effort ?? Infinity,
@@ -73,15 +73,7 @@ export class SlotLoads {
 
   /** The first slot at or after `slot` with room for at least one more application (slotCount when none). */
   firstOpenFrom(slot: number): number {
-    let root = slot;
-    while (this.nextOpen[root] !== root) root = this.nextOpen[root]!;
-    // Path compression keeps later look-ups near O(1).
-    while (this.nextOpen[slot] !== root) {
-      const next = this.nextOpen[slot]!;
-      this.nextOpen[slot] = root;
-      slot = next;
-    }
-    return root;
+    return this.open.firstFrom(slot);
   }
 
   /** Book `d` into `slot`. */
@@ -94,6 +86,6 @@ export class SlotLoads {
       if (!arr) this.perSite.set(site, (arr = new Int32Array(this.slotCount)));
       arr[slot]! += count;
     }
-    if (this.applications[slot]! >= this.cap.applications) this.nextOpen[slot] = slot + 1;
+    if (this.applications[slot]! >= this.cap.applications) this.open.close(slot);
   }
 }

@@ -5,6 +5,7 @@
  * with this group added?" without simulating on every question: two cheap bounds answer most,
  * and only the undecided band runs the simulation, in the order the wave will run.
  */
+import { OpenSlots } from "./open-slots.js";
 import type { Estate } from "../model/estate.js";
 import { DEFAULT_CONCURRENCY } from "../model/limits.js";
 import { scheduleWave, type RunLimits } from "../timing/simulate.js";
@@ -33,7 +34,7 @@ export class SlotTimes {
   private readonly refusedSum: Float64Array;
   private readonly refusedMax: Float64Array;
   /** Union-find "next slot that could still take the shortest application": full waves are skipped in O(1). */
-  private readonly nextOpen: Int32Array;
+  private readonly open: OpenSlots;
   private readonly shortest: number;
 
   constructor(
@@ -49,7 +50,7 @@ export class SlotTimes {
     this.max = new Float64Array(slotCount);
     this.refusedSum = new Float64Array(slotCount).fill(Infinity);
     this.refusedMax = new Float64Array(slotCount).fill(Infinity);
-    this.nextOpen = Int32Array.from({ length: slotCount + 1 }, (_, i) => i);
+    this.open = new OpenSlots(slotCount);
     let shortest = Infinity;
     for (const d of apps.p90) if (d < shortest) shortest = d;
     this.shortest = shortest;
@@ -57,14 +58,7 @@ export class SlotTimes {
 
   /** The first slot at or after `slot` whose wave could still take the shortest application (slotCount when none). */
   openFrom(slot: number): number {
-    let root = slot;
-    while (this.nextOpen[root] !== root) root = this.nextOpen[root]!;
-    while (this.nextOpen[slot] !== root) {
-      const next = this.nextOpen[slot]!;
-      this.nextOpen[slot] = root;
-      slot = next;
-    }
-    return root;
+    return this.open.firstFrom(slot);
   }
 
   /** Whether `slot`'s wave still ends inside its window at P90 with `group` (fact indices) added. */
@@ -110,6 +104,6 @@ export class SlotTimes {
       if (d > this.max[slot]!) this.max[slot] = d;
     }
     // By the lower bound no application fits any more: skip the slot from now on.
-    if ((this.sum[slot]! + this.shortest) / Math.max(1, this.limits.concurrency) > this.windowMs(slot)) this.nextOpen[slot] = slot + 1;
+    if ((this.sum[slot]! + this.shortest) / Math.max(1, this.limits.concurrency) > this.windowMs(slot)) this.open.close(slot);
   }
 }
