@@ -16,6 +16,7 @@
 import { skipUnlessCi } from "./missing-tool.js";
 import { descendants } from "./sshd.js";
 import { freePort } from "./free-port.js";
+import { killOnExit } from "./kill-on-exit.js";
 import { execFileSync, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -87,24 +88,6 @@ export interface PgServer {
   restart(): Promise<void>;
   /** Stop at once (SIGQUIT, SIGKILL if need be) and delete the folder. */
   remove(): Promise<void>;
-}
-
-/** Postmasters still running, killed if the test process exits without removing them. */
-const running = new Set<number>();
-let exitHookInstalled = false;
-function track(pid: number): void {
-  running.add(pid);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once("exit", () => {
-    for (const p of running) {
-      try {
-        process.kill(p, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
-    }
-  });
 }
 
 function alive(pid: number): boolean {
@@ -208,8 +191,7 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<PgServe
       const ok = await started;
       if (ok) {
         child = proc;
-        track(proc.pid!);
-        proc.once("exit", () => running.delete(proc.pid!));
+        killOnExit(proc);
         return;
       }
       if (attempt < 3 && /could not bind|Address already in use/.test(launchText)) {

@@ -7,6 +7,7 @@
  */
 import { skipUnlessCi } from "./missing-tool.js";
 import { freePort } from "./free-port.js";
+import { killOnExit } from "./kill-on-exit.js";
 import { execFileSync, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -109,25 +110,6 @@ export function descendants(pid: number): { pid: number; comm: string; cmdline: 
   return out;
 }
 
-/** Listener PIDs still running, killed if the test process exits without stopping them. */
-const running = new Set<number>();
-let exitHookInstalled = false;
-
-function track(pid: number): void {
-  running.add(pid);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once("exit", () => {
-    for (const p of running) {
-      try {
-        process.kill(p, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
-    }
-  });
-}
-
 /** Start one sshd on a free loopback port and wait until it accepts connections. */
 export async function startSshd(opts: SshdOptions): Promise<Sshd> {
   const missing = sshdMissingReason();
@@ -206,8 +188,7 @@ export async function startSshd(opts: SshdOptions): Promise<Sshd> {
 
 function makeHandle(child: ChildProcess, port: number, dir: string, logFile: string, knownHostsLines: string[], log: () => string): Sshd {
   const pid = child.pid!;
-  track(pid);
-  child.once("exit", () => running.delete(pid));
+  killOnExit(child);
   const waitForLog = (pattern: RegExp, from = 0, withinMs = 5000): Promise<string> =>
     new Promise((resolve, reject) => {
       const check = () => {
