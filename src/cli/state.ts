@@ -26,6 +26,7 @@ export async function stateMigrateCommand(flags: StateDbFlags): Promise<number> 
     if (flags.json) process.stdout.write(JSON.stringify({ ok: true, database: config.location, ...result }) + "\n");
     else if (result.applied.length === 0) process.stdout.write(`${config.location}: schema already at version ${result.after}; nothing to migrate\n`);
     else process.stdout.write(`${config.location}: schema version ${result.before} → ${result.after}\n${result.applied.map((m) => `  applied ${m}\n`).join("")}`);
+    if (!flags.json && result.listed > 0) process.stdout.write(`  kept the status listing of ${result.listed} finished run(s) from before\n`);
     return 0;
   } finally {
     await pool.end();

@@ -5,8 +5,8 @@
  * rolled-back, rollback-failed, uncertain, waiting, skipped, paused.
  */
 import { stateToJson, type RunState } from "../engine/state.js";
-import { countStatuses } from "../engine/run.js";
-import { readAllRuns, readRunAndHead } from "../runs/history.js";
+import { readRunAndHead, readRunListings } from "../runs/history.js";
+import type { RunListing } from "../engine/listing.js";
 import { stateOf } from "../runs/context.js";
 import { whatNext } from "./common/what-next.js";
 import { formatHead } from "../journal/heads.js";
@@ -20,7 +20,7 @@ export interface StatusFlags extends StateFlags {
 }
 
 /** The status a person reads: a run no process works on any more is interrupted, not `running`. */
-function shownStatus(s: RunState, live: boolean): string {
+function shownStatus(s: Pick<RunState, "finished" | "status"> | Pick<RunListing, "finished" | "status">, live: boolean): string {
   return !s.finished && !live && s.status === "running" ? "interrupted" : s.status;
 }
 
@@ -77,12 +77,13 @@ export async function statusCommand(runId: string | undefined, opts: StatusFlags
     );
     return 0;
   }
-  const { runs, unreadable } = await readAllRuns(backend, warn);
+  // Finished runs in a team database come from their kept listing; the others are folded now.
+  const { runs, unreadable } = await readRunListings(backend, warn);
   // Who started each run from where, and whose lease is live: one query each, however many runs.
   const [origins, leases] = await Promise.all([backend.runOrigins?.() ?? new Map<string, { by: string; host: string }>(), backend.runsLiveness(runs.filter((s) => !s.finished).map((s) => s.runId))]);
-  const isLive = (s: RunState) => !s.finished && leases.get(s.runId)?.live === true;
+  const isLive = (s: RunListing) => !s.finished && leases.get(s.runId)?.live === true;
   if (opts.json) {
-    const withLease = (s: RunState) => ({ ...stateToJson(s), live: isLive(s), ...(origins.get(s.runId) ? { startedFrom: origins.get(s.runId)!.host } : {}) });
+    const withLease = (s: RunListing) => ({ ...s.json, live: isLive(s), ...(origins.get(s.runId) ? { startedFrom: origins.get(s.runId)!.host } : {}) });
     process.stdout.write(JSON.stringify({ runs: runs.map(withLease), unreadable }) + "\n");
     return 0;
   }
@@ -93,9 +94,9 @@ export async function statusCommand(runId: string | undefined, opts: StatusFlags
   for (const s of runs) {
     const live = isLive(s);
     const from = origins.get(s.runId)?.host;
-    const who = `${s.started.operator}${from ? ` on ${from}` : ""}${backend.kind === "postgres" ? (live ? ", lease live" : s.finished ? "" : ", lease expired") : ""}`;
-    const counts = Object.entries(countStatuses(s)).map(([k, v]) => `${v} ${k}`);
-    const label = `${s.started.wave !== undefined ? `wave ${s.started.wave}` : ""}${s.started.rehearsal ? " REHEARSAL" : ""}`;
+    const who = `${s.operator}${from ? ` on ${from}` : ""}${backend.kind === "postgres" ? (live ? ", lease live" : s.finished ? "" : ", lease expired") : ""}`;
+    const counts = Object.entries(s.counts).map(([k, v]) => `${v} ${k}`);
+    const label = `${s.wave !== undefined ? `wave ${s.wave}` : ""}${s.rehearsal ? " REHEARSAL" : ""}`;
     process.stdout.write(printable(`${s.runId}  ${shownStatus(s, live).padEnd(16)} ${label}  ${counts.join(", ")}  (${who})`) + "\n");
   }
   for (const u of unreadable) process.stdout.write(printable(`${u.runId}  UNREADABLE [${u.code}]: ${u.message}${u.hint ? `\n  ${u.hint}` : ""}`) + "\n");

@@ -11,6 +11,7 @@ import { FerryError, type ErrorCode } from "../model/codes.js";
 import { UsageError } from "../model/diagnostics.js";
 import type { RunEvent, Status } from "../model/run-event.js";
 import { foldEvents, type RunState } from "../engine/state.js";
+import { decodeListing, listingOf, type RunListing } from "../engine/listing.js";
 import type { RunsContext } from "./context.js";
 
 /**
@@ -62,16 +63,52 @@ export interface UnreadableRun {
  * the others: it is listed under `unreadable` with its code and what to do.
  */
 export async function readAllRuns(state: StateRef, warn?: RunsContext["warn"]): Promise<{ runs: RunState[]; unreadable: UnreadableRun[] }> {
-  const runs: RunState[] = [];
-  const unreadable: UnreadableRun[] = [];
-  for (const [runId, contents] of await stateBackend(state).readRuns()) {
+  const folded = foldRuns(await stateBackend(state).readRuns(), warn);
+  return { runs: [...folded.values()].filter((r): r is RunState => !("code" in r)), unreadable: [...folded.values()].filter((r): r is UnreadableRun => "code" in r) };
+}
+
+/** Each run folded, or why it cannot be, in the order read. */
+function foldRuns(read: Map<string, RunRecords | Error>, warn?: RunsContext["warn"]): Map<string, RunState | UnreadableRun> {
+  const out = new Map<string, RunState | UnreadableRun>();
+  for (const [runId, contents] of read) {
     try {
       if (contents instanceof Error) throw contents;
-      runs.push(foldRead(runId, contents, warn).state);
+      out.set(runId, foldRead(runId, contents, warn).state);
     } catch (err) {
       if (!(err instanceof FerryError)) throw err;
-      unreadable.push({ runId, code: err.code, message: err.message, hint: err.hint });
+      out.set(runId, { runId, code: err.code, message: err.message, hint: err.hint });
     }
+  }
+  return out;
+}
+
+/**
+ * What `ferry status` lists of every run, oldest first: a run's kept listing where the backend
+ * keeps one for the journal's head as it stands (a finished run in the database), else its
+ * records read, checked and folded now. Both give the same listing; the kept one is only read
+ * for this list, never for anything that acts on a run.
+ */
+export async function readRunListings(state: StateRef, warn?: RunsContext["warn"]): Promise<{ runs: RunListing[]; unreadable: UnreadableRun[] }> {
+  const backend = stateBackend(state);
+  const kept = await backend.runListings?.();
+  if (!kept) {
+    const { runs, unreadable } = await readAllRuns(backend, warn);
+    return { runs: runs.map(listingOf), unreadable };
+  }
+  const runs: RunListing[] = [];
+  const unreadable: UnreadableRun[] = [];
+  const listings = new Map<string, RunListing>();
+  for (const [runId, text] of kept) {
+    const l = text === null ? undefined : decodeListing(text);
+    if (l?.runId === runId) listings.set(runId, l);
+  }
+  const rest = [...kept.keys()].filter((id) => !listings.has(id));
+  const folded = rest.length ? foldRuns(await backend.readRuns(rest), warn) : new Map<string, RunState | UnreadableRun>();
+  for (const runId of kept.keys()) {
+    const r = listings.get(runId) ?? folded.get(runId);
+    if (!r) continue;
+    if ("code" in r) unreadable.push(r);
+    else runs.push("apps" in r ? listingOf(r) : r);
   }
   return { runs, unreadable };
 }

@@ -112,6 +112,12 @@ export interface StateBackend {
   runsLiveness(runIds: readonly string[]): Promise<Map<string, RunLiveness>>;
   /** Who started each run and from which machine, where the backend keeps it (the database does; files do not). */
   runOrigins?(): Promise<Map<string, { by: string; host: string }>>;
+  /**
+   * Every run id, oldest first, with the listing kept for `ferry status` when it is the listing
+   * of the journal's head as it stands (null otherwise: read the run's records). The database
+   * keeps listings; files do not.
+   */
+  runListings?(): Promise<Map<string, string | null> | undefined>;
   /** Remove a run that has no record at all (it never started). The caller checks, under the start lock. */
   removeEmptyRun(runId: string): Promise<void>;
 

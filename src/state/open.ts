@@ -79,6 +79,10 @@ class DeferredPostgresState implements StateBackend {
     const b = await this.#backend();
     return b.runOrigins ? b.runOrigins() : new Map();
   }
+  async runListings(): Promise<Map<string, string | null> | undefined> {
+    const b = await this.#backend();
+    return b.runListings ? b.runListings() : undefined;
+  }
   async removeEmptyRun(runId: string): Promise<void> {
     return (await this.#backend()).removeEmptyRun(runId);
   }

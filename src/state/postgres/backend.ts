@@ -221,6 +221,14 @@ export class PostgresStateBackend implements StateBackend {
     return new Map(res.rows.map((r) => [r.run_id, { by: r.started_by, host: r.started_host }]));
   }
 
+  async runListings(): Promise<Map<string, string | null>> {
+    // Only a listing tagged with the run's head as it stands: one the run went on from is stale.
+    const res = await this.#query<{ run_id: string; listing: string | null }>(
+      "SELECT u.run_id, s.listing FROM ferry_runs u LEFT JOIN ferry_run_summaries s ON s.run_id = u.run_id AND s.seq = u.last_seq AND s.sum = u.last_sum ORDER BY u.run_id",
+    );
+    return new Map(res.rows.map((r) => [r.run_id, r.listing]));
+  }
+
   async removeEmptyRun(runId: string): Promise<void> {
     await this.#query("DELETE FROM ferry_runs WHERE run_id = $1 AND last_seq = 0", [runId]);
   }

@@ -21,6 +21,8 @@ import { encodeRecord } from "../../journal/record.js";
 import type { JournalDamage, JournalRecord } from "../../journal/types.js";
 import type { RunEvent } from "../../model/run-event.js";
 import type { RunJournal } from "../backend.js";
+import { encodeListing, listingOf } from "../../engine/listing.js";
+import { applyEvent, foldEvents, type RunState } from "../../engine/state.js";
 import { describeDbError } from "./errors.js";
 
 interface Pending {
@@ -76,6 +78,12 @@ export class PgJournal implements RunJournal {
   #idle: (() => void)[] = [];
   #heartbeat: NodeJS.Timeout | undefined;
   #stats: PgJournalStats = { records: 0, commits: 0, maxBatch: 0 };
+  /**
+   * The run folded as far as this journal has written it, for the listing kept with the batch
+   * that finishes the run; undefined once it cannot be trusted (another process appended, the
+   * records do not fold), and then no listing is kept (status reads the records).
+   */
+  #fold: RunState | undefined;
 
   constructor(init: PgJournalInit) {
     this.#pool = init.pool;
@@ -89,6 +97,7 @@ export class PgJournal implements RunJournal {
     this.#now = init.now ?? (() => new Date());
     this.#readBack = init.readBack;
     this.#redact = init.redact ?? ((t) => t);
+    this.#fold = foldFrom(init.recovered);
     this.#heartbeat = setInterval(() => void this.#renew(), Math.max(50, Math.floor(init.leaseMs / 3)));
     this.#heartbeat.unref();
   }
@@ -143,6 +152,7 @@ export class PgJournal implements RunJournal {
   /** Chain the batch after the tail we know, commit it; when another process appended in between, re-chain after its tail. */
   async #commit(batch: Pending[]): Promise<{ record: JournalRecord<RunEvent>; line: string }[]> {
     let tail = this.#head;
+    const summary = this.#summaryAfter(batch);
     for (let attempt = 0; ; attempt++) {
       const ts = this.#now().toISOString();
       const encoded: { record: JournalRecord<RunEvent>; line: string }[] = [];
@@ -155,16 +165,40 @@ export class PgJournal implements RunJournal {
       // A server that stops answering (frozen, cut off) must not hold the run forever: past the
       // lease's length the lease has lapsed anyway, so give up and stop, as for a failed commit.
       const res = await this.#pool.query<{ outcome: string; tail_seq: string; tail_sum: string; holder_token: string }>(
-        withTimeout("SELECT * FROM ferry_append($1, $2, $3, $4, $5, $6, $7)", [this.runId, this.scope, this.token, tail.seq + 1, tail.sum, encoded.map((e) => e.line), prev.sum], this.#leaseMs),
+        withTimeout(
+          "SELECT * FROM ferry_append($1, $2, $3, $4, $5, $6, $7, $8)",
+          // A listing folded without another process's records would be wrong: none after a move.
+          [this.runId, this.scope, this.token, tail.seq + 1, tail.sum, encoded.map((e) => e.line), prev.sum, attempt === 0 ? summary : null],
+          this.#leaseMs,
+        ),
       );
       const row = res.rows[0]!;
       if (row.outcome === "ok") return encoded;
       if (row.outcome === "moved" && attempt < 100) {
+        this.#fold = undefined;
         tail = { seq: Number(row.tail_seq), sum: row.tail_sum };
         continue;
       }
       if (row.outcome === "fenced") throw fencedError(this.runId, this.token, Number(row.holder_token));
       throw new JournalError("journal-not-found", `run ${this.runId} is no longer in ${this.location}.`, { hint: "`ferry status` lists the runs of the team." });
+    }
+  }
+
+  /**
+   * Fold the batch into this journal's view of the run; when the run is finished after it, its
+   * listing for `ferry status`, kept in the batch's transaction. Null otherwise: an unfinished
+   * run's records are read by status, as they change.
+   */
+  #summaryAfter(batch: Pending[]): string | null {
+    try {
+      for (const p of batch) {
+        if (this.#fold) applyEvent(this.#fold, p.event);
+        else if (p === batch[0] && this.#head.seq === 0) this.#fold = foldEvents([p.event]);
+      }
+      return this.#fold?.finished ? encodeListing(listingOf(this.#fold)) : null;
+    } catch {
+      this.#fold = undefined;
+      return null;
     }
   }
 
@@ -221,6 +255,16 @@ export class PgJournal implements RunJournal {
     // Given back so another operator need not wait for it to run out; if the database is gone,
     // it runs out on its own.
     await this.#pool.query("UPDATE ferry_leases SET released = true WHERE run_id = $1 AND scope = $2 AND token = $3", [this.runId, this.scope, this.token]).catch(() => undefined);
+  }
+}
+
+/** The run folded from its records; undefined for none yet or records that do not fold. */
+function foldFrom(records: readonly JournalRecord<RunEvent>[]): RunState | undefined {
+  if (records.length === 0) return undefined;
+  try {
+    return foldEvents(records.map((r) => r.event));
+  } catch {
+    return undefined;
   }
 }
 

@@ -128,6 +128,8 @@ export interface MigrateResult {
   after: number;
   /** Whether graphile-worker's queue schema was created or brought up to date. */
   queue: boolean;
+  /** Finished runs whose `ferry status` listing was made from their records now (runs from before listings were kept). */
+  listed: number;
 }
 
 /**
@@ -174,7 +176,12 @@ export async function migrate(pool: pg.Pool, config: StateDatabaseConfig, dir = 
   }
   await migrateQueue(pool, config);
   const after = await schemaStatus(pool, dir);
-  return { applied: ran.map((m) => m.name), before: before.current, after: after.current, queue: after.queue };
+  // Loaded here only: it folds runs, which the schema check at every start does not need.
+  const { backfillRunListings } = await import("./listings.js");
+  const listed = await backfillRunListings(pool, config.location).catch((err: unknown) => {
+    throw databaseError(err, config, "filling in run listings of");
+  });
+  return { applied: ran.map((m) => m.name), before: before.current, after: after.current, queue: after.queue, listed };
 }
 
 /** graphile-worker's own migrations (its `graphile_worker` schema): idempotent, under its own lock. */
