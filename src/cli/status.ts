@@ -12,8 +12,6 @@ import { whatNext } from "./common/what-next.js";
 import { formatHead } from "../journal/heads.js";
 import { printable } from "../model/printable.js";
 import { runsContext, stateFlagFor, type StateFlags } from "./common/flags.js";
-import { runReview } from "../runs/review.js";
-import { reviewText } from "./common/review-text.js";
 
 export interface StatusFlags extends StateFlags {
   json?: boolean;
@@ -67,13 +65,14 @@ export async function statusCommand(runId: string | undefined, opts: StatusFlags
     const origin = (await backend.runOrigins?.())?.get(runId);
     const lease = holder ? { holder: holder.owner, host: holder.hostname, pid: holder.pid, token: holder.token, ...(holder.expires ? { expires: holder.expires } : {}), live } : undefined;
     // After the run: the post-implementation review, planned against actual.
-    const review = state.finished ? await runReview(ctx, state) : undefined;
+    const review = state.finished ? await (await import("../runs/review.js")).runReview(ctx, state) : undefined;
+    const reviewText = review ? (await import("./common/review-text.js")).reviewText : undefined;
     process.stdout.write(
       opts.json
         ? JSON.stringify({ ...stateToJson(state), head: formatHead(head), live, ...(origin ? { startedFrom: origin.host } : {}), ...(lease ? { lease } : {}), ...(review ? { review } : {}) }) + "\n"
         : runText(state, head, live, stateFlagFor(opts)) +
             (origin || (lease && backend.kind === "postgres") ? printable(`  ${origin ? `started from ${origin.host}` : ""}${origin && lease ? "; " : ""}${lease ? leaseText(lease) : ""}`) + "\n" : "") +
-            (review ? printable(reviewText(review)) : ""),
+            (review && reviewText ? printable(reviewText(review)) : ""),
     );
     return 0;
   }

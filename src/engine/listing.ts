@@ -5,8 +5,7 @@
  * run finished (a cache of the records, checked against the journal's head before use).
  */
 import type { Status } from "../model/run-event.js";
-import { countStatuses } from "./run.js";
-import { stateToJson, type RunState } from "./state.js";
+import { countStatuses, stateToJson, type RunState } from "./state.js";
 
 /** Changes whenever the listing's content changes: a kept listing of another version is not used. */
 export const LISTING_VERSION = 1;

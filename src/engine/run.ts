@@ -21,7 +21,7 @@ import { plannedRunApp } from "./prepare.js";
 import type { Redactor } from "./redact.js";
 import type { StepRunnerDeps } from "./run-context.js";
 import { DEFAULT_CONCURRENCY, FAILURE_STATUSES, schedule } from "./scheduler.js";
-import { foldEvents, initialState, pendingUndo } from "./state.js";
+import { countStatuses, foldEvents, initialState, pendingUndo } from "./state.js";
 import type { AppState, RunState } from "./state.js";
 
 /** A sortable run id: UTC timestamp then 6 random hex digits, e.g. 20270112-190003-3fa9c2. */
@@ -311,12 +311,7 @@ function hasProgress(a: AppState): boolean {
   return [...a.steps.values()].some((s) => s.status !== "pending" || s.attempt > 0 || s.gate !== undefined);
 }
 
-/** Application statuses, counted. */
-export function countStatuses(state: RunState): Partial<Record<Status, number>> {
-  const counts: Partial<Record<Status, number>> = {};
-  for (const a of state.apps.values()) counts[a.status] = (counts[a.status] ?? 0) + 1;
-  return counts;
-}
+export { countStatuses } from "./state.js";
 
 /**
  * The run's status and exit code. Rollback-failed wins over everything (a person must act,

@@ -339,6 +339,13 @@ export function pendingUndo(a: AppState): string[] {
   return a.succeeded.filter((id) => withRollback.has(id) && a.steps.get(id)?.rollback.status !== "succeeded");
 }
 
+/** Application statuses, counted. */
+export function countStatuses(state: RunState): Partial<Record<Status, number>> {
+  const counts: Partial<Record<Status, number>> = {};
+  for (const a of state.apps.values()) counts[a.status] = (counts[a.status] ?? 0) + 1;
+  return counts;
+}
+
 /** Fold a whole event list. Throws when the first event is not run.started. */
 export function foldEvents(events: Iterable<RunEvent>): RunState {
   let state: RunState | undefined;

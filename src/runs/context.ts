@@ -6,7 +6,7 @@
 import { resolve } from "node:path";
 import { userInfo } from "node:os";
 import type { ErrorCode } from "../model/codes.js";
-import { assertValid, loadProject, type Project } from "../model/load.js";
+import type { Project } from "../model/load.js";
 import { fileState, type StateBackend } from "../state/index.js";
 
 export interface RunsContext {
@@ -34,6 +34,8 @@ export interface RunsContext {
 
 /** Load the project and refuse invalid input (InputError, exit 2), without progress output. */
 export async function loadValidProjectQuietly(dir: string): Promise<Project> {
+  // Loaded when a project is: commands that only read state (`ferry status`) never need its parsers.
+  const { assertValid, loadProject } = await import("../model/load.js");
   const project = await loadProject(dir);
   assertValid(project);
   return project;

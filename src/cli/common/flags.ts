@@ -9,7 +9,6 @@ import type { RunsContext } from "../../runs/context.js";
 import { operatorName, stateDirOf } from "../../runs/context.js";
 import { isDatabaseState, withoutPasswords, type StateBackend } from "../../state/index.js";
 import { openState, stateSetting } from "../../state/open.js";
-import { loadValidProject } from "./load-project.js";
 
 /** The flags every command that touches runs has. */
 export interface StateFlags {
@@ -63,7 +62,8 @@ export function runsContext(opts: StateFlags): RunsContext {
     operator: operatorName(),
     env: process.env,
     // Loaded as the operator typed it, so messages name the folder the way they wrote it.
-    loadProject: () => loadValidProject(opts.dir),
+    // Loaded when a project is: `ferry status` reads state only and needs none of the parsers.
+    loadProject: async () => (await import("./load-project.js")).loadValidProject(opts.dir),
     warn: (code, message) => void process.stderr.write(`ferry: warning [${code}]: ${message}\n`),
   };
 }
