@@ -34,19 +34,18 @@ export interface AttemptOptions {
 export async function runAttempt(opts: AttemptOptions): Promise<ActionOutput> {
   const timeoutMs = Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(opts.timeoutMs)));
   const outer = opts.signal;
-  // One controller, one timer cleared when the action settles, one listener removed: cheaper
-  // than AbortSignal.timeout + AbortSignal.any per action (whose timers stay armed for the
-  // whole default 30 minutes after a no-op step), with the same reasons: a TimeoutError
-  // DOMException on timeout, the operator's reason on a second signal.
+  // One controller and one timer cleared when the action settles (see `follow` for the second
+  // signal): cheaper than AbortSignal.timeout + AbortSignal.any per action (whose timers stay
+  // armed for the whole default 30 minutes after a no-op step), with the same reasons: a
+  // TimeoutError DOMException on timeout, the operator's reason on a second signal.
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError"));
   }, timeoutMs);
-  const onAbort = () => controller.abort(outer?.reason);
-  if (outer?.aborted) onAbort();
-  else outer?.addEventListener("abort", onAbort, { once: true });
+  if (outer?.aborted) controller.abort(outer.reason);
+  const unfollow = outer && !outer.aborted ? follow(outer, controller) : undefined;
   try {
     return await opts.impl.run({ ...opts.ctx, signal: controller.signal }, opts.spec as never);
   } catch (err) {
@@ -66,6 +65,33 @@ export async function runAttempt(opts: AttemptOptions): Promise<ActionOutput> {
     throw err;
   } finally {
     clearTimeout(timer);
-    outer?.removeEventListener("abort", onAbort);
+    unfollow?.();
   }
+}
+
+/** The attempts in flight under each outer signal (the operator's second signal, one per run). */
+const following = new WeakMap<AbortSignal, Set<AbortController>>();
+
+/**
+ * Abort `controller` with `outer`'s reason when `outer` aborts; returns the call that stops
+ * following. One listener per outer signal aborts every attempt in flight, in the order they
+ * started: adding and removing an EventTarget listener for each attempt cost more than a no-op
+ * step's whole action.
+ */
+function follow(outer: AbortSignal, controller: AbortController): () => void {
+  let live = following.get(outer);
+  if (!live) {
+    const attempts = new Set<AbortController>();
+    following.set(outer, (live = attempts));
+    outer.addEventListener(
+      "abort",
+      () => {
+        for (const c of [...attempts]) c.abort(outer.reason);
+        attempts.clear();
+      },
+      { once: true },
+    );
+  }
+  live.add(controller);
+  return () => live.delete(controller);
 }
