@@ -19,7 +19,7 @@ import path from "node:path";
 import { JournalError, errnoCode } from "./errors.js";
 import { fsyncDir, nodeFs, O_APPEND, O_CREAT, O_EXCL, O_RDWR, O_WRONLY, type JournalFs } from "./fs.js";
 import { readJournal } from "./read.js";
-import { encodeRecord, verifyChain, ZERO_HASH, type ChainAnchor } from "./record.js";
+import { encodeRecordText, verifyChain, ZERO_HASH, type ChainAnchor } from "./record.js";
 import { acquireRunLock, type RunLock } from "./run-lock.js";
 import { ensurePrivateDir, FILE_MODE } from "./state-dir.js";
 import type { Journal, JournalDamage, JournalRecord } from "./types.js";
@@ -56,7 +56,8 @@ export interface JournalStats {
 }
 
 interface Pending<T> {
-  line: Buffer;
+  /** The record's line, newline included (encoded to bytes with the rest of its batch). */
+  line: string;
   record: JournalRecord<T>;
   resolve: (r: JournalRecord<T>) => void;
   reject: (e: unknown) => void;
@@ -264,15 +265,15 @@ export class FileJournal<T = unknown> implements Journal<T> {
   append(event: T): Promise<JournalRecord<T>> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#closed) return Promise.reject(new Error(`append after close of ${this.path}`));
-    let encoded: ReturnType<typeof encodeRecord<T>>;
+    let encoded: ReturnType<typeof encodeRecordText<T>>;
     try {
-      encoded = encodeRecord(this.#tail.seq + 1, this.#now().toISOString(), this.#tail.sum, event);
+      encoded = encodeRecordText(this.#tail.seq + 1, this.#now().toISOString(), this.#tail.sum, event);
     } catch (err) {
       return Promise.reject(err); // nothing written; the journal stays usable
     }
     this.#tail = { seq: encoded.record.seq, sum: encoded.record.sum };
     return new Promise<JournalRecord<T>>((resolve, reject) => {
-      this.#queue.push({ line: encoded.line, record: encoded.record, resolve, reject });
+      this.#queue.push({ line: encoded.text, record: encoded.record, resolve, reject });
       if (!this.#flushing) {
         this.#flushing = true;
         // Start on the next turn, not now: every append made by this turn's callbacks (say, 50
@@ -286,7 +287,9 @@ export class FileJournal<T = unknown> implements Journal<T> {
     while (this.#queue.length && !this.#failure) {
       const batch = this.#queue;
       this.#queue = [];
-      const bytes = batch.length === 1 ? batch[0]!.line : Buffer.concat(batch.map((p) => p.line));
+      let text = "";
+      for (const p of batch) text += p.line;
+      const bytes = Buffer.from(text, "utf8");
       try {
         await this.#writeAll(bytes);
         await this.#io.fdatasync(this.#fd!);

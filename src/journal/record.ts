@@ -47,14 +47,22 @@ function canonicalBody(seq: number, ts: string, prev: string, event: unknown): s
 
 /** Build record `seq` and its line bytes (newline included). Throws TypeError for a non-JSON event. */
 export function encodeRecord<T>(seq: number, ts: string, prev: string, event: T): { record: JournalRecord<T>; line: Buffer } {
+  const { record, text } = encodeRecordText(seq, ts, prev, event);
+  return { record, line: Buffer.from(text, "utf8") };
+}
+
+/**
+ * encodeRecord's line as text: the file journal turns a whole batch into bytes at once, one
+ * buffer per group commit instead of one per record and a copy into the batch.
+ */
+export function encodeRecordText<T>(seq: number, ts: string, prev: string, event: T): { record: JournalRecord<T>; text: string } {
   // The envelope written directly, as canonicalBody writes it, when seq is an integer and ts and
   // prev (an ISO time, a hex sum) need no escaping: only the event then takes the general encoder.
   const plain = Number.isSafeInteger(seq) && ENVELOPE_TEXT.test(ts) && ENVELOPE_TEXT.test(prev);
   const body = plain ? `{"event":${eventJson(event)},"prev":"${prev}","seq":${seq},"ts":"${ts}"}` : canonicalBody(seq, ts, prev, event);
   const open = body.slice(0, -1);
   const sum = sha256(body);
-  const line = Buffer.from(`${open},"sum":"${sum}"}\n`, "utf8");
-  return { record: { seq, ts, prev, event, sum }, line };
+  return { record: { seq, ts, prev, event, sum }, text: `${open},"sum":"${sum}"}\n` };
 }
 
 /** Text JSON writes as it is between quotes: what a timestamp and a hex sum are made of. */
