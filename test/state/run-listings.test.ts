@@ -4,7 +4,7 @@
  * folded records; one the run went on from is not used; `ferry state migrate` fills it in for
  * runs from before; and `ferry status` prints the same with and without it.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -15,6 +15,10 @@ import { RUN_EVENT_VERSION, type RunEvent } from "../../src/model/run-event.js";
 import { readRunListings } from "../../src/runs/history.js";
 import type { PostgresStateBackend } from "../../src/state/postgres/backend.js";
 import { ferry } from "../helpers/cli.js";
+import { runProject } from "../cli/run-project.js";
+import { planWaves, serializePlan } from "../../src/planner/index.js";
+import { approveWave } from "../../src/runs/approval.js";
+import { loadValidProjectQuietly } from "../../src/runs/context.js";
 import { postgresMissingReason, usePostgres } from "../harness/postgres.js";
 import { closeBackends, migrate, migratedDatabase, pgState } from "./pg-state.js";
 
@@ -150,5 +154,39 @@ describe.skipIf(postgresMissingReason())("the listing status keeps per finished 
     const migrated = ferry(["state", "migrate", "--state", url], { cwd, env });
     expect(migrated.code, migrated.stderr).toBe(0);
     expect(ferry(["status", "--state", url], { cwd, env })).toEqual(withText);
+  }, 90_000);
+
+  it("is the listing of the records the engine wrote, for a wave run as typed that fails and is then resumed", async () => {
+    const url = await migratedDatabase(pgs.server);
+    const dir = runProject([{ id: "crm", runbook: "plain" }, { id: "payroll", runbook: "flaky" }], {
+      plain: `steps:\n  - id: move\n    local: { run: "echo moved" }\n`,
+      flaky: `steps:\n  - id: move\n    local: { run: "test -f fixed || exit 3" }\n`,
+    });
+    const plan = join(dir, "p.json");
+    writeFileSync(plan, serializePlan(planWaves(await loadValidProjectQuietly(dir))));
+    await approveWave({ dir }, { plan, wave: 1, by: "Change Board", ref: "CHG0001" });
+    const env = { FERRY_OPERATOR: "alice" };
+    const run = ferry(["run", "--plan", plan, "--wave", "1", "--dir", dir, "--state", url], { env });
+    expect(run.code, run.stderr).toBe(1);
+    const state = await pgState(url, local());
+    const [runId] = [...(await kept(url)).keys()];
+    expect(decodeListing((await kept(url)).get(runId!)!.listing)).toEqual(await folded(state, runId!));
+    expect(await folded(state, runId!)).toMatchObject({ status: "failed", finished: true });
+    // Paused where it failed (another database: the failed run above holds crm), fixed, resumed to the end.
+    const url2 = await migratedDatabase(pgs.server);
+    const paused = ferry(["run", "--plan", plan, "--wave", "1", "--dir", dir, "--state", url2, "--on-failure", "pause"], { env });
+    expect(paused.code, paused.stderr).toBe(4);
+    const state2 = await pgState(url2, local());
+    const [pausedId] = (await state2.listRuns());
+    const pausedRow = (await kept(url2)).get(pausedId!)!;
+    expect(decodeListing(pausedRow.listing)).toEqual(await folded(state2, pausedId!));
+    expect(decodeListing(pausedRow.listing)).toMatchObject({ status: "paused", finished: true });
+    writeFileSync(join(dir, "fixed"), "");
+    const resumed = ferry(["resume", pausedId!, "--retry-failed", "--dir", dir, "--state", url2], { env });
+    expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
+    const after = (await kept(url2)).get(pausedId!)!;
+    expect(after.seq).toBe((await state2.readRun(pausedId!)).head.seq);
+    expect(decodeListing(after.listing)).toEqual(await folded(state2, pausedId!));
+    expect(decodeListing(after.listing)).toMatchObject({ status: "succeeded", json: { resumes: 1 } });
   }, 90_000);
 });
