@@ -189,7 +189,10 @@ describe.skipIf(postgresMissingReason())("team state on PostgreSQL under faults"
     at("restarted");
     const stopped = await run;
     at("ferry stopped");
-    expect(stopped.error).toBe("state-unreachable");
+    // Which refusal stops ferry depends on how long the restart took: a commit that fails while the
+    // server is gone is state-unreachable; one that reaches the restarted server after the lease ran
+    // out by the database's clock is lease-lost. Either way ferry stopped on a refused commit.
+    expect(["state-unreachable", "lease-lost"]).toContain(stopped.error);
     // Steps that were running finished before ferry stopped: nothing it started goes on behind it.
     const atExit = ledgerLines(slow.ledger).length;
     await new Promise((r) => setTimeout(r, 600));
