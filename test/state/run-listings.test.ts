@@ -113,6 +113,24 @@ describe.skipIf(postgresMissingReason())("the listing status keeps per finished 
     for (const r of runs) expect(r).toEqual(await folded(state, r.runId));
   }, 60_000);
 
+  it("is the listing of every process's records when another process (a site runner's scope) appended to the run too", async () => {
+    const url = await migratedDatabase(pgs.server);
+    const state = await pgState(url, local());
+    const e = events("r-shared");
+    const main = await state.createRun("r-shared", { owner: "alice" });
+    await main.append(e.started!());
+    const runner = await state.openRun("r-shared", { owner: "site-a" }, "app:payroll");
+    for (const x of [e.appStarted!("payroll"), e.stepStarted!("payroll"), e.stepFailed!("payroll"), e.appFailed!("payroll")]) await runner.append(x);
+    await runner.close();
+    // The first process's next batch finds the run moved on and finishes it.
+    for (const x of [e.appStarted!("crm"), e.stepStarted!("crm"), e.stepOk!("crm"), e.appOk!("crm"), e.finishedFailed!()]) await main.append(x);
+    await main.close();
+    const row = (await kept(url)).get("r-shared")!;
+    expect(row.seq).toBe(10);
+    expect(decodeListing(row.listing)).toEqual(await folded(state, "r-shared"));
+    expect(decodeListing(row.listing)).toMatchObject({ counts: { failed: 1, succeeded: 1 } });
+  }, 60_000);
+
   it("is not used once the run went on from it (resumed, rolled back), nor when it was changed to another head", async () => {
     const url = await migratedDatabase(pgs.server);
     const state = await pgState(url, local());

@@ -152,8 +152,12 @@ export class PgJournal implements RunJournal {
   /** Chain the batch after the tail we know, commit it; when another process appended in between, re-chain after its tail. */
   async #commit(batch: Pending[]): Promise<{ record: JournalRecord<RunEvent>; line: string }[]> {
     let tail = this.#head;
-    const summary = this.#summaryAfter(batch);
+    let summary = this.#summaryAfter(batch);
+    const finishing = batch.some((p) => p.event.type === "run.finished");
     for (let attempt = 0; ; attempt++) {
+      // Another process appended since this journal last folded the run: for the batch that
+      // finishes it, fold it again from its records up to the tail this attempt chains after.
+      if (summary === null && finishing && !this.#fold) summary = await this.#refold(tail, batch);
       const ts = this.#now().toISOString();
       const encoded: { record: JournalRecord<RunEvent>; line: string }[] = [];
       let prev = tail;
@@ -167,8 +171,8 @@ export class PgJournal implements RunJournal {
       const res = await this.#pool.query<{ outcome: string; tail_seq: string; tail_sum: string; holder_token: string }>(
         withTimeout(
           "SELECT * FROM ferry_append($1, $2, $3, $4, $5, $6, $7, $8)",
-          // A listing folded without another process's records would be wrong: none after a move.
-          [this.runId, this.scope, this.token, tail.seq + 1, tail.sum, encoded.map((e) => e.line), prev.sum, attempt === 0 ? summary : null],
+          // After a move the listing is null or made again from the records up to the new tail.
+          [this.runId, this.scope, this.token, tail.seq + 1, tail.sum, encoded.map((e) => e.line), prev.sum, summary],
           this.#leaseMs,
         ),
       );
@@ -176,6 +180,7 @@ export class PgJournal implements RunJournal {
       if (row.outcome === "ok") return encoded;
       if (row.outcome === "moved" && attempt < 100) {
         this.#fold = undefined;
+        summary = null;
         tail = { seq: Number(row.tail_seq), sum: row.tail_sum };
         continue;
       }
@@ -198,6 +203,20 @@ export class PgJournal implements RunJournal {
       return this.#fold?.finished ? encodeListing(listingOf(this.#fold)) : null;
     } catch {
       this.#fold = undefined;
+      return null;
+    }
+  }
+
+  /** The run folded from its verified records when they end at `tail`, then the batch; its listing if that finishes it. */
+  async #refold(tail: { seq: number; sum: string }, batch: Pending[]): Promise<string | null> {
+    try {
+      const records = await this.#readBack();
+      const last = records[records.length - 1];
+      if ((last?.seq ?? 0) !== tail.seq || (last?.sum ?? tail.sum) !== tail.sum || records.length === 0) return null;
+      const s = foldEvents([...records.map((r) => r.event), ...batch.map((p) => p.event)]);
+      return s.finished ? encodeListing(listingOf(s)) : null;
+    } catch {
+      // Only the listing is lost: status reads the records.
       return null;
     }
   }
