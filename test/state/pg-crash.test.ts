@@ -159,7 +159,10 @@ describe.skipIf(postgresMissingReason())("team state on PostgreSQL under faults"
     child!.kill("SIGCONT");
     const [old, end] = await Promise.all([stale, resumed]);
     expect(end.exitCode).toBe(0);
-    expect(old.error).toBe("lease-lost");
+    // On waking, the stale process is stopped either by the database refusing its token (lease-lost) or,
+    // when its overdue append timer fires first, by its own timeout (state-unreachable). Which comes
+    // first is scheduling; what fencing guarantees is checked below: no duplicate, no record after the takeover.
+    expect(["lease-lost", "state-unreachable"]).toContain(old.error);
     const t = tally(slow.ledger);
     expect(t).toEqual({ duplicates: [], lost: [] });
     expect(stoppedAt).toBeGreaterThan(0);
