@@ -9,7 +9,8 @@ export const Id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]*$/, "must be a lowercase id: letters, digits and dashes (e.g. revs-nbc)");
 
-const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** `YYYY-MM-DD`; {@link isRealDate} then checks the day exists. */
+export const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** ISO calendar date `YYYY-MM-DD`, checked to be a real day (no 2027-02-30). */
 export const IsoDate = z.string().superRefine((s, ctx) => {
@@ -18,7 +19,7 @@ export const IsoDate = z.string().superRefine((s, ctx) => {
 });
 
 /** Whether `YYYY-MM-DD` (already matched by the pattern) names a day of the proleptic Gregorian calendar. */
-function isRealDate(s: string): boolean {
+export function isRealDate(s: string): boolean {
   // Arithmetic, not a Date: a 100k estate has 100k+ dates, and a Date plus toISOString each costs more than the rest of the check.
   const year = Number(s.slice(0, 4));
   const month = Number(s.slice(5, 7));
