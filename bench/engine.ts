@@ -21,10 +21,11 @@ import { createWaitAction } from "../src/actions/wait.js";
 import { openJournal } from "../src/journal/file-journal.js";
 import type { RunEvent } from "../src/model/run-event.js";
 import { Runbook } from "../src/model/runbook.js";
-import type { Application, Estate } from "../src/model/estate.js";
-import { prepareApplication, type PreparedApp } from "../src/engine/prepare.js";
+import type { Estate } from "../src/model/estate.js";
+import type { PreparedApp } from "../src/engine/prepare.js";
 import { startRun } from "../src/engine/run.js";
 import { foldEvents } from "../src/engine/state.js";
+import { benchEstate, cpuMs, noopRunbook, prepareAll } from "./_wave.js";
 import { median, type BenchTable } from "./table.js";
 
 const APPS = 1_000;
@@ -37,39 +38,11 @@ const RAW_SYNCS = 300;
 /** Waves measured; the medians are reported (the machine is shared, so one run says little). */
 const WAVES = 3;
 
-function estate(n: number): Estate {
-  return {
-    organisations: [],
-    sites: [{ id: "guildhall", name: "Guildhall", kind: "office" }],
-    networks: [],
-    hosts: [{ id: "h1", site: "guildhall", address: "127.0.0.1", os: "linux" }],
-    applications: Array.from({ length: n }, (_, i) => ({
-      id: `app-${i}`, name: `App ${i}`, owner: "IT", criticality: "low", users: 0, delivery: "server", disposition: "rehost",
-      hosts: ["h1"], effort: 1, dependsOn: [], blackouts: [],
-    })) as unknown as Application[],
-    datasets: [],
-  };
-}
-
-function prepare(est: Estate, rb: Runbook): PreparedApp[] {
-  return est.applications.map((a) => {
-    const r = prepareApplication(a, rb.name, rb, est, {});
-    if (!r.prepared) throw new Error(r.problems.map((p) => p.message).join("; "));
-    return r.prepared;
-  });
-}
-
 function tmpState(root: string, name: string): string {
   const d = path.join(root, name);
   fs.mkdirSync(d, { recursive: true, mode: 0o700 });
   return d;
 }
-
-/** CPU time (user + sys) of this process, ms: what the engine costs whatever else runs. */
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 
 async function runWave(stateDir: string, runId: string, apps: PreparedApp[], est: Estate, concurrency: number) {
   const journal = await openJournal<RunEvent>(stateDir, runId, { mode: "create", lock: false });
@@ -195,14 +168,14 @@ export default async function run(): Promise<BenchTable[]> {
   const loadBefore = os.loadavg()[0]!;
   try {
     // 1. no-op wave
-    const waitRb = Runbook.parse({ apiVersion: "ferry/v1", kind: "Runbook", name: "bench", steps: Array.from({ length: STEPS }, (_, i) => ({ id: `s${i}`, wait: "0s" })) });
-    const est = estate(APPS);
+    const waitRb = noopRunbook(STEPS);
+    const est = benchEstate(APPS);
     const steps = APPS * STEPS;
     // Each wave beside its floor, interleaved, so both see the same load.
     const waves: Awaited<ReturnType<typeof runWave>>[] = [];
     const floors: { ms: number; cpu: number }[] = [];
     for (let i = 0; i < WAVES; i++) {
-      const w = await runWave(tmpState(root, `noop${i}`), "noop", prepare(est, waitRb), est, 50);
+      const w = await runWave(tmpState(root, `noop${i}`), "noop", prepareAll(est, waitRb), est, 50);
       waves.push(w);
       floors.push(await timeGroupCommits(root, w.stats.records, w.stats.syncs, w.bytes));
     }
@@ -233,10 +206,10 @@ export default async function run(): Promise<BenchTable[]> {
 
     // 3. local `true` steps vs peers
     const localRb = Runbook.parse({ apiVersion: "ferry/v1", kind: "Runbook", name: "bench", steps: Array.from({ length: LOCAL_STEPS }, (_, i) => ({ id: `s${i}`, local: { run: "true" } })) });
-    const lest = estate(LOCAL_APPS);
+    const lest = benchEstate(LOCAL_APPS);
     const lsteps = LOCAL_APPS * LOCAL_STEPS;
-    const serial = await runWave(tmpState(root, "local1"), "local1", prepare(lest, localRb), lest, 1);
-    const parallel = await runWave(tmpState(root, "local4"), "local4", prepare(lest, localRb), lest, 4);
+    const serial = await runWave(tmpState(root, "local1"), "local1", prepareAll(lest, localRb), lest, 1);
+    const parallel = await runWave(tmpState(root, "local4"), "local4", prepareAll(lest, localRb), lest, 4);
     const shellMs = timeShell(lsteps);
     const ansible = timeAnsible(root);
 

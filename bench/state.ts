@@ -19,49 +19,21 @@ import { createWaitAction } from "../src/actions/wait.js";
 import { openJournal } from "../src/journal/file-journal.js";
 import type { Journal } from "../src/journal/types.js";
 import type { RunEvent } from "../src/model/run-event.js";
-import { Runbook } from "../src/model/runbook.js";
-import type { Application, Estate } from "../src/model/estate.js";
-import { prepareApplication, type PreparedApp } from "../src/engine/prepare.js";
+import type { Estate } from "../src/model/estate.js";
+import type { PreparedApp } from "../src/engine/prepare.js";
 import { startRun } from "../src/engine/run.js";
 import { openPool } from "../src/state/postgres/connect.js";
 import { migrate } from "../src/state/postgres/migrate.js";
 import { openPostgresState } from "../src/state/postgres/open.js";
 import type { PostgresStateBackend } from "../src/state/postgres/backend.js";
 import { postgresMissingReason, startPostgres } from "../test/harness/postgres.js";
+import { benchEstate, cpuMs, noopRunbook, prepareAll } from "./_wave.js";
 import { median, type BenchTable } from "./table.js";
 
 const APPS = 1_000;
 const STEPS = 5;
 const STATUS_RUNS = 1_000;
 const CLI = path.join(import.meta.dirname, "..", "dist", "cli", "main.js");
-
-function estate(n: number): Estate {
-  return {
-    organisations: [],
-    sites: [{ id: "guildhall", name: "Guildhall", kind: "office" }],
-    networks: [],
-    hosts: [{ id: "h1", site: "guildhall", address: "127.0.0.1", os: "linux" }],
-    applications: Array.from({ length: n }, (_, i) => ({
-      id: `app-${i}`, name: `App ${i}`, owner: "IT", criticality: "low", users: 0, delivery: "server", disposition: "rehost",
-      hosts: ["h1"], effort: 1, dependsOn: [], blackouts: [],
-    })) as unknown as Application[],
-    datasets: [],
-  };
-}
-
-function prepare(est: Estate, rb: Runbook): PreparedApp[] {
-  return est.applications.map((a) => {
-    const r = prepareApplication(a, rb.name, rb, est, {});
-    if (!r.prepared) throw new Error(r.problems.map((p) => p.message).join("; "));
-    return r.prepared;
-  });
-}
-
-/** CPU time (user + sys) of this process, ms. */
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 
 async function wave(journal: Journal<RunEvent>, runId: string, apps: PreparedApp[], est: Estate): Promise<{ ms: number; cpu: number }> {
   const t0 = performance.now();
@@ -132,17 +104,17 @@ export default async function run(): Promise<BenchTable[]> {
     const loadBefore = os.loadavg()[0]!;
 
     // 1. durable steps per second, file journal and database in turn.
-    const rb = Runbook.parse({ apiVersion: "ferry/v1", kind: "Runbook", name: "bench", steps: Array.from({ length: STEPS }, (_, i) => ({ id: `s${i}`, wait: "0s" })) });
-    const est = estate(APPS);
+    const rb = noopRunbook(STEPS);
+    const est = benchEstate(APPS);
     const steps = APPS * STEPS;
     const fileDir = path.join(root, "files");
     fs.mkdirSync(fileDir, { mode: 0o700 });
     const fj = await openJournal<RunEvent>(fileDir, "wave", { mode: "create", lock: false });
-    const fileRun = await wave(fj, "wave", prepare(est, rb), est);
+    const fileRun = await wave(fj, "wave", prepareAll(est, rb), est);
     const fstats = fj.stats();
     await fj.close();
     const pj = await state.createRun("wave", { owner: "bench" });
-    const pgRun = await wave(pj, "wave", prepare(est, rb), est);
+    const pgRun = await wave(pj, "wave", prepareAll(est, rb), est);
     const pstats = pj.stats();
     await pj.close();
     const perSec = (ms: number) => Math.round(steps / (ms / 1000));
