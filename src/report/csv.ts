@@ -1,6 +1,6 @@
 import type { Plan, PlanWarning } from "../model/plan.js";
 import { csvField } from "./escape.js";
-import { warningsByApplication, type PackApp, type PackModel } from "./pack-model.js";
+import { warningsByApplication, type PackModel, type PackRow } from "./pack-model.js";
 
 const COLUMNS = ["wave", "date", "window_start", "window_end", "application", "name", "owner", "criticality", "users", "effort", "runbook", "group", "site", "target", "disposition", "status", "reason", "warnings", "risk"];
 
@@ -18,8 +18,8 @@ function warningText(list: readonly PlanWarning[] | undefined): string {
  */
 export function renderWavesCsv(plan: Pick<Plan, "waves" | "unplaced" | "warnings">, model?: Pick<PackModel, "waves">): string {
   const warningsOf = warningsByApplication(plan.warnings);
-  const appOf = new Map<string, PackApp>();
-  for (const w of model?.waves ?? []) for (const a of w.apps) appOf.set(a.id, a);
+  const appOf = new Map<string, PackRow>();
+  for (const w of model?.waves ?? []) for (const a of w.rows) appOf.set(a.id, a);
   const lines = [COLUMNS.join(",")];
   for (const w of plan.waves) {
     for (const a of w.applications) {

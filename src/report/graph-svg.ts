@@ -1,6 +1,6 @@
 import dagre from "@dagrejs/dagre";
 import { escapeHtml } from "./escape.js";
-import type { PackWave } from "./pack-model.js";
+import type { PackDetailWave } from "./pack-model.js";
 
 /** Above this many nodes a wave's graph is left out: a board reads the tables instead. */
 export const MAX_GRAPH_NODES = 120;
@@ -29,7 +29,7 @@ function label(text: string, max = 34): string {
  * links (solid: order, double: together, dotted: recorded only). Arrows point from an
  * application to what it depends on. Undefined when the wave has nothing to draw or is too big.
  */
-export function waveGraphSvg(wave: PackWave): string | undefined {
+export function waveGraphSvg(wave: PackDetailWave): string | undefined {
   if (wave.internal.length === 0 && wave.crossing.length === 0) return undefined;
   const g = new dagre.graphlib.Graph({ multigraph: true });
   g.setGraph({ rankdir: "LR", nodesep: 20, edgesep: 12, ranksep: 56, marginx: 10, marginy: 10 });

@@ -1,6 +1,6 @@
 import { escapeHtml as h } from "./escape.js";
 import { waveGraphSvg, MAX_GRAPH_NODES, GRAPH_LEGEND } from "./graph-svg.js";
-import { SUMMARY_TOP, type PackApp, type PackApproval, type PackLink, type PackModel, type PackWave } from "./pack-model.js";
+import type { PackApp, PackApproval, PackDetailWave, PackLink, PackModel, PackSummaryWave, PackWave } from "./pack-model.js";
 import { RISK_BANDS, RISK_RULES, type RiskLevel } from "./risk.js";
 import { ganttSvg } from "./gantt-svg.js";
 import { timelineSvg } from "./timeline-svg.js";
@@ -140,7 +140,7 @@ function appBlock(a: PackApp): string {
 }
 
 /** Per application of the wave: what it needs from other waves and what needs it, one row each. */
-function crossingTable(w: PackWave, model: PackModel): string {
+function crossingTable(w: PackDetailWave, model: PackModel): string {
   if (!model.hasDependencies) return `<p class="note">Dependencies not shown: the estate was not read.</p>`;
   const rows = w.apps
     .map((a) => {
@@ -197,7 +197,7 @@ ${chart}
 ${estimates}</div></div>`;
 }
 
-function waveSection(w: PackWave, model: PackModel): string {
+function waveSection(w: PackDetailWave, model: PackModel): string {
   const graph = waveGraphSvg(w);
   const nodeCount = new Set([...w.internal, ...w.crossing].flatMap((l) => [l.from, l.to])).size;
   const graphHtml = graph ? `<h3>Dependency graph</h3>${graph}` : nodeCount > MAX_GRAPH_NODES ? `<p class="note">Graph left out: ${nodeCount} applications are linked, more than ${MAX_GRAPH_NODES}; see the tables.</p>` : "";
@@ -228,8 +228,8 @@ function appsTable(apps: readonly PackApp[]): string {
 }
 
 /** A wave of a large plan: what a board can read at that size, and where the detail is. */
-function waveSummarySection(w: PackWave, model: PackModel): string {
-  const top = [...w.apps].sort((a, b) => b.risk.points - a.risk.points || (a.id < b.id ? -1 : 1)).slice(0, SUMMARY_TOP);
+function waveSummarySection(w: PackSummaryWave, model: PackModel): string {
+  const top = w.top;
   const byCode = new Map<string, number>();
   for (const x of w.warnings) byCode.set(x.code, (byCode.get(x.code) ?? 0) + 1);
   return `<section class="wave" id="wave-${w.number}">
@@ -336,7 +336,7 @@ ${decisionsSection(model, model.mode === "summary" ? 8 : 25)}
 <section id="calendar"><h2>Wave calendar</h2>${timelineSvg({ waves: model.waves, calendar: cal })}
 ${cal?.freezes.length ? `<p>${cal.freezes.map((f) => `Freeze ${h(f.from)} to ${h(f.to)}: ${h(f.reason)}.`).join(" ")}</p>` : ""}</section>`;
   const css = CSS.replace("HASH", model.hash.replace(/[^a-z0-9:]/gi, ""));
-  const section = model.mode === "summary" ? waveSummarySection : waveSection;
+  const section = (w: PackWave) => (w.mode === "summary" ? waveSummarySection(w, model) : waveSection(w, model));
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -350,7 +350,7 @@ ${cal?.freezes.length ? `<p>${cal.freezes.map((f) => `Freeze ${h(f.from)} to ${h
 <main>
 ${summary}
 ${legendSection(model)}
-${model.waves.map((w) => section(w, model)).join("\n")}
+${model.waves.map(section).join("\n")}
 </main>
 <footer class="pack-foot">Plan <span class="hash">${h(model.hash)}</span> · inputs <span class="hash">${h(model.inputsDigest)}</span></footer>
 </body>

@@ -1,6 +1,6 @@
 import { escapeMarkdown as md, mermaidLabel } from "./escape.js";
 import { MAX_GRAPH_NODES } from "./graph-svg.js";
-import { SUMMARY_TOP, type PackApp, type PackLink, type PackModel, type PackWave } from "./pack-model.js";
+import type { PackApp, PackDetailWave, PackLink, PackModel, PackSummaryWave, PackWave } from "./pack-model.js";
 import { RISK_BANDS, RISK_RULES, type RiskLevel } from "./risk.js";
 import { timingSentences, type PackTiming } from "./timing.js";
 import { dateInWords, instantInWords, minutesInWords } from "./words.js";
@@ -36,7 +36,7 @@ function calendarGantt(model: PackModel): string {
   return lines.join("\n");
 }
 
-function waveFlowchart(w: PackWave): string | undefined {
+function waveFlowchart(w: PackDetailWave): string | undefined {
   const links = [...w.internal, ...w.crossing];
   if (links.length === 0) return undefined;
   const here = new Set(w.applications.map((a) => a.id));
@@ -186,7 +186,7 @@ function timingSection(w: PackWave): string[] {
   return out;
 }
 
-function waveSection(w: PackWave, model: PackModel): string {
+function waveSection(w: PackDetailWave, model: PackModel): string {
   const out = [...waveHead(w, model), ...signoff(w, model), ...changes(w), ...timingSection(w)];
   const stale = w.runbooks.filter((r) => r.current === false);
   if (stale.length) out.push(`> Runbook${stale.length === 1 ? "" : "s"} ${stale.map((r) => code(r.name)).join(", ")} changed since the plan was made: the go/no-go and rollback below are today's, not the planned ones.`, "");
@@ -213,7 +213,7 @@ function waveSection(w: PackWave, model: PackModel): string {
   return out.join("\n");
 }
 
-function waveSummarySection(w: PackWave, model: PackModel): string {
+function waveSummarySection(w: PackSummaryWave, model: PackModel): string {
   const out = [...waveHead(w, model), ...signoff(w, model), ...changes(w, 6), ...timingSection(w)];
   out.push("### What moves", "", row(["from", "to", "applications"]), row(Array(3).fill("---")));
   for (const f of w.flows.slice(0, 8)) out.push(row([md(f.from), md(f.to), f.applications]));
@@ -221,7 +221,7 @@ function waveSummarySection(w: PackWave, model: PackModel): string {
   out.push("", `By criticality: ${Object.entries(w.criticality).map(([c, n]) => `${c} ${n}`).join(", ")}. By risk: ${(Object.entries(w.risk.counts) as [RiskLevel, number][]).map(([l, n]) => `${l} ${n}`).join(", ")}.`, "");
   out.push("### Runbooks", "", row(["runbook", "what it does", "applications"]), row(Array(3).fill("---")));
   for (const r of w.runbooks) out.push(row([code(r.name) + (r.current === false ? " (changed since the plan)" : ""), md(r.description ?? ""), r.applications]));
-  const top = [...w.apps].sort((a, b) => b.risk.points - a.risk.points || (a.id < b.id ? -1 : 1)).slice(0, SUMMARY_TOP);
+  const top = w.top;
   out.push("", `### The ${top.length} riskiest applications`, "", ...appsTable(top), "");
   out.push(`Every application of this wave, with its warnings and risk, is in \`waves.csv\` (rows with wave ${w.number}); its go/no-go criteria, rollback plans and cross-wave dependencies in words: \`ferry report --plan FILE --wave ${w.number}\`.`);
   return out.join("\n");
@@ -287,7 +287,7 @@ export function renderMarkdownPack(model: PackModel): string {
     "- **Graphs**: `-->` depends on (the arrow points at what is needed), `==>` must move in the same wave, `-.->` uses, recorded only; dashed boxes are applications in other waves, retained, or not in this plan.",
     "",
   );
-  const section = model.mode === "summary" ? waveSummarySection : waveSection;
-  for (const w of model.waves) out.push(`<a id="wave-${w.number}"></a>`, "", section(w, model), "");
+  const section = (w: PackWave) => (w.mode === "summary" ? waveSummarySection(w, model) : waveSection(w, model));
+  for (const w of model.waves) out.push(`<a id="wave-${w.number}"></a>`, "", section(w), "");
   return out.join("\n") + "\n";
 }

@@ -2,9 +2,9 @@ import type { Application, Estate, Host } from "../model/estate.js";
 import type { Plan, PlannedApplication, PlannedChange, PlannedDataset, PlanWarning, Wave } from "../model/plan.js";
 import type { Runbook } from "../model/runbook.js";
 import { rollbackSummary, type RollbackLine } from "./rollback.js";
-import { rateApplication, rateWave, type Risk, type RiskLevel } from "./risk.js";
+import { rateApplication, rateApplicationPoints, rateWave, type Risk, type RiskFacts, type RiskLevel } from "./risk.js";
 import { runbookInWords, type RunbookInWords } from "./runbook-words.js";
-import { packTiming, type PackTiming } from "./timing.js";
+import { packTimings, type PackTiming } from "./timing.js";
 import { valueScope } from "./values.js";
 import { warningKind, windowInWords } from "./words.js";
 
@@ -75,19 +75,27 @@ export interface PackRunbook {
   applications: number;
 }
 
-/** One application of a wave, in a board's words. */
-export interface PackApp {
+/**
+ * What `waves.csv` lists of an application and a summarised wave counts: the estate's facts and
+ * the risk rating's level and points. Every application of a wave has one.
+ */
+export interface PackRow {
   id: string;
   name: string;
   owner?: string;
-  organisation?: string;
   criticality?: string;
   users?: number;
   effort?: number;
+  disposition?: string;
+  risk: Pick<Risk, "level" | "points">;
+}
+
+/** One application of a wave, in a board's words (built only for the applications a pack shows). */
+export interface PackApp extends PackRow {
+  organisation?: string;
   runbook: string;
   /** What the runbook does, from its description. */
   how?: string;
-  disposition?: string;
   /** Where it runs now: site name, and its servers when known. */
   from: string;
   /** Where it goes: site name (and servers), "retired" or "—". */
@@ -106,7 +114,8 @@ export interface PackApp {
   deferredBy?: PlannedApplication["deferredBy"];
 }
 
-export interface PackWave {
+/** What every wave of the pack has, whichever way it is shown. */
+interface PackWaveBase {
   number: number;
   date: string;
   window: { start: string; end: string };
@@ -114,15 +123,11 @@ export interface PackWave {
   when: string;
   windowMinutes: number;
   applications: PlannedApplication[];
-  /** Every application in words (in detail mode), riskiest first within the plan's order otherwise. */
-  apps: PackApp[];
+  /** Every application of the wave, in the plan's order, as waves.csv lists it. */
+  rows: readonly PackRow[];
   load: { applications: number; effort: number; users: number };
   datasets: PlannedDataset[];
   runbooks: PackRunbook[];
-  /** Links between applications in this wave (drawn in the graph). */
-  internal: PackLink[];
-  /** Links with one end in this wave and the other elsewhere. */
-  crossing: PackLink[];
   warnings: PlanWarning[];
   /** Re-IP changes run in this wave, before the applications that need them. */
   changes: PlannedChange[];
@@ -131,13 +136,33 @@ export interface PackWave {
   risk: { level: RiskLevel; counts: Record<RiskLevel, number> };
   /** Whose approval the wave needs (organisation names; empty when not known) and what is on file. */
   signoff: { organisations: string[]; approvals: readonly PackApproval[] | undefined };
-  /** Applications per site move (from → to), most first: for summarised waves. */
-  flows: { from: string; to: string; applications: number }[];
-  /** Applications per criticality. */
-  criticality: Record<string, number>;
   /** Expected duration against the window, the schedule and the data behind each estimate. */
   timing?: PackTiming;
 }
+
+/** A wave shown application by application, with its dependency links. */
+export interface PackDetailWave extends PackWaveBase {
+  mode: "detail";
+  /** Every application in words, in the plan's order (the same objects as `rows`). */
+  apps: PackApp[];
+  /** Links between applications in this wave (drawn in the graph). */
+  internal: PackLink[];
+  /** Links with one end in this wave and the other elsewhere. */
+  crossing: PackLink[];
+}
+
+/** A wave of a large plan, summarised: counts, flows and only its riskiest applications in words. */
+export interface PackSummaryWave extends PackWaveBase {
+  mode: "summary";
+  /** The {@link SUMMARY_TOP} riskiest applications in words, riskiest first (then by id). */
+  top: PackApp[];
+  /** Applications per site move (from → to), most first. */
+  flows: { from: string; to: string; applications: number }[];
+  /** Applications per criticality. */
+  criticality: Record<string, number>;
+}
+
+export type PackWave = PackDetailWave | PackSummaryWave;
 
 /** One kind of warning, for the board's decisions. */
 export interface PackDecision {
@@ -208,6 +233,25 @@ function minutesBetween(a: string, b: string): number {
   return Number.isFinite(ms) && ms > 0 ? ms / 60_000 : 0;
 }
 
+/** Riskiest first, then by id: the order a summarised wave lists its applications in. */
+function byRisk(x: PackRow, y: PackRow): number {
+  return y.risk.points - x.risk.points || (x.id < y.id ? -1 : 1);
+}
+
+/** The indexes of the `k` riskiest rows, riskiest first: sorting every row and taking the first `k`, without the sort. */
+export function riskiest(rows: readonly PackRow[], k: number): number[] {
+  const best: number[] = [];
+  if (k <= 0) return best;
+  for (let i = 0; i < rows.length; i++) {
+    if (best.length === k && byRisk(rows[i]!, rows[best[k - 1]!]!) >= 0) continue;
+    let at = best.length;
+    while (at > 0 && byRisk(rows[i]!, rows[best[at - 1]!]!) < 0) at--;
+    best.splice(at, 0, i);
+    if (best.length > k) best.pop();
+  }
+  return best;
+}
+
 /** Gather, per wave, everything the pack shows; shared by the HTML and Markdown renderers. */
 export function buildPackModel(inputs: ReportInputs): PackModel {
   const { plan, estate, runbooks } = inputs;
@@ -232,7 +276,9 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
     return disposition !== undefined ? disposition === "retire" : a.runbook === "retire";
   };
 
+  // Every dependency once, filed under both its ends (a self-dependency once).
   const linksByApp = new Map<string, PackLink[]>();
+  const retired = new Set((estate?.applications ?? []).filter((a) => a.disposition === "retire").map((a) => a.id));
   const addLink = (app: string, link: PackLink) => {
     let list = linksByApp.get(app);
     if (!list) linksByApp.set(app, (list = []));
@@ -241,7 +287,8 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
   for (const a of estate?.applications ?? []) {
     for (const d of a.dependsOn) {
       const kind = d.together ? "together" : d.order === "none" ? "none" : "order";
-      const link: PackLink = { from: a.id, to: d.app, kind, ...(kind === "order" && appById.get(d.app)?.disposition === "retire" ? { retiring: true } : {}) };
+      const link: PackLink = { from: a.id, to: d.app, kind };
+      if (kind === "order" && retired.has(d.app)) link.retiring = true;
       addLink(a.id, link);
       if (d.app !== a.id) addLink(d.app, link);
     }
@@ -262,33 +309,21 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
     }
     return runbookFacts.get(name);
   };
-
-  const timingOf = (w: Wave): { timing?: PackTiming } => {
-    const t = packTiming(plan, w, estate, runbooks);
-    return t ? { timing: t } : {};
+  // Per runbook, once: the names of its host inputs (an application's params name its target servers there).
+  const hostInputs = new Map<string, string[]>();
+  const hostInputsOf = (name: string, r: Runbook) => {
+    let list = hostInputs.get(name);
+    if (!list) hostInputs.set(name, (list = Object.entries(r.inputs).filter(([, i]) => i.type === "host").map(([n]) => n)));
+    return list;
   };
+  const withHosts = (name: string | undefined, hosts: string[]) => (name ? `${name}${hosts.length ? ` (${hosts.join(", ")})` : ""}` : "—");
+
+  const timingOfWave = packTimings(plan, estate, runbooks);
   const only = inputs.only ? new Set(inputs.only) : undefined;
   const waves: PackWave[] = plan.waves
     .filter((w) => !only || only.has(w.number))
-    .map((w) => {
+    .map((w): PackWave => {
       const here = new Set(w.applications.map((a) => a.id));
-      const internal: PackLink[] = [];
-      const crossing: PackLink[] = [];
-      const crossingOf = new Map<string, PackLink[]>();
-      const seen = new Set<PackLink>();
-      for (const a of w.applications) {
-        for (const link of linksByApp.get(a.id) ?? []) {
-          const other = link.from === a.id ? link.to : link.from;
-          if (!here.has(other)) {
-            const c = { ...link, otherWave: whereIs(other) };
-            let list = crossingOf.get(a.id);
-            if (!list) crossingOf.set(a.id, (list = []));
-            list.push(c);
-            if (!seen.has(link)) crossing.push(c);
-          } else if (!seen.has(link)) internal.push(link);
-          seen.add(link);
-        }
-      }
       const reipOf = new Map<string, string[]>();
       for (const c of w.changes ?? []) for (const id of c.before) push(reipOf, id, c.id);
       // Re-IP changes of earlier waves count too: the application waits for them.
@@ -297,40 +332,72 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
       for (const d of w.datasets ?? []) push(datasetsOf, d.application, d);
       const groups = new Map<string, string[]>();
       for (const a of w.applications) if (a.group !== undefined) push(groups, a.group, a.id);
+      const groupSets = new Map<string, Set<string>>();
+      const groupSet = (group: string) => {
+        let set = groupSets.get(group);
+        if (!set) groupSets.set(group, (set = new Set(groups.get(group))));
+        return set;
+      };
       const windowMinutes = minutesBetween(w.window.start, w.window.end);
 
-      const apps: PackApp[] = w.applications.map((a) => {
+      // An application's links whose other end is not in this wave, each with where that end is.
+      const crossingOf = (id: string): PackLink[] => {
+        const out: PackLink[] = [];
+        for (const link of linksByApp.get(id) ?? []) {
+          const other = link.from === id ? link.to : link.from;
+          if (!here.has(other)) out.push({ ...link, otherWave: whereIs(other) });
+        }
+        return out;
+      };
+      // How many of those the risk rating counts (ordered or together), without building them.
+      const crossWaveOf = (id: string): number => {
+        let n = 0;
+        for (const link of linksByApp.get(id) ?? []) if (link.kind !== "none" && !here.has(link.from === id ? link.to : link.from)) n++;
+        return n;
+      };
+      const riskFacts = (a: PlannedApplication, e: Application | undefined, crossWave: number): RiskFacts => {
+        const facts = factsOf(a.runbook);
+        const warnings = warningsOf.get(a.id) ?? [];
+        let dataDecisions = 0;
+        for (const d of datasetsOf.get(a.id) ?? []) if (d.decision !== "migrate") dataDecisions++;
+        for (const x of warnings) if (x.code === "retention-expired") dataDecisions++;
+        return {
+          criticality: e?.criticality,
+          users: e?.users,
+          runbookUnknown: facts === undefined,
+          pointOfNoReturn: facts?.pointOfNoReturn !== undefined,
+          crossWave,
+          dependenciesUnknown: !estate,
+          reip: (reipOf.get(a.id)?.length ?? 0) > 0,
+          dataDecisions,
+          warnings: warnings.length,
+        };
+      };
+
+      /** One application in words, as the pack shows it. */
+      const packApp = (a: PlannedApplication): PackApp => {
         const e = appById.get(a.id);
         const facts = factsOf(a.runbook);
         const loaded = runbooks?.get(a.runbook)?.runbook;
         const words = mode === "detail" && loaded && e ? runbookInWords(loaded, valueScope(loaded, e, { hosts: estate!.hosts, sites: estate!.sites }, hostById)) : undefined;
         const fromHosts = e?.hosts ?? [];
-        const targetHosts = loaded && e ? Object.entries(loaded.inputs).filter(([, i]) => i.type === "host").map(([n]) => e.params?.[n]).filter((h): h is string => h !== undefined && hostById.get(h)?.site === a.target) : [];
-        const withHosts = (name: string | undefined, hosts: string[]) => (name ? `${name}${hosts.length ? ` (${hosts.join(", ")})` : ""}` : "—");
-        const mates = a.group === undefined ? [] : (groups.get(a.group) ?? []).filter((id) => id !== a.id);
+        const targetHosts = loaded && e ? hostInputsOf(a.runbook, loaded).map((n) => e.params?.[n]).filter((h): h is string => h !== undefined && hostById.get(h)?.site === a.target) : [];
         let together: PackApp["together"];
+        const mates = a.group === undefined ? [] : (groups.get(a.group) ?? []).filter((id) => id !== a.id);
         if (mates.length) {
-          const cycle = cycleOf.get(a.id);
-          const mateSet = new Set(mates);
-          const linked = (linksByApp.get(a.id) ?? []).some((l) => l.kind === "together" && mateSet.has(l.from === a.id ? l.to : l.from));
-          const why = cycle ? "they depend on each other in a circle, so neither can go first" : linked ? "a latency-sensitive link: they must move in the same wave" : "linked through other applications that must move together";
+          const group = groupSet(a.group!);
+          const linked = (linksByApp.get(a.id) ?? []).some((l) => {
+            const other = l.from === a.id ? l.to : l.from;
+            return l.kind === "together" && other !== a.id && group.has(other);
+          });
+          const why = cycleOf.has(a.id) ? "they depend on each other in a circle, so neither can go first" : linked ? "a latency-sensitive link: they must move in the same wave" : "linked through other applications that must move together";
           together = { with: mates.map((id) => ({ id, name: nameOf(id) })), why };
         }
-        const crossingHere = crossingOf.get(a.id) ?? [];
+        const crossing = crossingOf(a.id);
         const warnings = warningsOf.get(a.id) ?? [];
         const datasets = datasetsOf.get(a.id) ?? [];
         const reip = reipOf.get(a.id) ?? [];
-        const risk = rateApplication({
-          criticality: e?.criticality,
-          users: e?.users,
-          runbookUnknown: facts === undefined,
-          pointOfNoReturn: facts?.pointOfNoReturn !== undefined,
-          crossWave: crossingHere.filter((l) => l.kind !== "none").length,
-          dependenciesUnknown: !estate,
-          reip: reip.length > 0,
-          dataDecisions: datasets.filter((d) => d.decision !== "migrate").length + warnings.filter((x) => x.code === "retention-expired").length,
-          warnings: warnings.length,
-        });
+        const risk = rateApplication(riskFacts(a, e, crossing.filter((l) => l.kind !== "none").length));
         return {
           id: a.id,
           name: e?.name ?? a.id,
@@ -347,17 +414,30 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
           ...(facts ? { outageMinutes: Math.min(facts.limitMinutes, windowMinutes || facts.limitMinutes) } : {}),
           ...(together ? { together } : {}),
           ...(words ? { words } : {}),
-          crossing: crossingHere,
+          crossing,
           warnings,
           datasets,
           reip,
           risk,
           ...(a.deferredBy ? { deferredBy: a.deferredBy } : {}),
         };
-      });
+      };
 
-      const names = [...new Set(w.applications.map((a) => a.runbook))].sort();
-      const packRunbooks = names.map((name): PackRunbook => {
+      /** What waves.csv and the counts need of an application, without its words. */
+      const packRow = (a: PlannedApplication): PackRow => {
+        const e = appById.get(a.id);
+        const row: PackRow = { id: a.id, name: e?.name ?? a.id, risk: rateApplicationPoints(riskFacts(a, e, crossWaveOf(a.id))) };
+        if (e?.owner) row.owner = e.owner;
+        if (e?.criticality) row.criticality = e.criticality;
+        if (e?.users !== undefined) row.users = e.users;
+        if (e?.effort !== undefined) row.effort = e.effort;
+        if (e?.disposition) row.disposition = e.disposition;
+        return row;
+      };
+
+      const runbookCounts = new Map<string, number>();
+      for (const a of w.applications) runbookCounts.set(a.runbook, (runbookCounts.get(a.runbook) ?? 0) + 1);
+      const packRunbooks = [...runbookCounts.keys()].sort().map((name): PackRunbook => {
         const r = runbooks?.get(name);
         const recorded = plan.runbooks?.[name];
         return {
@@ -365,7 +445,7 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
           ...(r?.runbook.description ? { description: r.runbook.description } : {}),
           rollback: r ? rollbackSummary(r.runbook) : undefined,
           current: r && recorded ? tagged(r.digest) === recorded : undefined,
-          applications: w.applications.filter((a) => a.runbook === name).length,
+          applications: runbookCounts.get(name)!,
         };
       });
       const warningSet = new Set<PlanWarning>();
@@ -376,6 +456,42 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
         const e = appById.get(a.id) as (Application & { approvalFrom?: string[] }) | undefined;
         for (const o of e?.approvalFrom ?? (e?.organisation ? [e.organisation] : [])) orgs.add(orgName.get(o) ?? o);
       }
+      const timing = timingOfWave(w);
+      const base = {
+        number: w.number,
+        date: w.date,
+        window: w.window,
+        when: windowInWords(w.window, timezone),
+        windowMinutes,
+        applications: w.applications,
+        load: w.load,
+        datasets: w.datasets ?? [],
+        runbooks: packRunbooks,
+        warnings: plan.warnings.filter((x) => warningSet.has(x)),
+        changes: w.changes ?? [],
+        ...(w.kept ? { kept: w.kept } : {}),
+        signoff: { organisations: [...orgs].sort(), approvals: inputs.approvals ? (inputs.approvals.get(w.number) ?? []) : undefined },
+        ...(timing ? { timing } : {}),
+      };
+
+      if (mode === "detail") {
+        const apps = w.applications.map(packApp);
+        const crossing = apps.flatMap((a) => a.crossing);
+        const internal: PackLink[] = [];
+        const seen = new Set<PackLink>();
+        for (const a of w.applications) {
+          for (const link of linksByApp.get(a.id) ?? []) {
+            if (seen.has(link) || !here.has(link.from === a.id ? link.to : link.from)) continue;
+            seen.add(link);
+            internal.push(link);
+          }
+        }
+        return { ...base, mode, rows: apps, apps, internal, crossing, risk: rateWave(apps.map((a) => a.risk)) };
+      }
+
+      // Summarised: every application rated by points; only the riskiest few built in words.
+      const rows = w.applications.map(packRow);
+      const top = riskiest(rows, SUMMARY_TOP).map((i) => packApp(w.applications[i]!));
       const flows = new Map<string, { from: string; to: string; applications: number }>();
       const criticality: Record<string, number> = {};
       for (const a of w.applications) {
@@ -389,26 +505,13 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
         criticality[c] = (criticality[c] ?? 0) + 1;
       }
       return {
-        number: w.number,
-        date: w.date,
-        window: w.window,
-        when: windowInWords(w.window, timezone),
-        windowMinutes,
-        applications: w.applications,
-        apps,
-        load: w.load,
-        datasets: w.datasets ?? [],
-        runbooks: packRunbooks,
-        internal,
-        crossing,
-        warnings: plan.warnings.filter((x) => warningSet.has(x)),
-        changes: w.changes ?? [],
-        ...(w.kept ? { kept: w.kept } : {}),
-        risk: rateWave(apps.map((a) => a.risk)),
-        signoff: { organisations: [...orgs].sort(), approvals: inputs.approvals ? (inputs.approvals.get(w.number) ?? []) : undefined },
+        ...base,
+        mode,
+        rows,
+        top,
+        risk: rateWave(rows.map((r) => r.risk)),
         flows: [...flows.values()].sort((a, b) => b.applications - a.applications || (a.from < b.from ? -1 : 1)),
         criticality,
-        ...timingOf(w),
       };
     });
 

@@ -58,9 +58,21 @@ export const RISK_BANDS: [RiskLevel, string][] = [
 
 const CRIT: Record<string, number> = { critical: 3, high: 2, medium: 1, low: 0 };
 
+/** `1,234`: `toLocaleString("en-GB")` with one formatter, not one made per call. */
+const GROUPED = new Intl.NumberFormat("en-GB");
+export function grouped(n: number): string {
+  return GROUPED.format(n);
+}
+
 export function levelOf(points: number): RiskLevel {
   return points >= 8 ? "very high" : points >= 6 ? "high" : points >= 4 ? "medium" : "low";
 }
+
+// The points of each factor, shared by the full rating and the points-only one so they cannot differ.
+const criticalityPoints = (f: RiskFacts) => CRIT[f.criticality ?? ""] ?? 1;
+const usersPoints = (users: number) => (users >= 1000 ? 2 : users >= 100 ? 1 : 0);
+const rollbackPoints = (f: RiskFacts) => (f.runbookUnknown ? 1 : f.pointOfNoReturn ? 2 : 0);
+const crossPoints = (cross: number) => (cross >= 3 ? 2 : cross >= 1 ? 1 : 0);
 
 /** The rating of one application, with every factor that added points. */
 export function rateApplication(f: RiskFacts): Risk {
@@ -68,13 +80,13 @@ export function rateApplication(f: RiskFacts): Risk {
   const add = (factor: string, points: number) => {
     if (points > 0) factors.push({ factor, points });
   };
-  add(`${f.criticality ?? "unknown"} criticality`, CRIT[f.criticality ?? ""] ?? 1);
+  add(`${f.criticality ?? "unknown"} criticality`, criticalityPoints(f));
   const users = f.users ?? 0;
-  add(`${users.toLocaleString("en-GB")} users`, users >= 1000 ? 2 : users >= 100 ? 1 : 0);
-  if (f.runbookUnknown) add("rollback not known", 1);
-  else if (f.pointOfNoReturn) add("point of no return", 2);
+  add(`${grouped(users)} users`, usersPoints(users));
+  if (f.runbookUnknown) add("rollback not known", rollbackPoints(f));
+  else if (f.pointOfNoReturn) add("point of no return", rollbackPoints(f));
   const cross = f.crossWave ?? 0;
-  add(`${cross} cross-wave dependenc${cross === 1 ? "y" : "ies"}`, cross >= 3 ? 2 : cross >= 1 ? 1 : 0);
+  add(`${cross} cross-wave dependenc${cross === 1 ? "y" : "ies"}`, crossPoints(cross));
   if (f.reip) add("network re-addressed first", 1);
   if (f.dataDecisions) add("data set decisions", 1);
   if (f.warnings) add(`${f.warnings} warning${f.warnings === 1 ? "" : "s"}`, 1);
@@ -82,10 +94,19 @@ export function rateApplication(f: RiskFacts): Risk {
   return { level: levelOf(points), points, factors };
 }
 
+/**
+ * The same rating without the factors' words: level and points, for the applications a
+ * summarised pack only counts and lists in waves.csv (equal to {@link rateApplication}'s).
+ */
+export function rateApplicationPoints(f: RiskFacts): Pick<Risk, "level" | "points"> {
+  const points = criticalityPoints(f) + usersPoints(f.users ?? 0) + rollbackPoints(f) + crossPoints(f.crossWave ?? 0) + (f.reip ? 1 : 0) + (f.dataDecisions ? 1 : 0) + (f.warnings ? 1 : 0);
+  return { level: levelOf(points), points };
+}
+
 const ORDER: RiskLevel[] = ["low", "medium", "high", "very high"];
 
 /** A wave's rating: its riskiest application's level, and how many applications sit in each band. */
-export function rateWave(risks: readonly Risk[]): { level: RiskLevel; counts: Record<RiskLevel, number> } {
+export function rateWave(risks: readonly Pick<Risk, "level">[]): { level: RiskLevel; counts: Record<RiskLevel, number> } {
   const counts: Record<RiskLevel, number> = { low: 0, medium: 0, high: 0, "very high": 0 };
   let top = 0;
   for (const r of risks) {

@@ -10,6 +10,7 @@ import type { EstimateSpec, Runbook } from "../model/runbook.js";
 import { TimingCatalogue } from "../timing/catalogue.js";
 import { formatEstimate } from "../timing/duration.js";
 import { estimateFor } from "../timing/estimate.js";
+import type { StepActuals } from "../timing/types.js";
 import { simulateWave, type TimedApplication, type WaveTiming } from "../timing/wave-timing.js";
 
 /** Rows a wave's Gantt chart draws at most; a bigger wave shows its critical path and its longest applications. */
@@ -80,14 +81,34 @@ function estateMaps(estate: Estate): { appById: Map<string, Application>; hostSi
   return m;
 }
 
+/**
+ * The timing of each wave for the pack, as a function of the wave; undefined for a wave the plan
+ * has no timing for. The estate's maps and the runbooks' timing catalogue are made once for
+ * every wave (a 100k plan has dozens).
+ */
+export function packTimings(plan: Pick<Plan, "timing">, estate: Estate | undefined, runbooks: ReadonlyMap<string, { runbook: Runbook }> | undefined): (wave: Wave) => PackTiming | undefined {
+  const actuals = new Map(Object.entries(plan.timing?.actuals ?? {}));
+  let shared: { catalogue: TimingCatalogue; actuals: StepActuals } | undefined;
+  return (wave) => {
+    if (!wave.timing || !estate || !runbooks) return packTiming(plan, wave, estate, runbooks);
+    return packTiming(plan, wave, estate, runbooks, (shared ??= { catalogue: new TimingCatalogue(runbooks, estate.datasets, actuals), actuals }));
+  };
+}
+
 /** The timing of one wave for the pack; undefined when the plan has none for it or the inputs to draw it are missing. */
-export function packTiming(plan: Pick<Plan, "timing">, wave: Wave, estate: Estate | undefined, runbooks: ReadonlyMap<string, { runbook: Runbook }> | undefined): PackTiming | undefined {
+export function packTiming(
+  plan: Pick<Plan, "timing">,
+  wave: Wave,
+  estate: Estate | undefined,
+  runbooks: ReadonlyMap<string, { runbook: Runbook }> | undefined,
+  shared?: { catalogue: TimingCatalogue; actuals: StepActuals },
+): PackTiming | undefined {
   const planned = wave.timing as WaveTiming | undefined;
   if (!planned) return undefined;
   const estimates: EstimateRow[] = [];
   if (!estate || !runbooks) return { planned, rows: [], applications: wave.applications.length, p90Ms: planned.p90Ms, estimates };
-  const actuals = new Map(Object.entries(plan.timing?.actuals ?? {}));
-  const catalogue = new TimingCatalogue(runbooks, estate.datasets, actuals);
+  const actuals = shared?.actuals ?? new Map(Object.entries(plan.timing?.actuals ?? {}));
+  const catalogue = shared?.catalogue ?? new TimingCatalogue(runbooks, estate.datasets, actuals);
   const { appById, hostSite } = estateMaps(estate);
   const timed: TimedApplication[] = [];
   for (const a of wave.applications) {
@@ -125,11 +146,18 @@ export function packTiming(plan: Pick<Plan, "timing">, wave: Wave, estate: Estat
   });
 
   // The data behind each estimate: per runbook entry of the wave's runbooks.
-  const names = [...new Set(wave.applications.map((a) => a.runbook))].sort();
-  for (const name of names) {
+  // Each runbook's applications (those in the estate), in the wave's order, gathered in one pass.
+  const membersOf = new Map<string, Application[]>();
+  for (const a of wave.applications) {
+    let list = membersOf.get(a.runbook);
+    if (!list) membersOf.set(a.runbook, (list = []));
+    const app = appById.get(a.id);
+    if (app) list.push(app);
+  }
+  for (const name of [...membersOf.keys()].sort()) {
     const runbook = runbooks.get(name)?.runbook;
     if (!runbook) continue;
-    const members = wave.applications.filter((a) => a.runbook === name).map((a) => appById.get(a.id)).filter((a) => a !== undefined);
+    const members = membersOf.get(name)!;
     const entries: { id: string; kind: EstimateRow["kind"]; spec: EstimateSpec | undefined }[] = [
       ...runbook.precheck.map((e) => ({ id: e.id, kind: "precheck" as const, spec: e.estimate })),
       ...runbook.steps.map((e) => ({ id: e.id, kind: "step" as const, spec: e.estimate })),
