@@ -1,10 +1,11 @@
-import type { Application, Estate, Host } from "../model/estate.js";
+import type { Application, Estate } from "../model/estate.js";
 import type { Plan, PlannedApplication, PlannedChange, PlannedDataset, PlanWarning, Wave } from "../model/plan.js";
 import type { Runbook } from "../model/runbook.js";
 import { rollbackSummary, type RollbackLine } from "./rollback.js";
 import { rateApplication, rateApplicationPoints, rateWave, type Risk, type RiskFacts, type RiskLevel } from "./risk.js";
 import { runbookInWords, type RunbookInWords } from "./runbook-words.js";
 import { packTimings, type PackTiming } from "./timing.js";
+import { estateIndex } from "./estate-index.js";
 import { valueScope } from "./values.js";
 import { warningKind, windowInWords } from "./words.js";
 
@@ -262,8 +263,7 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
   for (const w of plan.waves) for (const a of w.applications) waveOf.set(a.id, w.number);
   for (const u of plan.unplaced) waveOf.set(u.application, "unplaced");
 
-  const appById = new Map<string, Application>((estate?.applications ?? []).map((a) => [a.id, a]));
-  const hostById = new Map<string, Host>((estate?.hosts ?? []).map((h) => [h.id, h]));
+  const { appById, hostById } = estateIndex(estate);
   // A site's name up to its first comma or bracket ("The Guildhall"); the legend lists full names.
   const siteName = new Map((estate?.sites ?? []).map((s) => [s.id, shortName(s.name)]));
   const orgName = new Map((estate?.organisations ?? []).map((o) => [o.id, o.name]));
@@ -271,28 +271,73 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
   const site = (id: string | null | undefined) => (id ? (siteName.get(id) ?? id) : undefined);
   // Whether an application is being switched off: the estate's disposition, or without the
   // estate, the runbook the plan chose for it.
-  const retiring = (a: PlannedApplication) => {
-    const disposition = appById.get(a.id)?.disposition;
+  const retiring = (a: PlannedApplication, e: Application | undefined) => {
+    const disposition = e?.disposition;
     return disposition !== undefined ? disposition === "retire" : a.runbook === "retire";
   };
 
-  // Every dependency once, filed under both its ends (a self-dependency once).
-  const linksByApp = new Map<string, PackLink[]>();
   const retired = new Set((estate?.applications ?? []).filter((a) => a.disposition === "retire").map((a) => a.id));
-  const addLink = (app: string, link: PackLink) => {
-    let list = linksByApp.get(app);
-    if (!list) linksByApp.set(app, (list = []));
-    list.push(link);
-  };
-  for (const a of estate?.applications ?? []) {
-    for (const d of a.dependsOn) {
-      const kind = d.together ? "together" : d.order === "none" ? "none" : "order";
-      const link: PackLink = { from: a.id, to: d.app, kind };
-      if (kind === "order" && retired.has(d.app)) link.retiring = true;
-      addLink(a.id, link);
-      if (d.app !== a.id) addLink(d.app, link);
+  /** Every dependency once, filed under both its ends (a self-dependency once); with `ids`, under those ends only. */
+  const linksByAppOf = (ids?: ReadonlySet<string>): Map<string, PackLink[]> => {
+    const byApp = new Map<string, PackLink[]>();
+    const add = (app: string, link: PackLink) => {
+      if (ids && !ids.has(app)) return;
+      let list = byApp.get(app);
+      if (!list) byApp.set(app, (list = []));
+      list.push(link);
+    };
+    for (const a of estate?.applications ?? []) {
+      for (const d of a.dependsOn) {
+        if (ids && !ids.has(a.id) && !ids.has(d.app)) continue;
+        const kind = d.together ? "together" : d.order === "none" ? "none" : "order";
+        const link: PackLink = { from: a.id, to: d.app, kind };
+        if (kind === "order" && retired.has(d.app)) link.retiring = true;
+        add(a.id, link);
+        if (d.app !== a.id) add(d.app, link);
+      }
     }
-  }
+    return byApp;
+  };
+
+  // Each planned application's position (waves in order, then the plan's order) and the index of
+  // its wave. A plan names each id once; if one is named twice, positions are not used.
+  const positionOf = new Map<string, number>();
+  const waveAt: number[] = [];
+  const startOf = new Map<Wave, number>();
+  let unique = true;
+  plan.waves.forEach((w, k) => {
+    startOf.set(w, waveAt.length);
+    for (const a of w.applications) {
+      if (positionOf.has(a.id)) unique = false;
+      positionOf.set(a.id, waveAt.length);
+      waveAt.push(k);
+    }
+  });
+  for (const u of plan.unplaced) if (positionOf.has(u.application)) unique = false;
+  /**
+   * Per planned position, how many of its ordered or together dependencies (either way) have
+   * their other end in another wave, unplaced or not planned: what the risk rating counts, for
+   * every application in one pass over the dependencies instead of filing 300k links at 100k.
+   */
+  const crossCounts = (): Int32Array => {
+    const counts = new Int32Array(waveAt.length);
+    for (const a of estate?.applications ?? []) {
+      const pa = positionOf.get(a.id);
+      for (const d of a.dependsOn) {
+        if (d.app === a.id || (!d.together && d.order === "none")) continue;
+        const pd = positionOf.get(d.app);
+        if (pa !== undefined && (pd === undefined || waveAt[pd] !== waveAt[pa])) counts[pa]!++;
+        if (pd !== undefined && (pa === undefined || waveAt[pa] !== waveAt[pd])) counts[pd]!++;
+      }
+    }
+    return counts;
+  };
+  const counts = mode === "summary" && unique ? crossCounts() : undefined;
+  // Shown in detail (or the plan names an id twice): every link now. Summarised: only the
+  // riskiest applications' links, gathered once every wave's riskiest are known (below).
+  let linksByApp = counts ? new Map<string, PackLink[]>() : linksByAppOf();
+  const topIds = new Set<string>();
+  const buildTops: (() => void)[] = [];
   const whereIs = (id: string): NonNullable<PackLink["otherWave"]> => waveOf.get(id) ?? (appById.get(id)?.disposition === "retain" ? "retained" : "not planned");
 
   const warningsOf = warningsByApplication(plan.warnings);
@@ -410,7 +455,7 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
           ...(loaded?.description ? { how: loaded.description } : {}),
           ...(e?.disposition ? { disposition: e.disposition } : {}),
           from: withHosts(site(a.site), fromHosts),
-          to: retiring(a) ? "retired (switched off)" : withHosts(site(a.target), targetHosts),
+          to: retiring(a, e) ? "retired (switched off)" : withHosts(site(a.target), targetHosts),
           ...(facts ? { outageMinutes: Math.min(facts.limitMinutes, windowMinutes || facts.limitMinutes) } : {}),
           ...(together ? { together } : {}),
           ...(words ? { words } : {}),
@@ -424,9 +469,8 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
       };
 
       /** What waves.csv and the counts need of an application, without its words. */
-      const packRow = (a: PlannedApplication): PackRow => {
-        const e = appById.get(a.id);
-        const row: PackRow = { id: a.id, name: e?.name ?? a.id, risk: rateApplicationPoints(riskFacts(a, e, crossWaveOf(a.id))) };
+      const packRow = (a: PlannedApplication, e: Application | undefined, crossWave: number): PackRow => {
+        const row: PackRow = { id: a.id, name: e?.name ?? a.id, risk: rateApplicationPoints(riskFacts(a, e, crossWave)) };
         if (e?.owner) row.owner = e.owner;
         if (e?.criticality) row.criticality = e.criticality;
         if (e?.users !== undefined) row.users = e.users;
@@ -435,6 +479,8 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
         return row;
       };
 
+      // The wave's applications in the estate, looked up once (undefined where the estate was not read).
+      const inEstate = w.applications.map((a) => appById.get(a.id));
       const runbookCounts = new Map<string, number>();
       for (const a of w.applications) runbookCounts.set(a.runbook, (runbookCounts.get(a.runbook) ?? 0) + 1);
       const packRunbooks = [...runbookCounts.keys()].sort().map((name): PackRunbook => {
@@ -452,8 +498,8 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
       for (const a of w.applications) for (const x of warningsOf.get(a.id) ?? []) warningSet.add(x);
 
       const orgs = new Set<string>();
-      for (const a of w.applications) {
-        const e = appById.get(a.id) as (Application & { approvalFrom?: string[] }) | undefined;
+      for (const x of inEstate) {
+        const e = x as (Application & { approvalFrom?: string[] }) | undefined;
         for (const o of e?.approvalFrom ?? (e?.organisation ? [e.organisation] : [])) orgs.add(orgName.get(o) ?? o);
       }
       const timing = timingOfWave(w);
@@ -490,20 +536,25 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
       }
 
       // Summarised: every application rated by points; only the riskiest few built in words.
-      const rows = w.applications.map(packRow);
-      const top = riskiest(rows, SUMMARY_TOP).map((i) => packApp(w.applications[i]!));
+      const start = startOf.get(w)!;
+      const rows = w.applications.map((a, i) => packRow(a, inEstate[i], counts ? counts[start + i]! : crossWaveOf(a.id)));
+      const riskiestHere = riskiest(rows, SUMMARY_TOP).map((i) => w.applications[i]!);
+      for (const a of riskiestHere) topIds.add(a.id);
+      const top: PackApp[] = [];
+      buildTops.push(() => top.push(...riskiestHere.map(packApp)));
       const flows = new Map<string, { from: string; to: string; applications: number }>();
       const criticality: Record<string, number> = {};
-      for (const a of w.applications) {
+      w.applications.forEach((a, i) => {
+        const e = inEstate[i];
         const from = site(a.site) ?? "—";
-        const to = retiring(a) ? "retired" : (site(a.target) ?? "—");
+        const to = retiring(a, e) ? "retired" : (site(a.target) ?? "—");
         const key = `${from}\u0000${to}`;
         const f = flows.get(key) ?? { from, to, applications: 0 };
         f.applications++;
         flows.set(key, f);
-        const c = appById.get(a.id)?.criticality ?? "unknown";
+        const c = e?.criticality ?? "unknown";
         criticality[c] = (criticality[c] ?? 0) + 1;
-      }
+      });
       return {
         ...base,
         mode,
@@ -514,6 +565,9 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
         criticality,
       };
     });
+
+  if (counts) linksByApp = linksByAppOf(topIds);
+  for (const build of buildTops) build();
 
   const usedSites = new Set<string>();
   for (const w of waves) for (const a of w.applications) for (const x of [a.site, a.target]) if (x) usedSites.add(x);

@@ -11,6 +11,7 @@ import { TimingCatalogue } from "../timing/catalogue.js";
 import { formatEstimate } from "../timing/duration.js";
 import { estimateFor } from "../timing/estimate.js";
 import type { StepActuals } from "../timing/types.js";
+import { estateIndex } from "./estate-index.js";
 import { simulateWave, type TimedApplication, type WaveTiming } from "../timing/wave-timing.js";
 
 /** Rows a wave's Gantt chart draws at most; a bigger wave shows its critical path and its longest applications. */
@@ -73,14 +74,6 @@ function estimateMs(text: string): number {
   return total;
 }
 
-/** The estate's applications and hosts' sites by id, built once per estate (the pack asks for every wave). */
-const mapsOf = new WeakMap<Estate, { appById: Map<string, Application>; hostSite: Map<string, string> }>();
-function estateMaps(estate: Estate): { appById: Map<string, Application>; hostSite: Map<string, string> } {
-  let m = mapsOf.get(estate);
-  if (!m) mapsOf.set(estate, (m = { appById: new Map(estate.applications.map((a) => [a.id, a])), hostSite: new Map(estate.hosts.map((h) => [h.id, h.site])) }));
-  return m;
-}
-
 /**
  * The timing of each wave for the pack, as a function of the wave; undefined for a wave the plan
  * has no timing for. The estate's maps and the runbooks' timing catalogue are made once for
@@ -109,13 +102,18 @@ export function packTiming(
   if (!estate || !runbooks) return { planned, rows: [], applications: wave.applications.length, p90Ms: planned.p90Ms, estimates };
   const actuals = shared?.actuals ?? new Map(Object.entries(plan.timing?.actuals ?? {}));
   const catalogue = shared?.catalogue ?? new TimingCatalogue(runbooks, estate.datasets, actuals);
-  const { appById, hostSite } = estateMaps(estate);
+  const { appById, hostById } = estateIndex(estate);
   const timed: TimedApplication[] = [];
+  // Each runbook's applications (those in the estate), in the wave's order, for the data behind each estimate.
+  const membersOf = new Map<string, Application[]>();
   for (const a of wave.applications) {
+    let members = membersOf.get(a.runbook);
+    if (!members) membersOf.set(a.runbook, (members = []));
     const app = appById.get(a.id);
     if (!app) continue;
+    members.push(app);
     const timing = catalogue.of({ app, runbook: a.runbook });
-    if (timing) timed.push({ id: a.id, site: app.hosts[0] ? hostSite.get(app.hosts[0]) : undefined, hosts: app.hosts, timing });
+    if (timing) timed.push({ id: a.id, site: app.hosts[0] ? hostById.get(app.hosts[0])?.site : undefined, hosts: app.hosts, timing });
   }
   const limits = plan.timing?.limits ?? { concurrency: 10 };
   const sim = simulateWave(timed, limits, wave.window);
@@ -146,14 +144,6 @@ export function packTiming(
   });
 
   // The data behind each estimate: per runbook entry of the wave's runbooks.
-  // Each runbook's applications (those in the estate), in the wave's order, gathered in one pass.
-  const membersOf = new Map<string, Application[]>();
-  for (const a of wave.applications) {
-    let list = membersOf.get(a.runbook);
-    if (!list) membersOf.set(a.runbook, (list = []));
-    const app = appById.get(a.id);
-    if (app) list.push(app);
-  }
   for (const name of [...membersOf.keys()].sort()) {
     const runbook = runbooks.get(name)?.runbook;
     if (!runbook) continue;

@@ -91,6 +91,9 @@ describe("a summarised pack rates and lists applications exactly as a detailed o
       const w = detail.waves.find((x) => x.mode === "detail" && x.apps.length > SUMMARY_TOP && x.apps.filter((a) => a.risk.points === [...x.apps].sort((p, q) => q.risk.points - p.risk.points)[SUMMARY_TOP - 1]!.risk.points).length > 1);
       expect(w, "a wave whose tenth riskiest ties with another").toBeDefined();
       expectSummaryMatchesDetail(plan, { plan });
+      // A plan naming an application twice (here: planned and unplaced) takes the per-wave count; the same result.
+      const twice: Plan = { ...plan, unplaced: [...plan.unplaced, { application: plan.waves[1]!.applications[0]!.id, reason: "named twice" }] };
+      expectSummaryMatchesDetail(twice, { plan: twice, estate: project.estate, runbooks: project.runbooks, drift: [] });
       expectSummaryMatchesDetail(plan, { plan, estate: project.estate, runbooks: project.runbooks, drift: [], only: [2, 3] });
     });
   });
