@@ -22,10 +22,12 @@ export function renderWavesCsv(plan: Pick<Plan, "waves" | "unplaced" | "warnings
   for (const w of model?.waves ?? []) for (const a of w.rows) appOf.set(a.id, a);
   const lines = [COLUMNS.join(",")];
   for (const w of plan.waves) {
+    // The wave's four columns are the same on each of its rows.
+    const wave = [w.number, w.date, w.window.start, w.window.end].map(csvField).join(",");
     for (const a of w.applications) {
       const p = appOf.get(a.id);
       const risk = p ? `${p.risk.level} (${p.risk.points})` : "";
-      lines.push([w.number, w.date, w.window.start, w.window.end, a.id, p?.name, p?.owner, p?.criticality, p?.users, p?.effort, a.runbook, a.group, a.site, a.target, p?.disposition, "planned", "", warningText(warningsOf.get(a.id)), risk].map(csvField).join(","));
+      lines.push(`${wave},${[a.id, p?.name, p?.owner, p?.criticality, p?.users, p?.effort, a.runbook, a.group, a.site, a.target, p?.disposition, "planned", "", warningText(warningsOf.get(a.id)), risk].map(csvField).join(",")}`);
     }
   }
   for (const u of plan.unplaced) lines.push(["", "", "", "", u.application, "", "", "", null, null, "", u.group ?? "", "", "", "", "unplaced", u.reason, warningText(warningsOf.get(u.application)), ""].map(csvField).join(","));
