@@ -46,6 +46,13 @@ export function openDocumentCache(folder: string, version: string): FileDocument
   const header = (kind: string, digest: string, payload: Buffer) =>
     JSON.stringify({ ferryCache: CACHE_FORMAT, version, kind, digest, bytes: payload.length, sha256: createHash("sha256").update(payload).digest("hex") });
 
+  const putJson = (kind: string, digest: string, json: string) => {
+    const name = nameOf(kind, digest);
+    touched.add(name);
+    const payload = Buffer.from(json);
+    pending.set(name, Buffer.concat([Buffer.from(`${header(kind, digest, payload)}\n`), payload]));
+  };
+
   return {
     stats,
     get(kind, digest) {
@@ -75,11 +82,9 @@ export function openDocumentCache(folder: string, version: string): FileDocument
       touched.add(nameOf(kind, digest));
     },
     put(kind, digest, value) {
-      const name = nameOf(kind, digest);
-      touched.add(name);
-      const payload = Buffer.from(JSON.stringify(value));
-      pending.set(name, Buffer.concat([Buffer.from(`${header(kind, digest, payload)}\n`), payload]));
+      putJson(kind, digest, JSON.stringify(value));
     },
+    putJson,
     async flush() {
       if (stats.writeError === undefined && pending.size > 0) {
         try {

@@ -14,6 +14,8 @@ export interface DocumentCache {
   get(kind: string, digest: string): unknown;
   /** Remember `value` (plain JSON data) for `digest`; may be written later, or never. */
   put(kind: string, digest: string, value: unknown): void;
+  /** {@link put} with the value already as JSON text (`JSON.stringify` of plain JSON data), not made twice. */
+  putJson(kind: string, digest: string, json: string): void;
   /** The entry for `digest` is still current though this run did not read it: do not prune it. */
   keep(kind: string, digest: string): void;
 }

@@ -2,8 +2,8 @@ import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { API_VERSION } from "./common.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { InputError, UsageError, sortDiagnostics } from "./diagnostics.js";
 import { Application, Calendar, ChangeControl, Dataset, Host, Network, Organisation, Site, type Estate, type EstateFile } from "./estate.js";
@@ -12,6 +12,8 @@ import { StackFile, StackTarget, STACK_KEYS } from "./stack.js";
 import { issuesToDiagnostics } from "./schema-issues.js";
 import { safeParseEstateFile } from "./fast-entries.js";
 import { parseYaml, positionOf, YamlSource, type PathSegment } from "./yaml-source.js";
+import { parseDocumentOf } from "./estate-document.js";
+import { estateWorkerScript, startEstatePool, traceLoad, type EstateOutcome, type EstatePool, type EstatePoolStats } from "./estate-pool.js";
 import { asDiagnostics, checksKey, isJsonExact, type DocumentCache } from "./cache.js";
 import { checkEstate, checkRunbooks, checkStacks, type Origins } from "./checks.js";
 import { checkStackTarget } from "./stack-checks.js";
@@ -114,6 +116,45 @@ export async function projectFiles(dir: string): Promise<ProjectFiles> {
 /** Progress of {@link loadProject}, for a status line: each file as it is read, then the cross-checks. */
 export type LoadProgress = (step: { file: string; index: number; total: number } | { checking: true }) => void;
 
+/** Options of {@link loadProject}. */
+export interface LoadOptions {
+  progress?: LoadProgress;
+  cache?: DocumentCache;
+  /**
+   * Worker threads for the estate files that miss the cache: up to this many, whatever the files'
+   * size; 0 never. Default: `FERRY_LOAD_WORKERS` when it is a whole number, else one per core (on
+   * two cores or more) once {@link WORKER_MIN_FILES} files of {@link WORKER_MIN_BYTES} in all miss.
+   */
+  workers?: number;
+  /** The worker entry (tests pass a broken one); default the built estate worker beside this module. */
+  workerScript?: URL | string;
+  /** Told what the workers did, when any were started (for tests and benchmarks). */
+  onWorkers?: (stats: EstatePoolStats) => void;
+}
+
+/**
+ * Estate text that pays for worker threads. Starting one (a thread, then js-yaml, yaml and zod
+ * loaded in it) costs about 60-100 ms of CPU; parsing and checking costs about 100 ms per MB of
+ * YAML, so below a few MB a second core saves less than the start-up costs it.
+ */
+export const WORKER_MIN_BYTES = 4 * 1024 * 1024;
+export const WORKER_MIN_FILES = 2;
+
+/** How many workers to use for estate files that miss the cache, and whether any amount of text pays for them. */
+function workerPolicy(opts: LoadOptions, env: NodeJS.ProcessEnv = process.env): { max: number; anySize: boolean; script: URL | string } | undefined {
+  const script = opts.workerScript ?? estateWorkerScript();
+  if (!script) return undefined;
+  const fromEnv = /^\s*(\d+)\s*$/.exec(env.FERRY_LOAD_WORKERS ?? "");
+  if (opts.workers !== undefined) return opts.workers >= 1 ? { max: opts.workers, anySize: true, script } : undefined;
+  if (fromEnv) return Number(fromEnv[1]) >= 1 ? { max: Number(fromEnv[1]), anySize: true, script } : undefined;
+  // One core: a worker would only take turns with the main thread.
+  const cores = availableParallelism();
+  return cores >= 2 ? { max: cores, anySize: false, script } : undefined;
+}
+
+/** One estate file as the loader takes it: checked data ready (from the cache or a worker), or text to parse and check. */
+type EstateInput = { file: string; digest: string; reread: () => string } & ({ ready: Partial<EstateFile> } | { text: () => string });
+
 /**
  * Read and check estate/, runbooks/ and stacks/ under `dir`. runbooks/ and stacks/ are
  * optional; what is present is checked. Never throws for bad input in the files: every problem
@@ -124,8 +165,13 @@ export type LoadProgress = (step: { file: string; index: number; total: number }
  * is not parsed or schema-checked again (its checked data is reused), and the project-wide
  * checks are not run again when no file changed (their findings are reused). Files with any
  * problem are never cached, so every diagnostic, with its file:line:col, is the same either way.
+ *
+ * Estate files that miss the cache are parsed and checked in worker threads when there is enough
+ * of them (see {@link LoadOptions.workers}). A worker only ever answers "clean, and here is its
+ * data"; any file with a problem, and every file of a worker that failed, is loaded here as
+ * without workers, and files are taken in the same order, so the result is the same either way.
  */
-export async function loadProject(dir: string, opts: { progress?: LoadProgress; cache?: DocumentCache } = {}): Promise<Project> {
+export async function loadProject(dir: string, opts: LoadOptions = {}): Promise<Project> {
   const cache = opts.cache;
   const { folders, names } = await projectFiles(dir);
   const diagnostics: Diagnostic[] = [];
@@ -156,16 +202,109 @@ export async function loadProject(dir: string, opts: { progress?: LoadProgress; 
   // An estate file that could not be read at all defines ids nobody can see: references to
   // them would each be reported as unknown (one tab in hosts.yaml made 70 errors of one).
   let unreadEstate = false;
-  for await (const { file, text, digest, reread } of read("estate")) {
+  // The checked data of an unchanged file, from the cache.
+  const cachedData = (digest: string): EstateFile | undefined => {
+    const cached = cache?.get("estate", digest) as { parsed?: EstateFile } | undefined;
+    return cached?.parsed && typeof cached.parsed === "object" ? cached.parsed : undefined;
+  };
+
+  // Without workers: one file at a time, as it is read.
+  async function* serialEstate(): AsyncGenerator<EstateInput> {
+    for await (const { file, text, digest, reread } of read("estate")) {
+      const ready = cachedData(digest);
+      yield ready ? { file, digest, reread, ready } : { file, digest, reread, text };
+    }
+  }
+
+  // With workers: every file is read and hashed first, each that misses the cache goes to a worker
+  // as soon as the misses are worth it (so the workers start while the rest is still being read),
+  // then the files are taken in order, each as its answer arrives.
+  async function* parallelEstate(policy: NonNullable<ReturnType<typeof workerPolicy>>): AsyncGenerator<EstateInput> {
+    type Pending = { file: string; entry: { path: string; digest: string }; ready?: EstateFile; bytes?: Buffer; outcome?: Promise<EstateOutcome> };
+    const pending: Pending[] = [];
+    const undispatched: Pending[] = [];
+    let missBytes = 0;
+    let pool: EstatePool | undefined;
+    try {
+      for (const [i, file] of names.estate.entries()) {
+        opts.progress?.({ file, index: index++, total });
+        const bytes = await readFile(join(dir, file));
+        const entry = { path: file, digest: digestOfBytes(bytes) };
+        files.push(entry);
+        digestOf.set(file, entry.digest);
+        const ready = cachedData(entry.digest);
+        if (ready) {
+          pending.push({ file, entry, ready });
+          continue;
+        }
+        const miss: Pending = { file, entry, bytes };
+        pending.push(miss);
+        undispatched.push(miss);
+        missBytes += bytes.length;
+        if (!pool && undispatched.length >= WORKER_MIN_FILES && (policy.anySize || missBytes >= WORKER_MIN_BYTES)) {
+          // Never more workers than files that could still need one.
+          const size = Math.min(policy.max, undispatched.length + names.estate.length - 1 - i);
+          traceLoad("%d estate files (%d bytes) missed the cache so far: starting %d workers", undispatched.length, missBytes, size);
+          pool = startEstatePool(size, policy.script);
+        }
+        if (pool) {
+          for (const p of undispatched.splice(0)) {
+            p.outcome = pool.check(p.file, p.bytes!);
+            p.bytes = undefined;
+          }
+        }
+      }
+      for (const [k, p] of pending.entries()) {
+        const reread = () => rereadText(join(dir, p.file), p.entry.digest);
+        if (p.ready) {
+          const ready = p.ready;
+          p.ready = undefined;
+          yield { file: p.file, digest: p.entry.digest, reread, ready };
+          continue;
+        }
+        let bytes = p.bytes;
+        p.bytes = undefined;
+        if (p.outcome) {
+          opts.progress?.({ file: p.file, index: k, total });
+          const outcome = await p.outcome;
+          p.outcome = undefined;
+          if ("json" in outcome) {
+            // The very payload the cache stores for a clean file: parsed once here, written as it is.
+            const ready = (JSON.parse(outcome.json) as { parsed: EstateFile }).parsed;
+            cache?.putJson("estate", p.entry.digest, outcome.json);
+            yield { file: p.file, digest: p.entry.digest, reread, ready };
+            continue;
+          }
+          bytes = outcome.bytes;
+          if (!bytes) {
+            // Lost with a worker that died while checking it: read it again, and record the digest of what was read.
+            bytes = await readFile(join(dir, p.file));
+            p.entry.digest = digestOfBytes(bytes);
+            digestOf.set(p.file, p.entry.digest);
+          }
+        }
+        const text = bytes!;
+        yield { file: p.file, digest: p.entry.digest, reread, text: () => text.toString("utf8") };
+      }
+    } finally {
+      if (pool) {
+        await pool.close();
+        opts.onWorkers?.({ ...pool.stats });
+      }
+    }
+  }
+
+  const policy = workerPolicy(opts);
+  for await (const input of policy ? parallelEstate(policy) : serialEstate()) {
+    const { file, digest, reread } = input;
     let doc: { source: YamlSource } | undefined;
     let parsed: Partial<EstateFile>;
-    const cached = cache?.get("estate", digest) as { parsed?: EstateFile } | undefined;
-    if (cached?.parsed && typeof cached.parsed === "object") {
-      // The same text loaded cleanly before: its checked data, and a source that re-reads the text for positions.
+    if ("ready" in input) {
+      // Checked data (the same text loaded cleanly before, or a worker checked it): a source that re-reads the text for positions.
       doc = { source: new YamlSource(file, reread) };
-      parsed = cached.parsed;
+      parsed = input.ready;
     } else {
-      const fresh = parseDocumentOf(file, text(), "Estate", diagnostics, reread);
+      const fresh = parseDocumentOf(file, input.text(), "Estate", diagnostics, reread);
       if (!fresh) {
         unreadEstate = true;
         continue;
@@ -308,26 +447,6 @@ function salvageEstateFile(data: unknown, invalidIds: Set<string>): Partial<Esta
   const calendar = Calendar.safeParse(doc.calendar);
   const changeControl = ChangeControl.safeParse(doc.changeControl);
   return { ...(out as Partial<EstateFile>), ...(calendar.success ? { calendar: calendar.data } : {}), ...(changeControl.success ? { changeControl: changeControl.data } : {}) };
-}
-
-/** Parse a ferry document and check its header; undefined (with diagnostics) when unusable. */
-function parseDocumentOf(file: string, text: string, kind: string, diagnostics: Diagnostic[], reread: () => string): { source: YamlSource; data: unknown } | undefined {
-  const parsed = parseYaml(file, text, { reread });
-  diagnostics.push(...parsed.diagnostics);
-  if (!parsed.source || parsed.diagnostics.length > 0) return undefined;
-  const data = parsed.data as Record<string, unknown> | null;
-  if (data === null || typeof data !== "object" || Array.isArray(data)) {
-    diagnostics.push({ file, line: 1, column: 1, code: "missing-header", severity: "error", message: `expected a ${kind} document (a map starting with apiVersion: ${API_VERSION} and kind: ${kind})` });
-    return undefined;
-  }
-  if (data.apiVersion !== API_VERSION || data.kind !== kind) {
-    const bad = data.apiVersion !== API_VERSION ? "apiVersion" : "kind";
-    const pos = positionOf(parsed.source, [bad]);
-    const got = data[bad] === undefined ? "it is missing" : `got ${JSON.stringify(data[bad])}`;
-    diagnostics.push({ file, ...pos, code: "missing-header", severity: "error", message: `${bad} must be ${bad === "apiVersion" ? API_VERSION : kind} in ${file.split("/")[0]}/ (${got})` });
-    return undefined;
-  }
-  return { source: parsed.source, data };
 }
 
 /**

@@ -1,0 +1,82 @@
+/**
+ * Estate files checked in worker threads (FERRY_LOAD_WORKERS), end to end through the built CLI:
+ * the output, every diagnostic with its file:line:col, and the plan are byte-identical with and
+ * without workers. NODE_DEBUG=ferry-load makes the loader say on stderr what its workers did, so
+ * these tests fail if the workers were silently not used.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ferry, type CliResult } from "../helpers/cli.js";
+
+let example: string;
+
+beforeAll(() => {
+  example = join(mkdtempSync(join(tmpdir(), "ferry-workers-")), "p");
+  const r = ferry(["example", "--apps", "3000", "--seed", "1", "--out", example]);
+  expect(r.code).toBe(0);
+}, 120_000);
+
+function run(dir: string, args: string[], workers: number): CliResult {
+  return ferry([...args, "--dir", dir], { env: { FERRY_LOAD_WORKERS: String(workers), FERRY_CACHE: "off", NODE_DEBUG: "ferry-load" } });
+}
+
+/** What the loader's trace says its workers did (`undefined` when it started none). */
+function workersUsed(r: CliResult): { clean: number; handedBack: number; failed: number } | undefined {
+  const m = /estate pool closed: (\d+) workers, (\d+) files clean in a worker, (\d+) handed back \((\d+) lost with a worker\), (\d+) workers failed/.exec(r.stderr);
+  return m ? { clean: Number(m[2]), handedBack: Number(m[3]), failed: Number(m[5]) } : undefined;
+}
+
+/** stderr without the trace lines. */
+const userStderr = (r: CliResult) =>
+  r.stderr
+    .split("\n")
+    .filter((l) => !/^FERRY-LOAD \d+:/.test(l))
+    .join("\n");
+
+describe("FERRY_LOAD_WORKERS", () => {
+  it("validates and plans a 3,000-application example identically with 2 workers and with none", () => {
+    const serial = run(example, ["validate", "--json"], 0);
+    const parallel = run(example, ["validate", "--json"], 2);
+    expect(serial.code).toBe(0);
+    expect(parallel.code).toBe(0);
+    expect(parallel.stdout).toBe(serial.stdout);
+    expect(workersUsed(serial)).toBeUndefined();
+    // Every estate file of the example is clean: all five were checked in a worker.
+    expect(workersUsed(parallel)).toEqual({ clean: 5, handedBack: 0, failed: 0 });
+
+    const a = run(example, ["plan", "--out", join(example, "plans", "serial.json")], 0);
+    const b = run(example, ["plan", "--out", join(example, "plans", "parallel.json")], 2);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(workersUsed(b)?.clean).toBe(5);
+    const planA = readFileSync(join(example, "plans", "serial.json"), "utf8");
+    expect(readFileSync(join(example, "plans", "parallel.json"), "utf8")).toBe(planA);
+    expect(JSON.parse(planA)).toMatchObject({ hash: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+  }, 120_000);
+
+  it("reports a schema error and a YAML syntax error in two estate files at the same file:line:col", () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "ferry-workers-")), "p");
+    expect(ferry(["example", "--apps", "3000", "--seed", "1", "--out", dir]).code).toBe(0);
+    const apps = join(dir, "estate", "applications-001.yaml");
+    writeFileSync(apps, readFileSync(apps, "utf8").replace(/criticality: \w+/, "criticality: urgent"));
+    const hosts = join(dir, "estate", "hosts-001.yaml");
+    const lines = readFileSync(hosts, "utf8").split("\n");
+    lines[40] = `\t${lines[40]}`;
+    writeFileSync(hosts, lines.join("\n"));
+
+    for (const args of [["validate"], ["validate", "--json"]]) {
+      const serial = run(dir, args, 0);
+      const parallel = run(dir, args, 2);
+      expect(serial.code).toBe(2);
+      expect(parallel.code).toBe(2);
+      expect(parallel.stdout).toBe(serial.stdout);
+      expect(userStderr(parallel)).toBe(userStderr(serial));
+      // Both broken files went back to the main thread; the three clean ones were checked in workers.
+      expect(workersUsed(parallel)).toEqual({ clean: 3, handedBack: 2, failed: 0 });
+    }
+    const text = run(dir, ["validate"], 2);
+    expect(text.stdout + text.stderr).toMatch(/estate\/applications-001\.yaml:\d+:\d+: .*criticality/);
+    expect(text.stdout + text.stderr).toMatch(/estate\/hosts-001\.yaml:41:1: .*tab/);
+  }, 120_000);
+});

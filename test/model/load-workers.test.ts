@@ -1,0 +1,191 @@
+/**
+ * loadProject with estate files checked in worker threads. The worker entry exists only as
+ * JavaScript in dist/ (`npm test` builds it first), so these tests load the built model; from the
+ * TypeScript source the loader is serial, and one test holds it to that.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { generateExample } from "../../src/example/generate.js";
+import { formatDiagnostic } from "../../src/model/diagnostics.js";
+import type * as sourceCache from "../../src/journal/document-cache.js";
+import * as sourceLoad from "../../src/model/load.js";
+import type { LoadOptions, Project } from "../../src/model/load.js";
+import type { EstatePoolStats } from "../../src/model/estate-pool.js";
+import { refsToJson } from "../../src/model/refs.js";
+import { REPO } from "../helpers/cli.js";
+import { projectDir } from "../helpers/project-dir.js";
+
+const DIST = pathToFileURL(join(REPO, "dist/"));
+type LoadModule = typeof sourceLoad;
+type CacheModule = typeof sourceCache;
+let built: LoadModule;
+let builtCache: CacheModule;
+
+beforeAll(async () => {
+  built = (await import(new URL("model/load.js", DIST).href)) as LoadModule;
+  builtCache = (await import(new URL("journal/document-cache.js", DIST).href)) as CacheModule;
+});
+
+const savedEnv = process.env.FERRY_LOAD_WORKERS;
+afterEach(() => {
+  if (savedEnv === undefined) delete process.env.FERRY_LOAD_WORKERS;
+  else process.env.FERRY_LOAD_WORKERS = savedEnv;
+});
+
+/**
+ * Twelve estate files; with `problems`, four of them broken in different ways, and one with a
+ * dangling reference (schema-clean, so checked in a worker; not reported, since a file that
+ * cannot be read hides unknown-reference findings).
+ */
+function project(problems: boolean): string {
+  const files = Object.fromEntries(generateExample({ apps: 300, seed: 7, appsPerFile: 60, hostsPerFile: 60 }).map((f) => [f.path, f.text]));
+  if (problems) {
+    const apps = Object.keys(files).filter((p) => p.startsWith("estate/applications")).sort();
+    files[apps[0]!] = files[apps[0]!]!.replace(/criticality: \w+/, "criticality: urgent");
+    files[apps[1]!] = files[apps[1]!]!.replace(/organisation: ([a-z-]+)/, "organisation: nowhere-council");
+    files[apps[2]!] = files[apps[2]!]!.replace(/\n {2}- /, "\n\t- ");
+    files[apps[3]!] = files[apps[3]!]!.replace("kind: Estate", "kind: Estates");
+    const hosts = Object.keys(files).filter((p) => p.startsWith("estate/hosts")).sort();
+    files[hosts[0]!] = files[hosts[0]!]!.replace(/\n( {2}- \{ id: [a-z0-9-]+)/, "\n$1, id: twice");
+  }
+  return projectDir(files);
+}
+
+/** Everything a caller sees of a load. */
+function observed(p: Project): unknown {
+  return {
+    diagnostics: p.diagnostics.map(formatDiagnostic),
+    estate: JSON.stringify(p.estate),
+    runbooks: JSON.stringify([...p.runbooks]),
+    stacks: JSON.stringify([...p.stacks]),
+    files: p.files,
+    folders: p.folders,
+    refs: p.refs ? refsToJson(p.refs) : undefined,
+  };
+}
+
+async function load(dir: string, opts: LoadOptions = {}): Promise<{ project: Project; workers: EstatePoolStats | undefined }> {
+  let workers: EstatePoolStats | undefined;
+  const project = await built.loadProject(dir, { ...opts, onWorkers: (s) => (workers = s) });
+  return { project, workers };
+}
+
+const estateFiles = (dir: string) => readdirSync(join(dir, "estate")).length;
+
+/** A worker entry written for a test. */
+function workerScript(text: string): URL {
+  const file = join(mkdtempSync(join(tmpdir(), "ferry-worker-")), "worker.mjs");
+  writeFileSync(file, text);
+  return pathToFileURL(file);
+}
+
+describe("loadProject with worker threads", () => {
+  it("gives the same diagnostics (file:line:col), estate, files and refs as without workers", async () => {
+    const dir = project(true);
+    const serial = await load(dir, { workers: 0 });
+    expect(serial.workers).toBeUndefined();
+    const diagnostics = (observed(serial.project) as { diagnostics: string[] }).diagnostics.join("\n");
+    for (const planted of ["[wrong-type]", "a tab is used for indentation", "kind must be Estate", "duplicate key: `id`"]) expect(diagnostics).toContain(planted);
+    const parallel = await load(dir, { workers: 2 });
+    expect(observed(parallel.project)).toEqual(observed(serial.project));
+    // The schema error, the tab, the wrong kind and the duplicate key go back to the main thread;
+    // the dangling reference is schema-clean (the cross-checks find it).
+    expect(parallel.workers).toEqual({ workers: 2, clean: estateFiles(dir) - 4, handedBack: 4, lost: 0, failed: 0 });
+    // And the same as the TypeScript source loads it.
+    expect(observed(parallel.project)).toEqual(observed(await sourceLoad.loadProject(dir)));
+  });
+
+  it("writes the same cache entries as the main thread, which a later load reads", async () => {
+    const a = project(false);
+    const b = project(false);
+    const fill = async (dir: string, workers: number) => {
+      const cache = builtCache.openDocumentCache(builtCache.cacheDir(dir), "v1");
+      const r = await load(dir, { workers, cache });
+      await cache.flush();
+      return { ...r, stats: { ...cache.stats } };
+    };
+    const parallel = await fill(a, 2);
+    const serial = await fill(b, 0);
+    expect(parallel.workers?.clean).toBe(estateFiles(a));
+    const entries = (dir: string) => readdirSync(builtCache.cacheDir(dir)).sort();
+    expect(entries(a)).toEqual(entries(b));
+    for (const name of entries(a)) expect(readFileSync(join(builtCache.cacheDir(a), name), "utf8"), name).toBe(readFileSync(join(builtCache.cacheDir(b), name), "utf8"));
+    expect(parallel.stats.written).toBe(serial.stats.written);
+    // Warm: every estate file and the checks come from the cache; no worker is started.
+    const warm = await fill(a, 2);
+    expect(warm.workers).toBeUndefined();
+    expect(warm.stats).toMatchObject({ hits: estateFiles(a) + 1, misses: 0 });
+    expect(observed(warm.project)).toEqual(observed(serial.project));
+  });
+
+  it("loads every file on the main thread when the workers cannot start", async () => {
+    const dir = project(true);
+    const expected = observed((await load(dir, { workers: 0 })).project);
+    for (const script of [pathToFileURL(join(tmpdir(), "ferry-no-such-worker.js")), workerScript("this is not JavaScript;")]) {
+      const r = await load(dir, { workers: 2, workerScript: script });
+      expect(observed(r.project)).toEqual(expected);
+      expect(r.workers).toEqual({ workers: 2, clean: 0, handedBack: estateFiles(dir), lost: 0, failed: 2 });
+    }
+  });
+
+  it("reads again, on the main thread, the files of workers that crash mid-batch", async () => {
+    const dir = project(true);
+    const expected = observed((await load(dir, { workers: 0 })).project);
+    // Checks files as the real worker does, but dies on two of them (files are handed out in order,
+    // so the clean files before those, applications-002 and -005, are checked first, whichever
+    // worker takes them); the second death leaves no worker, and the rest go back with their bytes.
+    const flaky = workerScript(`
+      import { parentPort } from "node:worker_threads";
+      import { cleanEstateJson } from ${JSON.stringify(new URL("model/estate-document.js", DIST).href)};
+      parentPort.on("message", ({ id, file, bytes }) => {
+        if (file === "estate/datasets.yaml" || file === "estate/hosts-002.yaml") process.exit(3);
+        const json = cleanEstateJson(file, Buffer.from(bytes).toString("utf8"));
+        parentPort.postMessage(json === undefined ? { id, bytes } : { id, json });
+      });
+      parentPort.postMessage({ ready: true });
+    `);
+    const r = await load(dir, { workers: 2, workerScript: flaky });
+    expect(observed(r.project)).toEqual(expected);
+    expect(r.workers).toMatchObject({ workers: 2, lost: 2, failed: 2 });
+    expect(r.workers!.clean + r.workers!.handedBack).toBe(estateFiles(dir));
+    expect(r.workers!.clean).toBeGreaterThanOrEqual(2);
+  });
+
+  it("starts workers only for enough text, unless FERRY_LOAD_WORKERS says how many", async () => {
+    const dir = project(false);
+    delete process.env.FERRY_LOAD_WORKERS;
+    // Twelve small files (well under the size that pays for a worker's start-up): serial.
+    expect((await load(dir)).workers).toBeUndefined();
+    process.env.FERRY_LOAD_WORKERS = "3";
+    expect((await load(dir)).workers).toMatchObject({ workers: 3, clean: estateFiles(dir) });
+    process.env.FERRY_LOAD_WORKERS = "0";
+    expect((await load(dir)).workers).toBeUndefined();
+    // The option wins over the variable.
+    expect((await load(dir, { workers: 1 })).workers).toMatchObject({ workers: 1, clean: estateFiles(dir) });
+  });
+
+  it("is serial when run from the TypeScript source, where no worker entry is built", async () => {
+    const dir = project(false);
+    let started = false;
+    await sourceLoad.loadProject(dir, { workers: 2, onWorkers: () => (started = true) });
+    expect(started).toBe(false);
+  });
+
+  it("leaves no thread behind: a process that loads with workers exits by itself", () => {
+    const dir = project(false);
+    const script = `
+      const { loadProject } = await import(${JSON.stringify(new URL("model/load.js", DIST).href)});
+      let stats;
+      const p = await loadProject(${JSON.stringify(dir)}, { workers: 2, onWorkers: (s) => (stats = s) });
+      console.log(JSON.stringify({ apps: p.estate.applications.length, stats }));
+    `;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ apps: 300, stats: { workers: 2, failed: 0 } });
+  });
+});
