@@ -133,11 +133,13 @@ export interface LoadOptions {
 }
 
 /**
- * Estate text that pays for worker threads. Starting one (a thread, then js-yaml, yaml and zod
- * loaded in it) costs about 60-100 ms of CPU; parsing and checking costs about 100 ms per MB of
- * YAML, so below a few MB a second core saves less than the start-up costs it.
+ * Estate text that pays for worker threads, measured on a 2-core machine: a worker costs about
+ * 140 ms of CPU to start (a thread, then js-yaml, yaml and zod loaded and compiled afresh in it),
+ * and handing a file's checked data over as JSON about 25 ms per MB; parsing and checking costs
+ * about 100-120 ms per MB. At 4.7 MB (10k applications) two workers cost 0.6 s more CPU and
+ * saved no time on a shared machine; from about 8 MB a free second core saves more than that.
  */
-export const WORKER_MIN_BYTES = 4 * 1024 * 1024;
+export const WORKER_MIN_BYTES = 8 * 1024 * 1024;
 export const WORKER_MIN_FILES = 2;
 
 /** How many workers to use for estate files that miss the cache, and whether any amount of text pays for them. */
