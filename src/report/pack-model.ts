@@ -304,9 +304,11 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
   const positionOf = new Map<string, number>();
   const waveAt: number[] = [];
   const startOf = new Map<Wave, number>();
+  const indexOf = new Map<Wave, number>();
   let unique = true;
   plan.waves.forEach((w, k) => {
     startOf.set(w, waveAt.length);
+    indexOf.set(w, k);
     for (const a of w.applications) {
       if (positionOf.has(a.id)) unique = false;
       positionOf.set(a.id, waveAt.length);
@@ -368,11 +370,21 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
   const waves: PackWave[] = plan.waves
     .filter((w) => !only || only.has(w.number))
     .map((w): PackWave => {
-      const here = new Set(w.applications.map((a) => a.id));
+      // Whether an id is one of this wave's: by position when the plan names each id once (no
+      // set of the wave's ids to build), else by that set.
+      const k = indexOf.get(w)!;
+      let ids: Set<string> | undefined;
+      const inWave = (id: string): boolean => {
+        if (unique) {
+          const p = positionOf.get(id);
+          return p !== undefined && waveAt[p] === k;
+        }
+        return (ids ??= new Set(w.applications.map((a) => a.id))).has(id);
+      };
       const reipOf = new Map<string, string[]>();
       for (const c of w.changes ?? []) for (const id of c.before) push(reipOf, id, c.id);
       // Re-IP changes of earlier waves count too: the application waits for them.
-      for (const e of plan.waves) if (e.number < w.number) for (const c of e.changes ?? []) for (const id of c.before) if (here.has(id)) push(reipOf, id, c.id);
+      for (const e of plan.waves) if (e.number < w.number) for (const c of e.changes ?? []) for (const id of c.before) if (inWave(id)) push(reipOf, id, c.id);
       const datasetsOf = new Map<string, PlannedDataset[]>();
       for (const d of w.datasets ?? []) push(datasetsOf, d.application, d);
       const groups = new Map<string, string[]>();
@@ -390,14 +402,14 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
         const out: PackLink[] = [];
         for (const link of linksByApp.get(id) ?? []) {
           const other = link.from === id ? link.to : link.from;
-          if (!here.has(other)) out.push({ ...link, otherWave: whereIs(other) });
+          if (!inWave(other)) out.push({ ...link, otherWave: whereIs(other) });
         }
         return out;
       };
       // How many of those the risk rating counts (ordered or together), without building them.
       const crossWaveOf = (id: string): number => {
         let n = 0;
-        for (const link of linksByApp.get(id) ?? []) if (link.kind !== "none" && !here.has(link.from === id ? link.to : link.from)) n++;
+        for (const link of linksByApp.get(id) ?? []) if (link.kind !== "none" && !inWave(link.from === id ? link.to : link.from)) n++;
         return n;
       };
       const riskFacts = (a: PlannedApplication, e: Application | undefined, crossWave: number): RiskFacts => {
@@ -527,7 +539,7 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
         const seen = new Set<PackLink>();
         for (const a of w.applications) {
           for (const link of linksByApp.get(a.id) ?? []) {
-            if (seen.has(link) || !here.has(link.from === a.id ? link.to : link.from)) continue;
+            if (seen.has(link) || !inWave(link.from === a.id ? link.to : link.from)) continue;
             seen.add(link);
             internal.push(link);
           }
