@@ -335,6 +335,20 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
     return counts;
   };
   const counts = mode === "summary" && unique ? crossCounts() : undefined;
+  /** Each wave's warnings (those naming one of its applications), in the plan's order, by wave index: one pass over the warnings. */
+  const warningsByWave = (): PlanWarning[][] => {
+    const byWave = plan.waves.map((): PlanWarning[] => []);
+    for (const x of plan.warnings) {
+      const touched = new Set<number>();
+      for (const id of x.applications ?? []) {
+        const p = positionOf.get(id);
+        if (p !== undefined) touched.add(waveAt[p]!);
+      }
+      for (const k of touched) byWave[k]!.push(x);
+    }
+    return byWave;
+  };
+  const waveWarnings = unique ? warningsByWave() : undefined;
   // Shown in detail (or the plan names an id twice): every link now. Summarised: only the
   // riskiest applications' links, gathered once every wave's riskiest are known (below).
   let linksByApp = counts ? new Map<string, PackLink[]>() : linksByAppOf();
@@ -506,15 +520,18 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
           applications: runbookCounts.get(name)!,
         };
       });
-      const warningSet = new Set<PlanWarning>();
-      for (const a of w.applications) for (const x of warningsOf.get(a.id) ?? []) warningSet.add(x);
+      const waveWarningsOf = () => {
+        const named = new Set<PlanWarning>();
+        for (const a of w.applications) for (const x of warningsOf.get(a.id) ?? []) named.add(x);
+        return plan.warnings.filter((x) => named.has(x));
+      };
 
       const orgs = new Set<string>();
       for (const x of inEstate) {
         const e = x as (Application & { approvalFrom?: string[] }) | undefined;
         for (const o of e?.approvalFrom ?? (e?.organisation ? [e.organisation] : [])) orgs.add(orgName.get(o) ?? o);
       }
-      const timing = timingOfWave(w);
+      const timing = timingOfWave(w, inEstate);
       const base = {
         number: w.number,
         date: w.date,
@@ -525,7 +542,7 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
         load: w.load,
         datasets: w.datasets ?? [],
         runbooks: packRunbooks,
-        warnings: plan.warnings.filter((x) => warningSet.has(x)),
+        warnings: waveWarnings ? waveWarnings[k]! : waveWarningsOf(),
         changes: w.changes ?? [],
         ...(w.kept ? { kept: w.kept } : {}),
         signoff: { organisations: [...orgs].sort(), approvals: inputs.approvals ? (inputs.approvals.get(w.number) ?? []) : undefined },

@@ -79,12 +79,16 @@ function estimateMs(text: string): number {
  * has no timing for. The estate's maps and the runbooks' timing catalogue are made once for
  * every wave (a 100k plan has dozens).
  */
-export function packTimings(plan: Pick<Plan, "timing">, estate: Estate | undefined, runbooks: ReadonlyMap<string, { runbook: Runbook }> | undefined): (wave: Wave) => PackTiming | undefined {
+export function packTimings(
+  plan: Pick<Plan, "timing">,
+  estate: Estate | undefined,
+  runbooks: ReadonlyMap<string, { runbook: Runbook }> | undefined,
+): (wave: Wave, inEstate?: readonly (Application | undefined)[]) => PackTiming | undefined {
   const actuals = new Map(Object.entries(plan.timing?.actuals ?? {}));
   let shared: { catalogue: TimingCatalogue; actuals: StepActuals } | undefined;
-  return (wave) => {
+  return (wave, inEstate) => {
     if (!wave.timing || !estate || !runbooks) return packTiming(plan, wave, estate, runbooks);
-    return packTiming(plan, wave, estate, runbooks, (shared ??= { catalogue: new TimingCatalogue(runbooks, estate.datasets, actuals), actuals }));
+    return packTiming(plan, wave, estate, runbooks, (shared ??= { catalogue: new TimingCatalogue(runbooks, estate.datasets, actuals), actuals }), inEstate);
   };
 }
 
@@ -95,6 +99,8 @@ export function packTiming(
   estate: Estate | undefined,
   runbooks: ReadonlyMap<string, { runbook: Runbook }> | undefined,
   shared?: { catalogue: TimingCatalogue; actuals: StepActuals },
+  /** The wave's applications as the estate has them, in its order, when the caller has looked them up already. */
+  inEstate?: readonly (Application | undefined)[],
 ): PackTiming | undefined {
   const planned = wave.timing as WaveTiming | undefined;
   if (!planned) return undefined;
@@ -106,10 +112,11 @@ export function packTiming(
   const timed: TimedApplication[] = [];
   // Each runbook's applications (those in the estate), in the wave's order, for the data behind each estimate.
   const membersOf = new Map<string, Application[]>();
-  for (const a of wave.applications) {
+  for (let i = 0; i < wave.applications.length; i++) {
+    const a = wave.applications[i]!;
     let members = membersOf.get(a.runbook);
     if (!members) membersOf.set(a.runbook, (members = []));
-    const app = appById.get(a.id);
+    const app = inEstate ? inEstate[i] : appById.get(a.id);
     if (!app) continue;
     members.push(app);
     const timing = catalogue.of({ app, runbook: a.runbook });
