@@ -5,7 +5,7 @@ import { RISK_BANDS, RISK_RULES, type RiskLevel } from "./risk.js";
 import { ganttSvg } from "./gantt-svg.js";
 import { timelineSvg } from "./timeline-svg.js";
 import { timingClause, timingSentences } from "./timing.js";
-import { dateInWords, instantInWords, minutesInWords } from "./words.js";
+import { dateInWords, grouped, instantInWords, minutesInWords } from "./words.js";
 
 const CSS = `
 :root { --ink: #102a43; --muted: #52606d; --line: #d9e2ec; --accent: #2f6fb3; }
@@ -126,7 +126,7 @@ function appBlock(a: PackApp): string {
   if (a.together) notes.push(`Moves with ${a.together.with.map((m) => `${h(m.name)} (<code>${h(m.id)}</code>)`).join(", ")}: ${h(a.together.why)}.`);
   if (a.reip.length) notes.push(`Moves after its network is re-addressed (${a.reip.map((r) => `<code>${h(r)}</code>`).join(", ")}).`);
   const head = `<h4>${h(a.name)} <code>${h(a.id)}</code></h4>
-<p>${a.owner ? `${h(a.owner)}. ` : ""}${crit(a.criticality)} criticality, ${(a.users ?? 0).toLocaleString("en-GB")} users, outage expected up to ${a.outageMinutes !== undefined ? h(minutesInWords(a.outageMinutes)) : "(not known)"}. Risk ${riskBadge(a.risk.level)} <span class="note">${a.risk.points}: ${h(a.risk.factors.map((f) => `${f.factor} ${f.points}`).join(", ") || "no factor")}</span>.</p>
+<p>${a.owner ? `${h(a.owner)}. ` : ""}${crit(a.criticality)} criticality, ${grouped(a.users ?? 0)} users, outage expected up to ${a.outageMinutes !== undefined ? h(minutesInWords(a.outageMinutes)) : "(not known)"}. Risk ${riskBadge(a.risk.level)} <span class="note">${a.risk.points}: ${h(a.risk.factors.map((f) => `${f.factor} ${f.points}`).join(", ") || "no factor")}</span>.</p>
 <p><b>Changes:</b> ${h(a.from)} → ${h(a.to)}.${notes.length ? ` <span class="note">${notes.join(" ")}</span>` : ""}</p>`;
   const w = a.words;
   if (!w) return `<div class="app" id="app-${h(a.id)}">${head}<p class="note">Runbook <code>${h(a.runbook)}</code> not available to the report: go/no-go and rollback not shown.</p></div>`;
@@ -167,7 +167,7 @@ function waveHead(w: PackWave, model: PackModel): string {
   const risky = w.risk.counts["very high"] + w.risk.counts.high;
   return `<div class="wave-top"><p class="wave-hash">Plan <span class="hash">${h(model.hash)}</span></p>
 <h2>Wave ${w.number}: ${h(w.when)}</h2>
-<p>${w.load.applications} application${w.load.applications === 1 ? "" : "s"}, ${w.load.users.toLocaleString("en-GB")} users, effort ${w.load.effort}. Risk ${riskBadge(w.risk.level)} <span class="note">(its riskiest application; ${risky} high or very high, ${w.risk.counts.medium} medium, ${w.risk.counts.low} low)</span>. ${w.warnings.length ? `${w.warnings.length} warning${w.warnings.length === 1 ? "" : "s"} (see <a href="#decisions">decisions</a>).` : "No warnings."}${w.timing ? ` <span class="timing-clause">${h(timingClause(w.timing, w))}</span>` : ""}</p>
+<p>${w.load.applications} application${w.load.applications === 1 ? "" : "s"}, ${grouped(w.load.users)} users, effort ${w.load.effort}. Risk ${riskBadge(w.risk.level)} <span class="note">(its riskiest application; ${risky} high or very high, ${w.risk.counts.medium} medium, ${w.risk.counts.low} low)</span>. ${w.warnings.length ? `${w.warnings.length} warning${w.warnings.length === 1 ? "" : "s"} (see <a href="#decisions">decisions</a>).` : "No warnings."}${w.timing ? ` <span class="timing-clause">${h(timingClause(w.timing, w))}</span>` : ""}</p>
 ${w.kept ? `<p class="banner">Kept as it was from wave ${w.kept.wave} of the earlier plan <span class="hash">${h(w.kept.plan)}</span> (${h(w.kept.because)}); not re-planned.</p>` : ""}
 ${signoffBlock(w, model)}</div>`;
 }
@@ -239,14 +239,14 @@ ${timingBlock(w)}
 <h3>What moves</h3>
 <table><thead><tr><th>from</th><th>to</th><th class="num">applications</th></tr></thead><tbody>${w.flows
     .slice(0, 8)
-    .map((f) => `<tr><td>${h(f.from)}</td><td>${h(f.to)}</td><td class="num">${f.applications.toLocaleString("en-GB")}</td></tr>`)
+    .map((f) => `<tr><td>${h(f.from)}</td><td>${h(f.to)}</td><td class="num">${grouped(f.applications)}</td></tr>`)
     .join("")}</tbody></table>${w.flows.length > 8 ? `<p class="note">and ${w.flows.length - 8} more site pairs.</p>` : ""}
-<p>By criticality: ${Object.entries(w.criticality).map(([c, n]) => `${crit(c)} ${n.toLocaleString("en-GB")}`).join(", ")}. By risk: ${(Object.entries(w.risk.counts) as [RiskLevel, number][]).map(([l, n]) => `${riskBadge(l)} ${n.toLocaleString("en-GB")}`).join(", ")}.</p>
+<p>By criticality: ${Object.entries(w.criticality).map(([c, n]) => `${crit(c)} ${grouped(n)}`).join(", ")}. By risk: ${(Object.entries(w.risk.counts) as [RiskLevel, number][]).map(([l, n]) => `${riskBadge(l)} ${grouped(n)}`).join(", ")}.</p>
 <h3>Runbooks</h3>
-<table><thead><tr><th>runbook</th><th>what it does</th><th class="num">applications</th></tr></thead><tbody>${w.runbooks.map((r) => `<tr><td><code>${h(r.name)}</code>${r.current === false ? " (changed since the plan)" : ""}</td><td>${h(r.description ?? "")}</td><td class="num">${r.applications.toLocaleString("en-GB")}</td></tr>`).join("")}</tbody></table>
+<table><thead><tr><th>runbook</th><th>what it does</th><th class="num">applications</th></tr></thead><tbody>${w.runbooks.map((r) => `<tr><td><code>${h(r.name)}</code>${r.current === false ? " (changed since the plan)" : ""}</td><td>${h(r.description ?? "")}</td><td class="num">${grouped(r.applications)}</td></tr>`).join("")}</tbody></table>
 <h3>The ${top.length} riskiest applications</h3>
 ${appsTable(top)}
-${byCode.size ? `<p>Warnings: ${[...byCode].map(([c, n]) => `<code>${h(c)}</code> ${n.toLocaleString("en-GB")}`).join(", ")} (see <a href="#decisions">decisions</a>; every one is in <code>waves.csv</code>).</p>` : ""}
+${byCode.size ? `<p>Warnings: ${[...byCode].map(([c, n]) => `<code>${h(c)}</code> ${grouped(n)}`).join(", ")} (see <a href="#decisions">decisions</a>; every one is in <code>waves.csv</code>).</p>` : ""}
 <p class="note">Every application of this wave, with its warnings and risk, is in <code>waves.csv</code> (rows with wave ${w.number}); its go/no-go criteria, rollback plans and cross-wave dependencies in words: <code>ferry report --plan FILE --wave ${w.number}</code>.</p>
 </section>`;
 }
@@ -255,10 +255,10 @@ function decisionsSection(model: PackModel, max: number): string {
   const waveText = (ws: (number | "unplaced")[]) => ws.map((x) => (x === "unplaced" ? "no wave yet" : `<a href="#wave-${x}">wave ${x}</a>`)).join(", ");
   const kinds = model.decisions.map((d) => {
     const items = d.items.slice(0, max).map((i) => `<li>${i.applications.length ? `<strong>${i.applications.map((a) => `${h(a.name)}</strong> (<code>${h(a.id)}</code>)`).join(", <strong>")}` : ""}${i.waves.length ? `, ${waveText(i.waves)}` : ""}: ${h(i.message)}</li>`);
-    return `<h3>${h(d.title)} (${d.items.length.toLocaleString("en-GB")})</h3><p><em>Decide:</em> ${h(d.decide)}</p><ul>${items.join("")}</ul>${d.items.length > max ? `<p class="note">and ${(d.items.length - max).toLocaleString("en-GB")} more: every one is in <code>waves.csv</code> (warnings column) and the plan file.</p>` : ""}`;
+    return `<h3>${h(d.title)} (${grouped(d.items.length)})</h3><p><em>Decide:</em> ${h(d.decide)}</p><ul>${items.join("")}</ul>${d.items.length > max ? `<p class="note">and ${grouped(d.items.length - max)} more: every one is in <code>waves.csv</code> (warnings column) and the plan file.</p>` : ""}`;
   });
   const unplaced = model.unplaced.length
-    ? `<h3>Applications with no wave (${model.unplaced.length.toLocaleString("en-GB")})</h3><p><em>Decide:</em> accept that they wait for a later plan, or remove what holds them (the reason is given).</p><ul>${model.unplaced
+    ? `<h3>Applications with no wave (${grouped(model.unplaced.length)})</h3><p><em>Decide:</em> accept that they wait for a later plan, or remove what holds them (the reason is given).</p><ul>${model.unplaced
         .slice(0, max)
         .map((u) => `<li><code>${h(u.application)}</code>: ${h(u.reason)}</li>`)
         .join("")}</ul>${model.unplaced.length > max ? `<p class="note">and ${model.unplaced.length - max} more (waves.csv).</p>` : ""}`
@@ -313,13 +313,13 @@ export function renderHtmlPack(model: PackModel): string {
   const drift = model.drift.length ? `<div class="banner"><strong>The inputs changed since this plan was made.</strong> Re-plan before approving.<ul>${model.drift.map((d) => `<li>${h(d)}</li>`).join("")}</ul></div>` : "";
   const approvalText = (w: PackWave) => (w.signoff.approvals === undefined ? "not read" : w.signoff.approvals.length ? `approved by ${w.signoff.approvals.map((a) => h(a.approvedBy)).join(", ")}` : `<span class="awaiting">awaiting approval</span>`);
   const waveRows = model.waves
-    .map((w) => `<tr><td><a href="#wave-${w.number}">${w.number}</a></td><td>${h(w.when)}</td><td class="num">${w.load.applications.toLocaleString("en-GB")}</td><td class="num">${w.load.users.toLocaleString("en-GB")}</td><td>${riskBadge(w.risk.level)}</td><td class="num">${w.warnings.length}</td><td>${approvalText(w)}</td></tr>`)
+    .map((w) => `<tr><td><a href="#wave-${w.number}">${w.number}</a></td><td>${h(w.when)}</td><td class="num">${grouped(w.load.applications)}</td><td class="num">${grouped(w.load.users)}</td><td>${riskBadge(w.risk.level)}</td><td class="num">${w.warnings.length}</td><td>${approvalText(w)}</td></tr>`)
     .join("");
   const first = model.waves[0];
   const last = model.waves[model.waves.length - 1];
   const summary = `<section id="summary">
 <h1>Change-board pack</h1>
-<p>The board is asked to approve waves of exactly this plan, <span class="hash">${h(model.hash)}</span>: ${model.counts.planned.toLocaleString("en-GB")} applications in ${model.counts.waves} waves${first && last ? `, ${h(dateInWords(first.date))} to ${h(dateInWords(last.date))}` : ""}${model.counts.unplaced ? `; ${model.counts.unplaced} have no wave yet` : ""}.</p>
+<p>The board is asked to approve waves of exactly this plan, <span class="hash">${h(model.hash)}</span>: ${grouped(model.counts.planned)} applications in ${model.counts.waves} waves${first && last ? `, ${h(dateInWords(first.date))} to ${h(dateInWords(last.date))}` : ""}${model.counts.unplaced ? `; ${model.counts.unplaced} have no wave yet` : ""}.</p>
 ${drift}
 ${model.note ? `<p class="note">${h(model.note)}</p>` : ""}
 <div class="kv">

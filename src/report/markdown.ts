@@ -3,7 +3,7 @@ import { MAX_GRAPH_NODES } from "./graph-svg.js";
 import type { PackApp, PackDetailWave, PackLink, PackModel, PackSummaryWave, PackWave } from "./pack-model.js";
 import { RISK_BANDS, RISK_RULES, type RiskLevel } from "./risk.js";
 import { timingSentences, type PackTiming } from "./timing.js";
-import { dateInWords, instantInWords, minutesInWords } from "./words.js";
+import { dateInWords, grouped, instantInWords, minutesInWords } from "./words.js";
 
 /** Gantt task names end at `:` and cannot hold `#` or `;`; keep a safe subset. */
 function ganttName(text: string): string {
@@ -101,7 +101,7 @@ function appDetail(a: PackApp): string[] {
   const out = [
     `#### ${md(a.name)} (${code(a.id)})`,
     "",
-    `${a.owner ? `${md(a.owner)}. ` : ""}${md(a.criticality ?? "")} criticality, ${(a.users ?? 0).toLocaleString("en-GB")} users, outage expected up to ${a.outageMinutes !== undefined ? minutesInWords(a.outageMinutes) : "(not known)"}. Risk **${a.risk.level}** (${a.risk.points}: ${md(a.risk.factors.map((f) => `${f.factor} ${f.points}`).join(", ") || "no factor")}).`,
+    `${a.owner ? `${md(a.owner)}. ` : ""}${md(a.criticality ?? "")} criticality, ${grouped(a.users ?? 0)} users, outage expected up to ${a.outageMinutes !== undefined ? minutesInWords(a.outageMinutes) : "(not known)"}. Risk **${a.risk.level}** (${a.risk.points}: ${md(a.risk.factors.map((f) => `${f.factor} ${f.points}`).join(", ") || "no factor")}).`,
     "",
     `- **Changes:** ${md(a.from)} → ${md(a.to)}.${notes.length ? ` ${notes.join(" ")}` : ""}`,
   ];
@@ -127,7 +127,7 @@ function waveHead(w: PackWave, model: PackModel): string[] {
     "",
     `Plan \`${model.hash}\``,
     "",
-    `${w.load.applications} application${w.load.applications === 1 ? "" : "s"}, ${w.load.users.toLocaleString("en-GB")} users, effort ${w.load.effort}. Risk **${w.risk.level}** (its riskiest application; ${risky} high or very high, ${w.risk.counts.medium} medium, ${w.risk.counts.low} low). ${w.warnings.length ? `${w.warnings.length} warning${w.warnings.length === 1 ? "" : "s"} (see the decisions).` : "No warnings."}`,
+    `${w.load.applications} application${w.load.applications === 1 ? "" : "s"}, ${grouped(w.load.users)} users, effort ${w.load.effort}. Risk **${w.risk.level}** (its riskiest application; ${risky} high or very high, ${w.risk.counts.medium} medium, ${w.risk.counts.low} low). ${w.warnings.length ? `${w.warnings.length} warning${w.warnings.length === 1 ? "" : "s"} (see the decisions).` : "No warnings."}`,
     "",
   ];
   if (w.kept) out.push(`> Kept as it was from wave ${w.kept.wave} of the earlier plan \`${w.kept.plan}\` (${md(w.kept.because)}); not re-planned.`, "");

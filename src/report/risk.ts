@@ -3,6 +3,7 @@
  * risky as its riskiest application. The same table is printed in the pack's legend and in
  * docs/pack.md, so a board can check every rating by hand.
  */
+import { grouped } from "./words.js";
 
 export type RiskLevel = "low" | "medium" | "high" | "very high";
 
@@ -57,12 +58,6 @@ export const RISK_BANDS: [RiskLevel, string][] = [
 ];
 
 const CRIT: Record<string, number> = { critical: 3, high: 2, medium: 1, low: 0 };
-
-/** `1,234`: `toLocaleString("en-GB")` with one formatter, not one made per call. */
-const GROUPED = new Intl.NumberFormat("en-GB");
-export function grouped(n: number): string {
-  return GROUPED.format(n);
-}
 
 export function levelOf(points: number): RiskLevel {
   return points >= 8 ? "very high" : points >= 6 ? "high" : points >= 4 ? "medium" : "low";

@@ -12,6 +12,12 @@ function parts(instant: string, timeZone: string): Record<string, string> | unde
   return Object.fromEntries(fmt.formatToParts(d).map((p) => [p.type, p.value]));
 }
 
+/** `1,234`: `toLocaleString("en-GB")` with one formatter, not one made per call (a pack formats thousands of counts). */
+const GROUPED = new Intl.NumberFormat("en-GB");
+export function grouped(n: number): string {
+  return GROUPED.format(n);
+}
+
 /** `2027-01-12` → `Tuesday 12 January 2027`. */
 export function dateInWords(date: string): string {
   const p = parts(`${date}T12:00:00Z`, "UTC");

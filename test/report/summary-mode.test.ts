@@ -8,7 +8,8 @@ import type { Plan } from "../../src/model/plan.js";
 import { planWaves } from "../../src/planner/index.js";
 import { renderWavesCsv } from "../../src/report/csv.js";
 import { buildPackModel, riskiest, SUMMARY_TOP, type PackApp, type PackModel, type PackRow, type ReportInputs } from "../../src/report/pack-model.js";
-import { grouped, rateApplication, rateApplicationPoints, type RiskFacts } from "../../src/report/risk.js";
+import { rateApplication, rateApplicationPoints, type RiskFacts } from "../../src/report/risk.js";
+import { grouped } from "../../src/report/words.js";
 import { seededRandom } from "../../src/example/random.js";
 import { examplePack } from "./example-pack.js";
 
