@@ -1,14 +1,25 @@
 /** The pack's plain words: dates and windows as a council writes them, warning kinds for a board. */
 
+/** One formatter per time zone (making one costs far more than formatting with it); null for a zone this system does not know. */
+const formatters = new Map<string, Intl.DateTimeFormat | null>();
+function formatterFor(timeZone: string): Intl.DateTimeFormat | null {
+  let fmt = formatters.get(timeZone);
+  if (fmt === undefined) {
+    try {
+      fmt = new Intl.DateTimeFormat("en-GB", { timeZone, weekday: "long", day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" });
+    } catch {
+      fmt = null;
+    }
+    formatters.set(timeZone, fmt);
+  }
+  return fmt;
+}
+
 function parts(instant: string, timeZone: string): Record<string, string> | undefined {
   const d = new Date(instant);
   if (Number.isNaN(d.getTime())) return undefined;
-  let fmt: Intl.DateTimeFormat;
-  try {
-    fmt = new Intl.DateTimeFormat("en-GB", { timeZone, weekday: "long", day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" });
-  } catch {
-    return undefined;
-  }
+  const fmt = formatterFor(timeZone);
+  if (!fmt) return undefined;
   return Object.fromEntries(fmt.formatToParts(d).map((p) => [p.type, p.value]));
 }
 
