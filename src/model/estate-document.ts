@@ -6,6 +6,7 @@
 import { API_VERSION } from "./common.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { isJsonExact } from "./cache.js";
+import type { EstateFile } from "./estate.js";
 import { safeParseEstateFile } from "./fast-entries.js";
 import { parseYaml, positionOf, type YamlSource } from "./yaml-source.js";
 
@@ -30,17 +31,23 @@ export function parseDocumentOf(file: string, text: string, kind: string, diagno
 }
 
 /**
- * The document-cache payload of a clean estate file, as JSON text (`{"parsed":…}`, what the cache
- * stores for it), or undefined when the file has any problem at all (a syntax error, a wrong
- * header, a schema error) or its checked data would not survive JSON exactly. Such a file is then
- * loaded the ordinary way, which reports every problem with its position; this only ever says
- * "clean, and here is its data".
+ * The checked data of a clean estate file, or undefined when the file has any problem at all (a
+ * syntax error, a wrong header, a schema error). Such a file is then loaded the ordinary way,
+ * which reports every problem with its position; this only ever says "clean, and here is its data".
  */
-export function cleanEstateJson(file: string, text: string): string | undefined {
+export function cleanEstateData(file: string, text: string): EstateFile | undefined {
   const diagnostics: Diagnostic[] = [];
   const doc = parseDocumentOf(file, text, "Estate", diagnostics, () => text);
   if (!doc || diagnostics.length > 0) return undefined;
   const result = safeParseEstateFile(doc.data);
-  if (!result.success || !isJsonExact(result.data)) return undefined;
-  return JSON.stringify({ parsed: result.data });
+  return result.success ? result.data : undefined;
+}
+
+/**
+ * {@link cleanEstateData} as the document cache stores it, JSON text (`{"parsed":…}`), for a
+ * worker thread to hand over; undefined also when the data would not survive JSON exactly.
+ */
+export function cleanEstateJson(file: string, text: string): string | undefined {
+  const data = cleanEstateData(file, text);
+  return data !== undefined && isJsonExact(data) ? JSON.stringify({ parsed: data }) : undefined;
 }

@@ -17,19 +17,26 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { debuglog } from "node:util";
 import { Worker, type ResourceLimits } from "node:worker_threads";
+import type { EstateFile } from "./estate.js";
 import type { EstateAnswer, EstateTask } from "./estate-worker.js";
 
 /** `NODE_DEBUG=ferry-load` prints what the pool did on stderr (tests use it to see the workers were used). */
 export const traceLoad = debuglog("ferry-load");
 
-/** A file's outcome: the cache payload `{"parsed":…}` as JSON text, or the file to load on the main thread (its bytes, unless a crashed worker took them). */
-export type EstateOutcome = { json: string } | { bytes?: Buffer };
+/**
+ * A file's outcome: from a worker, the cache payload `{"parsed":…}` as JSON text; from the caller
+ * that took the file off the queue ({@link EstatePool.take}), the checked data itself; or the file
+ * to load on the main thread (its bytes, unless a crashed worker took them).
+ */
+export type EstateOutcome = { json: string } | { data: EstateFile } | { bytes?: Buffer };
 
 export interface EstatePoolStats {
   /** Workers asked for. */
   workers: number;
   /** Files a worker checked and found clean. */
   clean: number;
+  /** Files the caller took off the queue to check itself while it waited ({@link EstatePool.take}). */
+  taken: number;
   /** Files handed back to the main thread: a problem in them, a worker gone, or no worker at all. */
   handedBack: number;
   /** Of those, files whose bytes were lost with a worker that died while checking them. */
@@ -41,6 +48,12 @@ export interface EstatePoolStats {
 export interface EstatePool {
   /** Check one estate file; `bytes` are moved to the worker (do not use them afterwards). */
   check(file: string, bytes: Buffer): Promise<EstateOutcome>;
+  /**
+   * The last file still waiting for a worker, for the caller to check itself and settle: the main
+   * thread works too while it waits, from the far end of the queue, so the files it waits for in
+   * order stay with the workers. Undefined when no more files wait than there are workers to take them.
+   */
+  take(): { file: string; bytes: Buffer; settle: (outcome: EstateOutcome) => void } | undefined;
   /** Stop every worker; files still waiting are handed back. Safe to call twice. */
   close(): Promise<void>;
   readonly stats: EstatePoolStats;
@@ -83,7 +96,7 @@ interface Thread {
 
 /** Start `size` workers running `script` (default: the built estate worker). */
 export function startEstatePool(size: number, script: URL | string): EstatePool {
-  const stats: EstatePoolStats = { workers: size, clean: 0, handedBack: 0, lost: 0, failed: 0 };
+  const stats: EstatePoolStats = { workers: size, clean: 0, taken: 0, handedBack: 0, lost: 0, failed: 0 };
   const queue: Task[] = [];
   const threads: Thread[] = [];
   let nextId = 0;
@@ -165,6 +178,12 @@ export function startEstatePool(size: number, script: URL | string): EstatePool 
         pump();
       });
     },
+    take() {
+      if (queue.length <= threads.filter((t) => !t.gone).length) return undefined;
+      const task = queue.pop()!;
+      stats.taken++;
+      return { file: task.file, bytes: task.bytes!, settle: task.settle };
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -179,7 +198,15 @@ export function startEstatePool(size: number, script: URL | string): EstatePool 
         }
       }
       await Promise.all(stopping);
-      traceLoad("estate pool closed: %d workers, %d files clean in a worker, %d handed back (%d lost with a worker), %d workers failed", stats.workers, stats.clean, stats.handedBack, stats.lost, stats.failed);
+      traceLoad(
+        "estate pool closed: %d workers, %d files clean in a worker, %d taken by the main thread, %d handed back (%d lost with a worker), %d workers failed",
+        stats.workers,
+        stats.clean,
+        stats.taken,
+        stats.handedBack,
+        stats.lost,
+        stats.failed,
+      );
     },
   };
 }

@@ -23,9 +23,9 @@ function run(dir: string, args: string[], workers: number): CliResult {
 }
 
 /** What the loader's trace says its workers did (`undefined` when it started none). */
-function workersUsed(r: CliResult): { clean: number; handedBack: number; failed: number } | undefined {
-  const m = /estate pool closed: (\d+) workers, (\d+) files clean in a worker, (\d+) handed back \((\d+) lost with a worker\), (\d+) workers failed/.exec(r.stderr);
-  return m ? { clean: Number(m[2]), handedBack: Number(m[3]), failed: Number(m[5]) } : undefined;
+function workersUsed(r: CliResult): { clean: number; taken: number; handedBack: number; failed: number } | undefined {
+  const m = /estate pool closed: (\d+) workers, (\d+) files clean in a worker, (\d+) taken by the main thread, (\d+) handed back \((\d+) lost with a worker\), (\d+) workers failed/.exec(r.stderr);
+  return m ? { clean: Number(m[2]), taken: Number(m[3]), handedBack: Number(m[4]), failed: Number(m[6]) } : undefined;
 }
 
 /** stderr without the trace lines. */
@@ -43,13 +43,17 @@ describe("FERRY_LOAD_WORKERS", () => {
     expect(parallel.code).toBe(0);
     expect(parallel.stdout).toBe(serial.stdout);
     expect(workersUsed(serial)).toBeUndefined();
-    // Every estate file of the example is clean: all five were checked in a worker.
-    expect(workersUsed(parallel)).toEqual({ clean: 5, handedBack: 0, failed: 0 });
+    // Every estate file of the example is clean: all five were checked in a worker or, while it
+    // waited, by the main thread (which leaves each worker at least one).
+    const used = workersUsed(parallel)!;
+    expect(used).toMatchObject({ handedBack: 0, failed: 0 });
+    expect(used.clean).toBeGreaterThanOrEqual(2);
+    expect(used.clean + used.taken).toBe(5);
 
     const a = run(example, ["plan", "--out", join(example, "plans", "serial.json")], 0);
     const b = run(example, ["plan", "--out", join(example, "plans", "parallel.json")], 2);
     expect([a.code, b.code]).toEqual([0, 0]);
-    expect(workersUsed(b)?.clean).toBe(5);
+    expect(workersUsed(b)!.clean).toBeGreaterThanOrEqual(2);
     const planA = readFileSync(join(example, "plans", "serial.json"), "utf8");
     expect(readFileSync(join(example, "plans", "parallel.json"), "utf8")).toBe(planA);
     expect(JSON.parse(planA)).toMatchObject({ hash: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
@@ -72,8 +76,12 @@ describe("FERRY_LOAD_WORKERS", () => {
       expect(parallel.code).toBe(2);
       expect(parallel.stdout).toBe(serial.stdout);
       expect(userStderr(parallel)).toBe(userStderr(serial));
-      // Both broken files went back to the main thread; the three clean ones were checked in workers.
-      expect(workersUsed(parallel)).toEqual({ clean: 3, handedBack: 2, failed: 0 });
+      // The two broken files were loaded on the main thread; at most the three clean ones in workers.
+      const used = workersUsed(parallel)!;
+      expect(used.failed).toBe(0);
+      expect(used.clean).toBeGreaterThanOrEqual(1);
+      expect(used.clean).toBeLessThanOrEqual(3);
+      expect(used.clean + used.taken + used.handedBack).toBe(5);
     }
     const text = run(dir, ["validate"], 2);
     expect(text.stdout + text.stderr).toMatch(/estate\/applications-001\.yaml:\d+:\d+: .*criticality/);
