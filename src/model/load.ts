@@ -142,6 +142,12 @@ export interface LoadOptions {
  */
 export const WORKER_MIN_BYTES = 8 * 1024 * 1024;
 export const WORKER_MIN_FILES = 2;
+/**
+ * Larger files are checked on the main thread, in their turn: a worker's heap is capped (model/
+ * estate-pool.ts), and a 28 MB file ran one out of memory after seconds of work, which the main
+ * thread then did again. The files `ferry example` writes are under 2 MB.
+ */
+export const WORKER_MAX_FILE_BYTES = 8 * 1024 * 1024;
 
 /** How many workers to use for estate files that miss the cache, and whether any amount of text pays for them. */
 function workerPolicy(opts: LoadOptions, env: NodeJS.ProcessEnv = process.env): { max: number; anySize: boolean; script: URL | string } | undefined {
@@ -244,6 +250,7 @@ export async function loadProject(dir: string, opts: LoadOptions = {}): Promise<
         }
         const miss: Pending = { file, entry, bytes };
         pending.push(miss);
+        if (bytes.length > WORKER_MAX_FILE_BYTES) continue;
         undispatched.push(miss);
         missBytes += bytes.length;
         if (!pool && undispatched.length >= WORKER_MIN_FILES && (policy.anySize || missBytes >= WORKER_MIN_BYTES)) {

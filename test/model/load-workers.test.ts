@@ -194,6 +194,18 @@ describe("loadProject with worker threads", () => {
     }
   }, 60_000);
 
+  it("checks a file over 8 MiB on the main thread, never in a worker's capped heap", async () => {
+    const files = Object.fromEntries(generateExample({ apps: 300, seed: 7, appsPerFile: 60, hostsPerFile: 60 }).map((f) => [f.path, f.text]));
+    // A long comment makes the file big without making it slow to parse.
+    files["estate/sites.yaml"] += `# ${"x".repeat(9 * 1024 * 1024)}\n`;
+    const dir = projectDir(files);
+    const expected = observed((await load(dir, { workers: 0 })).project);
+    const r = await load(dir, { workers: 2 });
+    expect(observed(r.project)).toEqual(expected);
+    expect(r.workers).toMatchObject({ handedBack: 0, failed: 0 });
+    expect(r.workers!.clean + r.workers!.taken).toBe(estateFiles(dir) - 1);
+  });
+
   it("is serial when run from the TypeScript source, where no worker entry is built", async () => {
     const dir = project(false);
     let started = false;
