@@ -15,7 +15,7 @@ import { cycleWarnings, reipWarnings, retentionWarnings } from "./warnings.js";
 import { SlotTimes, planLimits } from "./window-fit.js";
 import { TimingCatalogue } from "../timing/catalogue.js";
 import { MIN_ACTUALS, type StepActuals, type StepTiming } from "../timing/types.js";
-import { overrunMessage, simulateWave, type TimedApplication } from "../timing/wave-timing.js";
+import { durationsOf, overrunMessage, simulateWave, type TimedApplication } from "../timing/wave-timing.js";
 
 const WARNING_ORDER = ["no-calendar", "unknown-timezone", "kept-wave-conflict", "dependency-cycle", "site-deadline", "retention-expired", "reip-required", "window-overrun"];
 const CRITICALITY_ORDER = ["critical", "high", "medium", "low"];
@@ -197,6 +197,8 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
   const windowFit = options.windowFit ?? true;
   const actuals = windowFit ? usefulActuals(options.actuals, inputs) : undefined;
   const catalogue = new TimingCatalogue(inputs.runbooks, estate.datasets, actuals);
+  // Each application's runbook timing, looked up once: placement reads its P90, each wave simulates it.
+  const timingOf = calendar && windowFit ? facts.map((f) => catalogue.of(f)) : [];
   const windowOf = (date: string) => waveWindow(date, { start: calendar!.window.start, end: calendar!.window.end, timezone });
   phase("placement");
   // Each slot's window length, once: placement asks for it on every fit check, and the time
@@ -211,7 +213,7 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
         slots.length,
         (slot) => windowMs[slot]!,
         limits,
-        { p90: Float64Array.from(facts, (f) => catalogue.p90Of(f)), site: (i) => facts[i]!.site, hosts: (i) => facts[i]!.app.hosts },
+        { p90: Float64Array.from(timingOf, (t) => (t ? durationsOf(t).p90 : 0)), site: (i) => facts[i]!.site, hosts: (i) => facts[i]!.app.hosts },
       )
     : undefined;
   phase("timing");
@@ -315,7 +317,7 @@ export function planWaves(inputs: PlanInputs, options: PlanOptions = {}): Plan {
     const window = windowOf(date);
     const timed: TimedApplication[] = [];
     if (windowFit) for (const f of members) {
-      const t = catalogue.of(f);
+      const t = timingOf[f.index];
       if (t) timed.push({ id: f.app.id, site: f.site, hosts: f.app.hosts, timing: t });
     }
     const timingStart = timings && windowFit ? performance.now() : 0;

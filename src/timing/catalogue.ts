@@ -8,7 +8,7 @@ import type { EstimateSpec, Runbook } from "../model/runbook.js";
 import { estimateFor } from "./estimate.js";
 import type { RunbookTiming, TimedEntry } from "./simulate.js";
 import type { StepActuals } from "./types.js";
-import { durationsOf, runbookTiming } from "./wave-timing.js";
+import { runbookTiming } from "./wave-timing.js";
 
 /** Gigabytes each application's data sets move (decision `migrate` or `archive`), by application id. */
 export function movingGb(datasets: readonly Dataset[]): Map<string, number> {
@@ -104,11 +104,5 @@ export class TimingCatalogue {
     const t: RunbookTiming = { prechecks: base.prechecks.map(at), steps: base.steps.map(at), verify: base.verify.map(at), rollbackP50Ms, rollbackP90Ms };
     this.own.set(f.app.id, t);
     return t;
-  }
-
-  /** One application's own duration at P90, ms (0 when its runbook is missing). */
-  p90Of(f: { app: Pick<Application, "id" | "estimates">; runbook: string }): number {
-    const t = this.of(f);
-    return t ? durationsOf(t).p90 : 0;
   }
 }
