@@ -6,9 +6,10 @@ import { generateExample } from "../../src/example/generate.js";
 import { cacheDir, openDocumentCache } from "../../src/journal/document-cache.js";
 import { isJsonExact } from "../../src/model/cache.js";
 import { formatDiagnostic } from "../../src/model/diagnostics.js";
-import { loadProject, type Project } from "../../src/model/load.js";
+import { loadProject } from "../../src/model/load.js";
 import { checkProject } from "../../src/model/verdict.js";
 import { refsFromJson, refsToJson, resolveRefs } from "../../src/model/refs.js";
+import { observedLoad } from "../helpers/observed-load.js";
 import { projectDir } from "../helpers/project-dir.js";
 
 /** A generated project of several estate files, with problems of every kind planted in it. */
@@ -19,20 +20,6 @@ function exampleProject(): string {
   files[apps[0]!] = files[apps[0]!]!.replace(/criticality: \w+/, "criticality: urgent");
   files[apps[1]!] = files[apps[1]!]!.replace(/organisation: ([a-z-]+)/, "organisation: nowhere-council");
   return projectDir(files);
-}
-
-/** Everything a caller sees of a load: printed diagnostics, the estate, runbooks and stacks, files. */
-function observed(p: Project): unknown {
-  return {
-    diagnostics: p.diagnostics.map(formatDiagnostic),
-    estate: JSON.stringify(p.estate),
-    runbooks: JSON.stringify([...p.runbooks]),
-    stacks: JSON.stringify([...p.stacks]),
-    files: p.files,
-    folders: p.folders,
-    // The links and hosts resolved to positions (the planner follows these): the same from the cache.
-    refs: p.refs ? refsToJson(p.refs) : undefined,
-  };
 }
 
 async function load(dir: string, version = "v1") {
@@ -49,13 +36,13 @@ function entries(dir: string): string[] {
 describe("the validation cache (.ferry/cache) never changes an answer", () => {
   it("gives the same diagnostics (file:line:col), estate, runbooks and stacks cold, warm and without it", async () => {
     const dir = exampleProject();
-    const none = observed(await loadProject(dir));
+    const none = observedLoad(await loadProject(dir));
     expect((none as { diagnostics: string[] }).diagnostics.some((d) => /\[wrong-type\]/.test(d))).toBe(true);
     expect((none as { diagnostics: string[] }).diagnostics.some((d) => /unknown organisation `nowhere-council`/.test(d))).toBe(true);
     const cold = await load(dir);
     const warm = await load(dir);
-    expect(observed(cold.project)).toEqual(none);
-    expect(observed(warm.project)).toEqual(none);
+    expect(observedLoad(cold.project)).toEqual(none);
+    expect(observedLoad(warm.project)).toEqual(none);
     expect(cold.stats.hits).toBe(0);
     // Every estate file but the one with a schema error, plus the project-wide checks.
     const estateFiles = cold.project.files.filter((f) => f.path.startsWith("estate/")).length;
@@ -70,7 +57,7 @@ describe("the validation cache (.ferry/cache) never changes an answer", () => {
     const text = readFileSync(join(dir, "estate", hosts), "utf8");
     writeFileSync(join(dir, "estate", hosts), text.replace(/site: ([a-z0-9-]+)/, "site: atlantis"));
     const edited = await load(dir);
-    expect(observed(edited.project)).toEqual(observed(await loadProject(dir)));
+    expect(observedLoad(edited.project)).toEqual(observedLoad(await loadProject(dir)));
     expect(edited.project.diagnostics.map(formatDiagnostic).join("\n")).toContain("unknown site `atlantis`");
     const estateFiles = edited.project.files.filter((f) => f.path.startsWith("estate/")).length;
     // Misses: the edited file, the file with a schema error, the project-wide checks.
@@ -84,12 +71,12 @@ describe("the validation cache (.ferry/cache) never changes an answer", () => {
     await load(dir, "v1");
     const other = await load(dir, "v2");
     expect(other.stats.hits).toBe(0);
-    expect(observed(other.project)).toEqual(observed(await loadProject(dir)));
+    expect(observedLoad(other.project)).toEqual(observedLoad(await loadProject(dir)));
   });
 
   it("treats a corrupt, truncated, tampered or deleted entry as a miss", async () => {
     const dir = exampleProject();
-    const expected = observed(await loadProject(dir));
+    const expected = observedLoad(await loadProject(dir));
     await load(dir);
     const names = entries(dir);
     const [a, b, c, d] = names.filter((n) => n.startsWith("estate-"));
@@ -102,12 +89,12 @@ describe("the validation cache (.ferry/cache) never changes an answer", () => {
     const checks = names.find((n) => n.startsWith("checks-"))!;
     writeFileSync(path(checks), readFileSync(path(checks), "utf8").replace(/"line":(\d)/, (_m, n: string) => `"line":${(Number(n) + 1) % 10}`));
     const after = await load(dir);
-    expect(observed(after.project)).toEqual(expected);
+    expect(observedLoad(after.project)).toEqual(expected);
     expect(after.stats.misses).toBe(6);
     // And the damaged entries were written again, whole.
     expect((await load(dir)).stats.misses).toBe(1);
     rmSync(cacheDir(dir), { recursive: true });
-    expect(observed((await load(dir)).project)).toEqual(expected);
+    expect(observedLoad((await load(dir)).project)).toEqual(expected);
   });
 
   it("validates as usual when the cache cannot be written, and writes nothing", async () => {
@@ -116,7 +103,7 @@ describe("the validation cache (.ferry/cache) never changes an answer", () => {
     writeFileSync(join(dir, ".ferry"), "");
     const r = await load(dir);
     expect(r.stats.writeError).toBeDefined();
-    expect(observed(r.project)).toEqual(observed(await loadProject(dir)));
+    expect(observedLoad(r.project)).toEqual(observedLoad(await loadProject(dir)));
     // A read-only folder (for a user other than root): the same.
     rmSync(join(dir, ".ferry"));
     const ro = join(dir, ".ferry");
@@ -124,7 +111,7 @@ describe("the validation cache (.ferry/cache) never changes an answer", () => {
     chmodSync(ro, 0o500);
     const r2 = await load(dir);
     chmodSync(ro, 0o700);
-    expect(observed(r2.project)).toEqual(observed(await loadProject(dir)));
+    expect(observedLoad(r2.project)).toEqual(observedLoad(await loadProject(dir)));
   });
 
   it("caches only what JSON carries exactly (no .inf, -0, undefined, Date), and a file with errors not at all", async () => {
@@ -135,12 +122,12 @@ describe("the validation cache (.ferry/cache) never changes an answer", () => {
     const appsFile = Object.keys(files).find((p) => p.startsWith("estate/applications"))!;
     files[appsFile] = files[appsFile]!.replace("params: { ", "params: { ratio: .inf, ");
     const dir = projectDir(files);
-    const expected = observed(await loadProject(dir));
+    const expected = observedLoad(await loadProject(dir));
     expect((expected as { diagnostics: string[] }).diagnostics).toContain(`${appsFile}:6:249: applications[0].params.ratio: expected string, got Infinity [wrong-type]`);
     const cold = await load(dir);
     const warm = await load(dir);
-    expect(observed(cold.project)).toEqual(expected);
-    expect(observed(warm.project)).toEqual(expected);
+    expect(observedLoad(cold.project)).toEqual(expected);
+    expect(observedLoad(warm.project)).toEqual(expected);
     // The file with the error is read afresh every time; the project-wide checks come from the cache.
     expect(warm.stats).toMatchObject({ misses: 1, written: 0 });
   });

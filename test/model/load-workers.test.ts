@@ -10,13 +10,12 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { generateExample } from "../../src/example/generate.js";
-import { formatDiagnostic } from "../../src/model/diagnostics.js";
 import type * as sourceCache from "../../src/journal/document-cache.js";
 import * as sourceLoad from "../../src/model/load.js";
 import type { LoadOptions, Project } from "../../src/model/load.js";
 import type { EstatePoolStats } from "../../src/model/estate-pool.js";
-import { refsToJson } from "../../src/model/refs.js";
 import { REPO } from "../helpers/cli.js";
+import { observedLoad } from "../helpers/observed-load.js";
 import { projectDir } from "../helpers/project-dir.js";
 
 const DIST = pathToFileURL(join(REPO, "dist/"));
@@ -55,19 +54,6 @@ function project(problems: boolean): string {
   return projectDir(files);
 }
 
-/** Everything a caller sees of a load. */
-function observed(p: Project): unknown {
-  return {
-    diagnostics: p.diagnostics.map(formatDiagnostic),
-    estate: JSON.stringify(p.estate),
-    runbooks: JSON.stringify([...p.runbooks]),
-    stacks: JSON.stringify([...p.stacks]),
-    files: p.files,
-    folders: p.folders,
-    refs: p.refs ? refsToJson(p.refs) : undefined,
-  };
-}
-
 async function load(dir: string, opts: LoadOptions = {}): Promise<{ project: Project; workers: EstatePoolStats | undefined }> {
   let workers: EstatePoolStats | undefined;
   const project = await built.loadProject(dir, { ...opts, onWorkers: (s) => (workers = s) });
@@ -88,10 +74,10 @@ describe("loadProject with worker threads", () => {
     const dir = project(true);
     const serial = await load(dir, { workers: 0 });
     expect(serial.workers).toBeUndefined();
-    const diagnostics = (observed(serial.project) as { diagnostics: string[] }).diagnostics.join("\n");
+    const diagnostics = (observedLoad(serial.project) as { diagnostics: string[] }).diagnostics.join("\n");
     for (const planted of ["[wrong-type]", "a tab is used for indentation", "kind must be Estate", "duplicate key: `id`"]) expect(diagnostics).toContain(planted);
     const parallel = await load(dir, { workers: 2 });
-    expect(observed(parallel.project)).toEqual(observed(serial.project));
+    expect(observedLoad(parallel.project)).toEqual(observedLoad(serial.project));
     // The schema error, the tab, the wrong kind and the duplicate key are loaded on the main thread
     // (handed back, or taken by it while it waited); the dangling reference is schema-clean (the
     // cross-checks find it).
@@ -101,7 +87,7 @@ describe("loadProject with worker threads", () => {
     expect(w.clean).toBeLessThanOrEqual(estateFiles(dir) - 4);
     expect(w.clean + w.taken + w.handedBack).toBe(estateFiles(dir));
     // And the same as the TypeScript source loads it.
-    expect(observed(parallel.project)).toEqual(observed(await sourceLoad.loadProject(dir)));
+    expect(observedLoad(parallel.project)).toEqual(observedLoad(await sourceLoad.loadProject(dir)));
   });
 
   it("writes the same cache entries as the main thread, which a later load reads", async () => {
@@ -125,15 +111,15 @@ describe("loadProject with worker threads", () => {
     const warm = await fill(a, 2);
     expect(warm.workers).toBeUndefined();
     expect(warm.stats).toMatchObject({ hits: estateFiles(a) + 1, misses: 0 });
-    expect(observed(warm.project)).toEqual(observed(serial.project));
+    expect(observedLoad(warm.project)).toEqual(observedLoad(serial.project));
   });
 
   it("loads every file on the main thread when the workers cannot start", async () => {
     const dir = project(true);
-    const expected = observed((await load(dir, { workers: 0 })).project);
+    const expected = observedLoad((await load(dir, { workers: 0 })).project);
     for (const script of [pathToFileURL(join(tmpdir(), "ferry-no-such-worker.js")), workerScript("this is not JavaScript;")]) {
       const r = await load(dir, { workers: 2, workerScript: script });
-      expect(observed(r.project)).toEqual(expected);
+      expect(observedLoad(r.project)).toEqual(expected);
       expect(r.workers).toMatchObject({ workers: 2, clean: 0, lost: 0, failed: 2 });
       expect(r.workers!.taken + r.workers!.handedBack).toBe(estateFiles(dir));
     }
@@ -141,7 +127,7 @@ describe("loadProject with worker threads", () => {
 
   it("reads again, on the main thread, the files of workers that crash while checking them", async () => {
     const dir = project(true);
-    const expected = observed((await load(dir, { workers: 0 })).project);
+    const expected = observedLoad((await load(dir, { workers: 0 })).project);
     // Ready, then dies on the first file it is given (the main thread leaves each live worker at
     // least one file, so both get one).
     const flaky = workerScript(`
@@ -150,7 +136,7 @@ describe("loadProject with worker threads", () => {
       parentPort.postMessage({ ready: true });
     `);
     const r = await load(dir, { workers: 2, workerScript: flaky });
-    expect(observed(r.project)).toEqual(expected);
+    expect(observedLoad(r.project)).toEqual(expected);
     expect(r.workers).toMatchObject({ workers: 2, clean: 0, lost: 2, failed: 2 });
     expect(r.workers!.taken + r.workers!.handedBack).toBe(estateFiles(dir));
   });
@@ -184,10 +170,10 @@ describe("loadProject with worker threads", () => {
       parentPort.on("message", ({ id, bytes }) => setTimeout(() => parentPort.postMessage({ id, bytes }, [bytes.buffer]), 20));
       parentPort.postMessage({ ready: true });
     `);
-    const expected = observed((await load(dir, { workers: 0 })).project);
+    const expected = observedLoad((await load(dir, { workers: 0 })).project);
     for (const workers of [1, 2, 3]) {
       const r = await load(dir, { workers, workerScript: slow });
-      expect(observed(r.project)).toEqual(expected);
+      expect(observedLoad(r.project)).toEqual(expected);
       expect(r.workers).toMatchObject({ workers, clean: 0, lost: 0, failed: 0 });
       expect(r.workers!.taken).toBeGreaterThan(0);
       expect(r.workers!.taken + r.workers!.handedBack).toBe(estateFiles(dir));
@@ -199,9 +185,9 @@ describe("loadProject with worker threads", () => {
     // A long comment makes the file big without making it slow to parse.
     files["estate/sites.yaml"] += `# ${"x".repeat(9 * 1024 * 1024)}\n`;
     const dir = projectDir(files);
-    const expected = observed((await load(dir, { workers: 0 })).project);
+    const expected = observedLoad((await load(dir, { workers: 0 })).project);
     const r = await load(dir, { workers: 2 });
-    expect(observed(r.project)).toEqual(expected);
+    expect(observedLoad(r.project)).toEqual(expected);
     expect(r.workers).toMatchObject({ handedBack: 0, failed: 0 });
     expect(r.workers!.clean + r.workers!.taken).toBe(estateFiles(dir) - 1);
   });
