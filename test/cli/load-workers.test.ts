@@ -4,11 +4,12 @@
  * without workers. NODE_DEBUG=ferry-load makes the loader say on stderr what its workers did, so
  * these tests fail if the workers were silently not used.
  */
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ferry, type CliResult } from "../helpers/cli.js";
+import { FERRY, ferry, type CliResult } from "../helpers/cli.js";
 
 let example: string;
 
@@ -86,5 +87,25 @@ describe("FERRY_LOAD_WORKERS", () => {
     const text = run(dir, ["validate"], 2);
     expect(text.stdout + text.stderr).toMatch(/estate\/applications-001\.yaml:\d+:\d+: .*criticality/);
     expect(text.stdout + text.stderr).toMatch(/estate\/hosts-001\.yaml:41:1: .*tab/);
+  }, 120_000);
+
+  it("ends at once on Ctrl-C while its workers check the estate, leaving no thread behind", async () => {
+    const child = spawn(process.execPath, [FERRY, "validate", "--dir", example], { env: { ...process.env, NO_COLOR: "1", FERRY_LOAD_WORKERS: "2", FERRY_CACHE: "off", NODE_DEBUG: "ferry-load" } });
+    let stderr = "";
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+    // Interrupt as soon as the loader says its workers are starting: the estate is still being checked.
+    await new Promise<void>((resolve) =>
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString();
+        if (/starting \d+ workers/.test(stderr)) resolve();
+      }),
+    );
+    const sent = performance.now();
+    child.kill("SIGINT");
+    const { code, signal } = await exited;
+    // Ended by the interrupt (not by finishing the check), within a moment, and without a stack trace.
+    expect(signal === "SIGINT" || code === 130).toBe(true);
+    expect(performance.now() - sent).toBeLessThan(5_000);
+    expect(userStderr({ code: code ?? -1, stdout: "", stderr })).not.toMatch(/\n\s+at .+:\d+:\d+/);
   }, 120_000);
 });
