@@ -1,8 +1,4 @@
-import { isUtf8 } from "node:buffer";
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
-import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Diagnostic } from "./diagnostics.js";
 import { InputError, UsageError, sortDiagnostics } from "./diagnostics.js";
@@ -12,8 +8,10 @@ import { StackFile, StackTarget, STACK_KEYS } from "./stack.js";
 import { issuesToDiagnostics } from "./schema-issues.js";
 import { safeParseEstateFile } from "./fast-entries.js";
 import { parseYaml, positionOf, YamlSource, type PathSegment } from "./yaml-source.js";
-import { cleanEstateData, parseDocumentOf } from "./estate-document.js";
-import { estateWorkerScript, startEstatePool, traceLoad, type EstateOutcome, type EstatePool, type EstatePoolStats } from "./estate-pool.js";
+import { parseDocumentOf } from "./estate-document.js";
+import { parallelEstate, workerPolicy, type EstateInput, type EstateReading } from "./estate-parallel.js";
+import type { EstatePoolStats } from "./estate-pool.js";
+import { digestOfBytes, rereadText } from "./file-digest.js";
 import { asDiagnostics, checksKey, isJsonExact, type DocumentCache } from "./cache.js";
 import { checkEstate, checkRunbooks, checkStacks, type Origins } from "./checks.js";
 import { checkStackTarget } from "./stack-checks.js";
@@ -65,19 +63,6 @@ async function listYaml(dir: string): Promise<string[] | undefined> {
   }
 }
 
-function sha256(text: string | Buffer): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
-/**
- * The digest of a file's text as read (sha256 of its UTF-8), computed on the bytes when they
- * are valid UTF-8, which is then the same thing without decoding first: an unchanged file
- * found in the cache is never decoded at all.
- */
-export function digestOfBytes(bytes: Buffer): string {
-  return sha256(isUtf8(bytes) ? bytes : bytes.toString("utf8"));
-}
-
 /** The files of a project, by folder, and which folders exist. */
 export interface ProjectFiles {
   folders: { estate: boolean; runbooks: boolean; stacks: boolean };
@@ -123,7 +108,7 @@ export interface LoadOptions {
   /**
    * Worker threads for the estate files that miss the cache: up to this many, whatever the files'
    * size; 0 never. Default: `FERRY_LOAD_WORKERS` when it is a whole number, else one per core (on
-   * two cores or more) once {@link WORKER_MIN_FILES} files of {@link WORKER_MIN_BYTES} in all miss.
+   * two cores or more) once enough estate text misses the cache (model/estate-parallel.ts says how much).
    * The main thread checks files too while it waits for the workers' answers.
    */
   workers?: number;
@@ -132,39 +117,6 @@ export interface LoadOptions {
   /** Told what the workers did, when any were started (for tests and benchmarks). */
   onWorkers?: (stats: EstatePoolStats) => void;
 }
-
-/**
- * Estate text that pays for worker threads, measured on a 2-core machine: a worker costs about
- * 140 ms of CPU to start (a thread, then js-yaml, yaml and zod loaded and compiled afresh in it),
- * and handing a file's checked data over as JSON about 25 ms per MB; parsing and checking costs
- * about 100-120 ms per MB. At 4.7 MB (10k applications) two workers cost 0.6 s more CPU and
- * saved no time on a shared machine; from about 8 MB a free second core saves more than that.
- */
-export const WORKER_MIN_BYTES = 8 * 1024 * 1024;
-export const WORKER_MIN_FILES = 2;
-/**
- * Larger files are checked on the main thread, in their turn: a worker's heap is capped (model/
- * estate-pool.ts), and a 28 MB file ran one out of memory after seconds of work, which the main
- * thread then did again. The files `ferry example` writes are under 2 MB.
- */
-export const WORKER_MAX_FILE_BYTES = 8 * 1024 * 1024;
-
-/** How many workers to use for estate files that miss the cache, and whether any amount of text pays for them. */
-function workerPolicy(opts: LoadOptions, env: NodeJS.ProcessEnv = process.env): { max: number; anySize: boolean; script: URL | string } | undefined {
-  const script = opts.workerScript ?? estateWorkerScript();
-  if (!script) return undefined;
-  const fromEnv = /^\s*(\d+)\s*$/.exec(env.FERRY_LOAD_WORKERS ?? "");
-  if (opts.workers !== undefined) return opts.workers >= 1 ? { max: opts.workers, anySize: true, script } : undefined;
-  if (fromEnv) return Number(fromEnv[1]) >= 1 ? { max: Number(fromEnv[1]), anySize: true, script } : undefined;
-  // One worker per core; the main thread checks files too while it waits (EstatePool.take): on two
-  // cores that measured faster than one worker beside it (4.6 s against 5.1-5.4 s for a cold load at
-  // 100k applications, 5.8 s serial) for the same CPU. One core: a worker would only take turns with the main thread.
-  const cores = availableParallelism();
-  return cores >= 2 ? { max: cores, anySize: false, script } : undefined;
-}
-
-/** One estate file as the loader takes it: checked data ready (from the cache or a worker), or text to parse and check. */
-type EstateInput = { file: string; digest: string; reread: () => string } & ({ ready: Partial<EstateFile> } | { text: () => string });
 
 /**
  * Read and check estate/, runbooks/ and stacks/ under `dir`. runbooks/ and stacks/ are
@@ -188,6 +140,12 @@ export async function loadProject(dir: string, opts: LoadOptions = {}): Promise<
   const diagnostics: Diagnostic[] = [];
   const files: { path: string; digest: string }[] = [];
   const digestOf = new Map<string, string>();
+  // A file's digest as read; read again (a worker died holding its bytes), the newer one counts.
+  const record = (file: string, digest: string) => {
+    if (digestOf.has(file)) files.find((f) => f.path === file)!.digest = digest;
+    else files.push({ path: file, digest });
+    digestOf.set(file, digest);
+  };
   const total = FOLDERS.reduce((n, f) => n + names[f].length, 0);
   let index = 0;
   // Files are read one at a time and their text is not kept: a 100k-application estate is ~50 MB of
@@ -198,8 +156,7 @@ export async function loadProject(dir: string, opts: LoadOptions = {}): Promise<
       const bytes = await readFile(join(dir, file));
       const digest = digestOfBytes(bytes);
       const text = () => bytes.toString("utf8");
-      files.push({ path: file, digest });
-      digestOf.set(file, digest);
+      record(file, digest);
       yield { file, text, digest, reread: () => rereadText(join(dir, file), digest) };
     }
   }
@@ -227,103 +184,17 @@ export async function loadProject(dir: string, opts: LoadOptions = {}): Promise<
     }
   }
 
-  // With workers: every file is read and hashed first, each that misses the cache goes to a worker
-  // as soon as the misses are worth it (so the workers start while the rest is still being read),
-  // then the files are taken in order, each as its answer arrives.
-  async function* parallelEstate(policy: NonNullable<ReturnType<typeof workerPolicy>>): AsyncGenerator<EstateInput> {
-    type Pending = { file: string; entry: { path: string; digest: string }; ready?: EstateFile; bytes?: Buffer; outcome?: Promise<EstateOutcome>; settled?: boolean };
-    const pending: Pending[] = [];
-    const undispatched: Pending[] = [];
-    let missBytes = 0;
-    let pool: EstatePool | undefined;
-    try {
-      for (const [i, file] of names.estate.entries()) {
-        opts.progress?.({ file, index: index++, total });
-        const bytes = await readFile(join(dir, file));
-        const entry = { path: file, digest: digestOfBytes(bytes) };
-        files.push(entry);
-        digestOf.set(file, entry.digest);
-        const ready = cachedData(entry.digest);
-        if (ready) {
-          pending.push({ file, entry, ready });
-          continue;
-        }
-        const miss: Pending = { file, entry, bytes };
-        pending.push(miss);
-        if (bytes.length > WORKER_MAX_FILE_BYTES) continue;
-        undispatched.push(miss);
-        missBytes += bytes.length;
-        if (!pool && undispatched.length >= WORKER_MIN_FILES && (policy.anySize || missBytes >= WORKER_MIN_BYTES)) {
-          // Never more workers than files that could still need one.
-          const size = Math.min(policy.max, undispatched.length + names.estate.length - 1 - i);
-          traceLoad("%d estate files (%d bytes) missed the cache so far: starting %d workers", undispatched.length, missBytes, size);
-          pool = startEstatePool(size, policy.script);
-        }
-        if (pool) {
-          for (const p of undispatched.splice(0)) {
-            p.outcome = pool.check(p.file, p.bytes!);
-            void p.outcome.then(() => (p.settled = true));
-            p.bytes = undefined;
-          }
-        }
-      }
-      for (const [k, p] of pending.entries()) {
-        const reread = () => rereadText(join(dir, p.file), p.entry.digest);
-        if (p.ready) {
-          const ready = p.ready;
-          p.ready = undefined;
-          yield { file: p.file, digest: p.entry.digest, reread, ready };
-          continue;
-        }
-        let bytes = p.bytes;
-        p.bytes = undefined;
-        if (p.outcome) {
-          opts.progress?.({ file: p.file, index: k, total });
-          // While this file's answer is not in, check files still waiting for a worker here, from
-          // the end of the queue (each answer arrives between two of them).
-          while (!p.settled) {
-            const task = pool!.take();
-            if (!task) break;
-            const data = cleanEstateData(task.file, task.bytes.toString("utf8"));
-            task.settle(data ? { data } : { bytes: task.bytes });
-            await new Promise<void>((next) => setImmediate(next));
-          }
-          const outcome = await p.outcome;
-          p.outcome = undefined;
-          if ("json" in outcome) {
-            // The very payload the cache stores for a clean file: parsed once here, written as it is.
-            const ready = (JSON.parse(outcome.json) as { parsed: EstateFile }).parsed;
-            cache?.putJson("estate", p.entry.digest, outcome.json);
-            yield { file: p.file, digest: p.entry.digest, reread, ready };
-            continue;
-          }
-          if ("data" in outcome) {
-            // Checked here while waiting: cached as a file checked in order would be.
-            if (cache && isJsonExact(outcome.data)) cache.put("estate", p.entry.digest, { parsed: outcome.data });
-            yield { file: p.file, digest: p.entry.digest, reread, ready: outcome.data };
-            continue;
-          }
-          bytes = outcome.bytes;
-          if (!bytes) {
-            // Lost with a worker that died while checking it: read it again, and record the digest of what was read.
-            bytes = await readFile(join(dir, p.file));
-            p.entry.digest = digestOfBytes(bytes);
-            digestOf.set(p.file, p.entry.digest);
-          }
-        }
-        const text = bytes!;
-        yield { file: p.file, digest: p.entry.digest, reread, text: () => text.toString("utf8") };
-      }
-    } finally {
-      if (pool) {
-        await pool.close();
-        opts.onWorkers?.({ ...pool.stats });
-      }
-    }
-  }
-
   const policy = workerPolicy(opts);
-  for await (const input of policy ? parallelEstate(policy) : serialEstate()) {
+  const reading: EstateReading = {
+    dir,
+    files: names.estate,
+    ...(cache ? { cache } : {}),
+    cachedData,
+    record,
+    progress: (file, at) => opts.progress?.({ file, index: at ?? index++, total }),
+    ...(opts.onWorkers ? { onWorkers: opts.onWorkers } : {}),
+  };
+  for await (const input of policy ? parallelEstate(reading, policy) : serialEstate()) {
     const { file, digest, reread } = input;
     let doc: { source: YamlSource } | undefined;
     let parsed: Partial<EstateFile>;
@@ -475,20 +346,6 @@ function salvageEstateFile(data: unknown, invalidIds: Set<string>): Partial<Esta
   const calendar = Calendar.safeParse(doc.calendar);
   const changeControl = ChangeControl.safeParse(doc.changeControl);
   return { ...(out as Partial<EstateFile>), ...(calendar.success ? { calendar: calendar.data } : {}), ...(changeControl.success ? { changeControl: changeControl.data } : {}) };
-}
-
-/**
- * The text of a file read before, for positions. Should it have changed since (edited while
- * ferry ran), positions in it would be wrong: the empty text makes them point at 1:1 instead.
- */
-function rereadText(path: string, digest: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    return "";
-  }
-  return sha256(text) === digest ? text : "";
 }
 
 /** Throw an InputError carrying every error when the project has any; warnings pass. */

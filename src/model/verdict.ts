@@ -10,7 +10,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { asDiagnostics, checksKey, isJsonExact, type DocumentCache } from "./cache.js";
 import type { Diagnostic } from "./diagnostics.js";
-import { digestOfBytes, FOLDERS, loadProject, projectFiles, type LoadProgress } from "./load.js";
+import { digestOfBytes } from "./file-digest.js";
+import { FOLDERS, loadProject, projectFiles, type LoadProgress } from "./load.js";
 import { countProject, type ProjectCounts } from "./summary.js";
 
 export interface ProjectVerdict {
