@@ -75,40 +75,38 @@ function estimateMs(text: string): number {
 }
 
 /**
- * The timing of each wave for the pack, as a function of the wave; undefined for a wave the plan
- * has no timing for. The estate's maps and the runbooks' timing catalogue are made once for
- * every wave (a 100k plan has dozens).
+ * The timing of each wave for the pack, as a function of the wave and its applications as the
+ * estate has them (in the wave's order); undefined for a wave the plan has no timing for. The
+ * runbooks' timing catalogue is made once for every wave (a 100k plan has dozens).
  */
 export function packTimings(
   plan: Pick<Plan, "timing">,
   estate: Estate | undefined,
   runbooks: ReadonlyMap<string, { runbook: Runbook }> | undefined,
-): (wave: Wave, inEstate?: readonly (Application | undefined)[]) => PackTiming | undefined {
-  const actuals = new Map(Object.entries(plan.timing?.actuals ?? {}));
-  let shared: { catalogue: TimingCatalogue; actuals: StepActuals } | undefined;
+): (wave: Wave, inEstate: readonly (Application | undefined)[]) => PackTiming | undefined {
+  const actuals: StepActuals = new Map(Object.entries(plan.timing?.actuals ?? {}));
+  let catalogue: TimingCatalogue | undefined;
   return (wave, inEstate) => {
-    if (!wave.timing || !estate || !runbooks) return packTiming(plan, wave, estate, runbooks);
-    return packTiming(plan, wave, estate, runbooks, (shared ??= { catalogue: new TimingCatalogue(runbooks, estate.datasets, actuals), actuals }), inEstate);
+    const planned = wave.timing as WaveTiming | undefined;
+    if (!planned) return undefined;
+    // Without the estate and runbooks there is nothing to draw: the plan's figures alone.
+    if (!estate || !runbooks) return { planned, rows: [], applications: wave.applications.length, p90Ms: planned.p90Ms, estimates: [] };
+    catalogue ??= new TimingCatalogue(runbooks, estate.datasets, actuals);
+    return drawnTiming(plan, wave, planned, { estate, runbooks, catalogue, actuals }, inEstate);
   };
 }
 
-/** The timing of one wave for the pack; undefined when the plan has none for it or the inputs to draw it are missing. */
-export function packTiming(
+/** One wave's schedule, drawn again from the estate, runbooks and the plan's recorded actuals. */
+function drawnTiming(
   plan: Pick<Plan, "timing">,
   wave: Wave,
-  estate: Estate | undefined,
-  runbooks: ReadonlyMap<string, { runbook: Runbook }> | undefined,
-  shared?: { catalogue: TimingCatalogue; actuals: StepActuals },
-  /** The wave's applications as the estate has them, in its order, when the caller has looked them up already. */
-  inEstate?: readonly (Application | undefined)[],
-): PackTiming | undefined {
-  const planned = wave.timing as WaveTiming | undefined;
-  if (!planned) return undefined;
+  planned: WaveTiming,
+  inputs: { estate: Estate; runbooks: ReadonlyMap<string, { runbook: Runbook }>; catalogue: TimingCatalogue; actuals: StepActuals },
+  inEstate: readonly (Application | undefined)[],
+): PackTiming {
+  const { runbooks, catalogue, actuals } = inputs;
   const estimates: EstimateRow[] = [];
-  if (!estate || !runbooks) return { planned, rows: [], applications: wave.applications.length, p90Ms: planned.p90Ms, estimates };
-  const actuals = shared?.actuals ?? new Map(Object.entries(plan.timing?.actuals ?? {}));
-  const catalogue = shared?.catalogue ?? new TimingCatalogue(runbooks, estate.datasets, actuals);
-  const { appById, hostById } = estateIndex(estate);
+  const { hostById } = estateIndex(inputs.estate);
   const timed: TimedApplication[] = [];
   // Each runbook's applications (those in the estate), in the wave's order, for the data behind each estimate.
   const membersOf = new Map<string, Application[]>();
@@ -116,7 +114,7 @@ export function packTiming(
     const a = wave.applications[i]!;
     let members = membersOf.get(a.runbook);
     if (!members) membersOf.set(a.runbook, (members = []));
-    const app = inEstate ? inEstate[i] : appById.get(a.id);
+    const app = inEstate[i];
     if (!app) continue;
     members.push(app);
     const timing = catalogue.of({ app, runbook: a.runbook });
