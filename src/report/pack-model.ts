@@ -259,9 +259,8 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
   const planned = plan.waves.reduce((n, w) => n + w.applications.length, 0);
   const mode = inputs.mode ?? (planned > DETAIL_LIMIT ? "summary" : "detail");
   const timezone = plan.calendar?.window.timezone ?? "UTC";
+  // Each application's wave number, or unplaced (filled with the positions below).
   const waveOf = new Map<string, number | "unplaced">();
-  for (const w of plan.waves) for (const a of w.applications) waveOf.set(a.id, w.number);
-  for (const u of plan.unplaced) waveOf.set(u.application, "unplaced");
 
   const { appById, hostById } = estateIndex(estate);
   // A site's name up to its first comma or bracket ("The Guildhall"); the legend lists full names.
@@ -313,9 +312,13 @@ export function buildPackModel(inputs: ReportInputs): PackModel {
       if (positionOf.has(a.id)) unique = false;
       positionOf.set(a.id, waveAt.length);
       waveAt.push(k);
+      waveOf.set(a.id, w.number);
     }
   });
-  for (const u of plan.unplaced) if (positionOf.has(u.application)) unique = false;
+  for (const u of plan.unplaced) {
+    if (positionOf.has(u.application)) unique = false;
+    waveOf.set(u.application, "unplaced");
+  }
   /**
    * Per planned position, how many of its ordered or together dependencies (either way) have
    * their other end in another wave, unplaced or not planned: what the risk rating counts, for
